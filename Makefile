@@ -1,0 +1,50 @@
+# InLav PUA backend. `make run` and `make test` need only the Rust toolchain.
+
+CARGO ?= cargo
+# The PostgreSQL suite creates (and drops) one schema per test in this database.
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+VENV ?= .venv
+
+.PHONY: run build release test test-pg lint fmt openapi openapi-check smoke smoke-pg
+
+## Build and start the service on SQLite (data/inlav.db), at http://127.0.0.1:8080/docs/
+run:
+	$(CARGO) run -p inlav-api --bin inlav -- serve
+
+build:
+	$(CARGO) build -p inlav-api --bin inlav
+
+release:
+	$(CARGO) build --release -p inlav-api --bin inlav
+
+## Unit tests and the HTTP suite on SQLite (no PostgreSQL needed)
+test:
+	$(CARGO) test --workspace -- --skip pg_only
+
+## The HTTP suite on PostgreSQL, plus the checks that need both backends
+test-pg:
+	TEST_DATABASE_URL='$(TEST_DATABASE_URL)' $(CARGO) test -p inlav-tests
+
+lint:
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+fmt:
+	$(CARGO) fmt --all
+
+## Regenerate the committed spec from the code
+openapi:
+	$(CARGO) run -q -p inlav-api --bin inlav -- openapi > openapi/openapi.json
+
+## The committed spec matches the code, and validates as OpenAPI 3.1
+openapi-check:
+	$(CARGO) test -q -p inlav-tests --test api -- openapi::
+	test -x $(VENV)/bin/openapi-spec-validator || (python3 -m venv $(VENV) && $(VENV)/bin/pip install -q 'openapi-spec-validator==0.7.2')
+	$(VENV)/bin/openapi-spec-validator openapi/openapi.json
+
+## Start the real binary, log in, read /docs/, stop it with SIGTERM
+smoke: build
+	python3 scripts/smoke.py target/debug/inlav
+
+smoke-pg: build
+	python3 scripts/smoke.py target/debug/inlav '$(SMOKE_DATABASE_URL)'

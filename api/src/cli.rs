@@ -1,0 +1,184 @@
+//! The `inlav` command line: serve, migrate, create users, print the spec.
+
+use std::io::{BufRead, Write};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand};
+use domain::users::Role;
+use uuid::Uuid;
+
+use crate::clock::SystemClock;
+use crate::config::Config;
+use crate::server;
+use crate::telemetry::init_logging;
+use crate::users::{self, CreatedUser, UserInput};
+
+#[derive(Debug, Parser)]
+#[command(name = "inlav", version, about = "InLav PUA: the system of record of the PUA InLav access points.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Start the HTTP service (the default). Settings come from the environment.
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage user accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Print the OpenAPI document.
+    Openapi,
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Create a user; prints the account as JSON. Without --password-stdin a password is
+    /// generated and printed once.
+    Create {
+        #[arg(long)]
+        email: String,
+        /// Display name.
+        #[arg(long)]
+        name: String,
+        /// One of: admin, regional_coordinator, evaluator, district_coordinator, case_worker,
+        /// legal_advisor, outreach_worker, partner.
+        #[arg(long)]
+        role: Role,
+        /// Organisation id, or its exact name (case-insensitive).
+        #[arg(long)]
+        organization: String,
+        /// District code; repeat, or separate with commas.
+        #[arg(long = "district", value_delimiter = ',')]
+        districts: Vec<String>,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+/// Entry point of the binary.
+pub fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().collect();
+    let stdin = std::io::stdin();
+    let code =
+        run(args, &|name| std::env::var(name).ok(), &mut stdin.lock(), &mut std::io::stdout(), &mut std::io::stderr());
+    ExitCode::from(code)
+}
+
+/// Runs a command line with the given environment and streams; answers the exit code
+/// (0 success, 1 failure, 2 bad usage or settings).
+pub fn run(
+    args: Vec<String>,
+    env: &dyn Fn(&str) -> Option<String>,
+    stdin: &mut dyn BufRead,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> u8 {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(usage) => {
+            let exit = usage.exit_code();
+            let _ = if exit == 0 { write!(out, "{usage}") } else { write!(err, "{usage}") };
+            return u8::try_from(exit).unwrap_or(2);
+        }
+    };
+    let command = cli.command.unwrap_or(Command::Serve);
+    if let Command::Openapi = command {
+        let _ = out.write_all(server::spec_json().as_bytes());
+        return 0;
+    }
+    let config = match Config::from_env(env) {
+        Ok(config) => config,
+        Err(error) => {
+            let _ = writeln!(err, "inlav: {error}");
+            return 2;
+        }
+    };
+    init_logging(&config.log);
+    let runtime = actix_web::rt::System::new();
+    let result = runtime.block_on(async {
+        match command {
+            Command::Serve => server::serve(config).await,
+            Command::Migrate => server::open_database(&config).map(|_| {
+                let _ = writeln!(out, "database {} is up to date", config.database_url.redacted());
+            }),
+            Command::User {
+                command: UserCommand::Create { email, name, role, organization, districts, password_stdin },
+            } => {
+                let password = if password_stdin { Some(read_password(stdin)?) } else { None };
+                create_user(
+                    &config,
+                    UserInput { email, display_name: name, role, organization_id: Uuid::nil(), districts, password },
+                    &organization,
+                    out,
+                )
+                .await
+            }
+            Command::Openapi => Ok(()),
+        }
+    });
+    match result {
+        Ok(()) => 0,
+        Err(message) => {
+            let _ = writeln!(err, "inlav: {message}");
+            1
+        }
+    }
+}
+
+fn read_password(stdin: &mut dyn BufRead) -> Result<String, String> {
+    let mut line = String::new();
+    stdin.read_line(&mut line).map_err(|e| format!("cannot read the password from standard input: {e}"))?;
+    let password = line.trim_end_matches(['\n', '\r']).to_string();
+    if password.is_empty() {
+        return Err("--password-stdin: standard input held no password".into());
+    }
+    Ok(password)
+}
+
+async fn create_user(
+    config: &Config,
+    mut input: UserInput,
+    organization: &str,
+    out: &mut dyn Write,
+) -> Result<(), String> {
+    let pool = server::open_database(config)?;
+    // Tokens are not issued here, so the signing secret is not needed.
+    let state = server::load_state(pool, Arc::new(SystemClock), &[0u8; 32])?;
+    let wanted = organization.to_string();
+    input.organization_id = state
+        .db(move |conn| {
+            let found = match Uuid::parse_str(&wanted) {
+                Ok(id) => persistence::organizations::exists(conn, id)?.then_some(id),
+                Err(_) => persistence::organizations::find_by_name(conn, &wanted)?.map(|o| o.id),
+            };
+            Ok(found)
+        })
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("--organization: no organisation has the id or name `{organization}`"))?;
+    let (user, generated_password) = users::create(&state, input).await.map_err(|error| {
+        let fields: Vec<String> =
+            error.errors().iter().map(|e| format!("--{}: {}", cli_flag(&e.field), e.message)).collect();
+        if fields.is_empty() { error.to_string() } else { fields.join("; ") }
+    })?;
+    let created = CreatedUser { user: user.into(), generated_password };
+    let json = serde_json::to_string_pretty(&created).map_err(|e| e.to_string())?;
+    writeln!(out, "{json}").map_err(|e| e.to_string())
+}
+
+/// The command-line flag that carries an API field.
+fn cli_flag(field: &str) -> String {
+    match field.split(['[', '.']).next().unwrap_or(field) {
+        "display_name" => "name".into(),
+        "districts" => "district".into(),
+        "organization_id" => "organization".into(),
+        other => other.replace('_', "-"),
+    }
+}

@@ -1,0 +1,190 @@
+//! Settings, read once from the environment. A bad setting stops the program with a one-line
+//! reason naming the variable.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use domain::users::{Email, check_password};
+use persistence::{DatabaseUrl, PoolSettings, SqliteSync};
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(pub String);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogSettings {
+    /// A `tracing` filter, e.g. `info` or `warn,api=debug`.
+    pub filter: String,
+    pub format: LogFormat,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database_url: DatabaseUrl,
+    pub bind: SocketAddr,
+    /// Holds the generated JWT secret and, by default, the SQLite database.
+    pub data_dir: PathBuf,
+    /// From `INLAV_JWT_SECRET`; when absent the secret is kept in the data directory.
+    pub jwt_secret: Option<Vec<u8>>,
+    pub admin_email: Option<String>,
+    pub admin_password: Option<String>,
+    pub log: LogSettings,
+    pub pool: PoolSettings,
+    /// HTTP worker threads; by default one per core.
+    pub workers: Option<usize>,
+}
+
+/// The shortest accepted JWT secret, in bytes (HS256 wants at least the hash size).
+pub const MIN_SECRET_BYTES: usize = 32;
+
+impl Config {
+    /// Reads the settings through `var`, so tests can pass their own environment.
+    pub fn from_env(var: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let get = |name: &str| var(name).filter(|value| !value.trim().is_empty());
+        let data_dir = PathBuf::from(get("INLAV_DATA_DIR").unwrap_or_else(|| "data".into()));
+        let database_url = match get("DATABASE_URL") {
+            Some(url) => DatabaseUrl::parse(&url).map_err(|err| ConfigError(err.to_string()))?,
+            None => DatabaseUrl::Sqlite { path: data_dir.join("inlav.db") },
+        };
+        let bind_text = get("INLAV_BIND").unwrap_or_else(|| "127.0.0.1:8080".into());
+        let bind = bind_text.trim().parse::<SocketAddr>().map_err(|_| {
+            ConfigError(format!("INLAV_BIND: `{}` is not an address such as 127.0.0.1:8080", shorten(&bind_text)))
+        })?;
+        let jwt_secret = match get("INLAV_JWT_SECRET") {
+            Some(secret) if secret.len() < MIN_SECRET_BYTES => {
+                return Err(ConfigError(format!(
+                    "INLAV_JWT_SECRET: too short ({} bytes); use at least {MIN_SECRET_BYTES} random bytes",
+                    secret.len()
+                )));
+            }
+            Some(secret) => Some(secret.into_bytes()),
+            None => None,
+        };
+        let log = parse_log(&get("INLAV_LOG").unwrap_or_else(|| "info".into()))?;
+        let defaults = PoolSettings::default();
+        let pool = PoolSettings {
+            max_size: parse_number(&get, "INLAV_DB_POOL_SIZE", 1, 256)?.unwrap_or(defaults.max_size),
+            acquire_timeout: parse_number(&get, "INLAV_DB_TIMEOUT_MS", 100, 120_000)?
+                .map(|ms| Duration::from_millis(u64::from(ms)))
+                .unwrap_or(defaults.acquire_timeout),
+            sqlite_sync: match get("INLAV_SQLITE_SYNC").as_deref().map(str::trim) {
+                None | Some("full") => SqliteSync::Full,
+                Some("normal") => SqliteSync::Normal,
+                Some(other) => {
+                    return Err(ConfigError(format!(
+                        "INLAV_SQLITE_SYNC: `{}` is neither `full` nor `normal`",
+                        shorten(other)
+                    )));
+                }
+            },
+            ..defaults
+        };
+        let workers = parse_number(&get, "INLAV_WORKERS", 1, 512)?.map(|n| n as usize);
+        let admin_email = get("INLAV_ADMIN_EMAIL");
+        if let Some(email) = &admin_email {
+            Email::parse("INLAV_ADMIN_EMAIL", email).map_err(|v| ConfigError(v.to_string()))?;
+        }
+        let admin_password = var("INLAV_ADMIN_PASSWORD").filter(|p| !p.is_empty());
+        if let Some(password) = &admin_password {
+            check_password("INLAV_ADMIN_PASSWORD", password).map_err(|v| ConfigError(v.to_string()))?;
+        }
+        Ok(Config { database_url, bind, data_dir, jwt_secret, admin_email, admin_password, log, pool, workers })
+    }
+}
+
+/// `INLAV_LOG`: comma-separated; `text` or `json` picks the format, the rest is a filter.
+pub fn parse_log(raw: &str) -> Result<LogSettings, ConfigError> {
+    let mut format = LogFormat::Text;
+    let mut directives = Vec::new();
+    for part in raw.split(',').map(str::trim).filter(|part| !part.is_empty()) {
+        match part {
+            "json" => format = LogFormat::Json,
+            "text" => format = LogFormat::Text,
+            directive => directives.push(directive),
+        }
+    }
+    let filter = if directives.is_empty() { "info".to_string() } else { directives.join(",") };
+    tracing_subscriber::EnvFilter::try_new(&filter)
+        .map_err(|err| ConfigError(format!("INLAV_LOG: `{}` is not a log filter ({err})", shorten(&filter))))?;
+    Ok(LogSettings { filter, format })
+}
+
+fn parse_number(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &str,
+    min: u32,
+    max: u32,
+) -> Result<Option<u32>, ConfigError> {
+    match get(name) {
+        None => Ok(None),
+        Some(text) => match text.trim().parse::<u32>() {
+            Ok(n) if (min..=max).contains(&n) => Ok(Some(n)),
+            _ => Err(ConfigError(format!("{name}: `{}` is not a number from {min} to {max}", shorten(&text)))),
+        },
+    }
+}
+
+fn shorten(text: &str) -> String {
+    text.chars().take(80).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn config(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let env: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::from_env(|name| env.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_serve_sqlite_on_localhost() {
+        let config = config(&[]).unwrap();
+        assert_eq!(config.database_url, DatabaseUrl::Sqlite { path: "data/inlav.db".into() });
+        assert_eq!(config.bind.to_string(), "127.0.0.1:8080");
+        assert_eq!(config.log, LogSettings { filter: "info".into(), format: LogFormat::Text });
+        assert!(config.jwt_secret.is_none());
+        assert_eq!(config.pool.sqlite_sync, SqliteSync::Full);
+    }
+
+    #[test]
+    fn bad_settings_name_their_variable() {
+        let cases = [
+            ("DATABASE_URL", "mysql://x/y", "DATABASE_URL"),
+            ("INLAV_BIND", "localhost", "INLAV_BIND"),
+            ("INLAV_JWT_SECRET", "short", "INLAV_JWT_SECRET"),
+            ("INLAV_LOG", "info,[[[", "INLAV_LOG"),
+            ("INLAV_DB_POOL_SIZE", "0", "INLAV_DB_POOL_SIZE"),
+            ("INLAV_SQLITE_SYNC", "off", "INLAV_SQLITE_SYNC"),
+            ("INLAV_ADMIN_EMAIL", "not-an-address", "INLAV_ADMIN_EMAIL"),
+            ("INLAV_ADMIN_PASSWORD", "short", "INLAV_ADMIN_PASSWORD"),
+        ];
+        for (name, value, expected) in cases {
+            let err = config(&[(name, value)]).unwrap_err().to_string();
+            assert!(err.starts_with(expected), "{name}={value}: {err}");
+            assert!(!err.contains('\n'));
+        }
+    }
+
+    #[test]
+    fn log_setting_carries_filter_and_format() {
+        assert_eq!(parse_log("debug,json").unwrap(), LogSettings { filter: "debug".into(), format: LogFormat::Json });
+        assert_eq!(parse_log("json").unwrap(), LogSettings { filter: "info".into(), format: LogFormat::Json });
+        assert_eq!(parse_log("warn,api=debug").unwrap().filter, "warn,api=debug");
+    }
+
+    #[test]
+    fn data_dir_moves_the_default_database() {
+        let config = config(&[("INLAV_DATA_DIR", "/var/lib/inlav")]).unwrap();
+        assert_eq!(config.database_url, DatabaseUrl::Sqlite { path: "/var/lib/inlav/inlav.db".into() });
+    }
+}

@@ -1,0 +1,323 @@
+//! Request extractors that turn every kind of bad input into a clear problem: JSON bodies,
+//! query strings, `If-Match`, resource ids and pagination cursors.
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use futures_util::StreamExt;
+use futures_util::future::{LocalBoxFuture, Ready, ready};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use utoipa::ToSchema;
+use uuid::Uuid;
+use validator::Validate;
+
+use crate::error::{ApiError, FieldError};
+
+/// The largest request body accepted.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// Default and largest page sizes of lists.
+pub const DEFAULT_PAGE_SIZE: i64 = 50;
+pub const MAX_PAGE_SIZE: i64 = persistence::MAX_PAGE_SIZE;
+
+/// A JSON body, deserialised (unknown fields refused by the types) and validated.
+#[derive(Debug)]
+pub struct ValidJson<T>(pub T);
+
+impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidJson<T> {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let media_type = check_json_media_type(req);
+        let declared_length = declared_length(req);
+        let mut payload = payload.take();
+        Box::pin(async move {
+            media_type?;
+            if declared_length.is_some_and(|length| length > MAX_BODY_BYTES) {
+                return Err(ApiError::payload_too_large(MAX_BODY_BYTES));
+            }
+            let mut body = Vec::new();
+            while let Some(chunk) = payload.next().await {
+                let chunk = chunk.map_err(|_| ApiError::bad_request("the request body could not be read"))?;
+                if body.len() + chunk.len() > MAX_BODY_BYTES {
+                    return Err(ApiError::payload_too_large(MAX_BODY_BYTES));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            let value: T = parse_json(&body)?;
+            value.validate()?;
+            Ok(ValidJson(value))
+        })
+    }
+}
+
+fn declared_length(req: &HttpRequest) -> Option<usize> {
+    req.headers().get(header::CONTENT_LENGTH)?.to_str().ok()?.trim().parse().ok()
+}
+
+/// Accepts `application/json` and `application/*+json`, with parameters.
+fn check_json_media_type(req: &HttpRequest) -> Result<(), ApiError> {
+    let Some(value) = req.headers().get(header::CONTENT_TYPE) else {
+        return Err(ApiError::unsupported_media_type("send the body as application/json"));
+    };
+    let essence = value.to_str().unwrap_or("").split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    if essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json")) {
+        Ok(())
+    } else {
+        Err(ApiError::unsupported_media_type("send the body as application/json"))
+    }
+}
+
+/// Parses a JSON body: syntax errors are 400; values that do not fit the type are 422 with the
+/// path of the field. Strings with NUL characters are refused: PostgreSQL cannot store them.
+pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::bad_request("a JSON body is required"));
+    }
+    let value: serde_json::Value =
+        serde_json::from_slice(body).map_err(|err| ApiError::bad_request(format!("malformed JSON: {err}")))?;
+    if let Some(field) = find_nul(&value, String::new()) {
+        return Err(ApiError::field(field, "invalid_character", "must not contain NUL characters"));
+    }
+    serde_path_to_error::deserialize(value).map_err(|err| {
+        let path = err.path().to_string();
+        let inner = err.into_inner();
+        ApiError::validation(vec![describe_serde_error(&path, &inner.to_string())])
+    })
+}
+
+fn find_nul(value: &serde_json::Value, path: String) -> Option<String> {
+    match value {
+        serde_json::Value::String(text) => text.contains('\0').then_some(path),
+        serde_json::Value::Array(items) => {
+            items.iter().enumerate().find_map(|(index, item)| find_nul(item, format!("{path}[{index}]")))
+        }
+        serde_json::Value::Object(map) => map.iter().find_map(|(key, item)| {
+            if key.contains('\0') {
+                return Some(path.clone());
+            }
+            find_nul(item, if path.is_empty() { key.clone() } else { format!("{path}.{key}") })
+        }),
+        _ => None,
+    }
+}
+
+/// Turns a serde message into a field error with a stable code.
+fn describe_serde_error(path: &str, message: &str) -> FieldError {
+    let path = if path == "." { "" } else { path };
+    let quoted = |message: &str| message.split('`').nth(1).map(ToString::to_string);
+    let join = |name: String| {
+        if path.is_empty() { name } else { format!("{path}.{name}") }
+    };
+    let message_short: String = message.chars().take(300).collect();
+    let (field, code) = if message.starts_with("missing field") {
+        (quoted(message).map(join).unwrap_or_else(|| path.to_string()), "required")
+    } else if message.starts_with("unknown field") {
+        let field = quoted(message).map(join).unwrap_or_else(|| path.to_string());
+        // serde_path_to_error already ends the path with the unknown key.
+        let field = if path.ends_with(&field) || quoted(message).is_some_and(|name| path.ends_with(name.as_str())) {
+            path.to_string()
+        } else {
+            field
+        };
+        (field, "unknown_field")
+    } else if message.starts_with("invalid type") {
+        (path.to_string(), "invalid_type")
+    } else if message.starts_with("unknown") && message.contains("code") {
+        (path.to_string(), "unknown_code")
+    } else if message.starts_with("invalid length") {
+        (path.to_string(), "invalid_length")
+    } else {
+        (path.to_string(), "invalid_value")
+    };
+    FieldError { field, code: code.to_string(), message: message_short }
+}
+
+/// A query string, deserialised with field paths and validated. Unknown parameters are refused,
+/// as are values with control characters.
+#[derive(Debug)]
+pub struct ValidQuery<T>(pub T);
+
+impl<T: DeserializeOwned + Validate> FromRequest for ValidQuery<T> {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
+        ready(parse_query(req.query_string()).map(ValidQuery))
+    }
+}
+
+pub fn parse_query<T: DeserializeOwned + Validate>(query: &str) -> Result<T, ApiError> {
+    for (name, value) in form_urlencoded::parse(query.as_bytes()) {
+        if name.chars().chain(value.chars()).any(char::is_control) {
+            let name: String = name.chars().filter(|c| !c.is_control()).take(64).collect();
+            return Err(ApiError::field(name, "invalid_character", "must not contain control characters"));
+        }
+    }
+    let deserializer = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+    let value: T = serde_path_to_error::deserialize(deserializer).map_err(|err| {
+        let path = err.path().to_string();
+        let inner = err.into_inner();
+        ApiError::validation(vec![describe_serde_error(&path, &inner.to_string())])
+    })?;
+    value.validate()?;
+    Ok(value)
+}
+
+/// The version a client read, from `If-Match: "<version>"`. Updates require it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IfMatch(pub i32);
+
+impl FromRequest for IfMatch {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
+        let result = match req.headers().get(header::IF_MATCH) {
+            None => Err(ApiError::precondition_required()),
+            // An If-Match no version can match (weak, `*`, garbage) fails as stale.
+            Some(value) => value
+                .to_str()
+                .ok()
+                .and_then(|text| text.trim().strip_prefix('"')?.strip_suffix('"')?.parse::<i32>().ok())
+                .map(IfMatch)
+                .ok_or_else(ApiError::precondition_failed),
+        };
+        ready(result)
+    }
+}
+
+/// The ETag of a resource version.
+pub fn etag(version: i32) -> String {
+    format!("\"{version}\"")
+}
+
+/// Parses an id from a path; anything that is not an id cannot exist: 404.
+pub fn resource_id(raw: &str) -> Result<Uuid, ApiError> {
+    Uuid::parse_str(raw).map_err(|_| ApiError::not_found())
+}
+
+/// A page of a list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Paged<T: ToSchema> {
+    pub items: Vec<T>,
+    /// Pass as `cursor` to read the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// The opaque cursor of a list: the sort key of the last row, as a JSON array in base64url.
+pub fn encode_cursor(key: &[String]) -> String {
+    URL_SAFE_NO_PAD.encode(serde_json::to_vec(key).unwrap_or_default())
+}
+
+pub fn decode_cursor(raw: &str, parts: usize) -> Result<Vec<String>, ApiError> {
+    let invalid = || ApiError::field("cursor", "invalid_cursor", "not a cursor returned by this list");
+    let bytes = URL_SAFE_NO_PAD.decode(raw.trim()).map_err(|_| invalid())?;
+    let key: Vec<String> = serde_json::from_slice(&bytes).map_err(|_| invalid())?;
+    if key.len() == parts { Ok(key) } else { Err(invalid()) }
+}
+
+/// A cursor that holds one id.
+pub fn decode_id_cursor(raw: Option<&str>) -> Result<Option<Uuid>, ApiError> {
+    raw.map(|raw| {
+        let key = decode_cursor(raw, 1)?;
+        Uuid::parse_str(&key[0])
+            .map_err(|_| ApiError::field("cursor", "invalid_cursor", "not a cursor returned by this list"))
+    })
+    .transpose()
+}
+
+pub fn page_limit(limit: Option<i64>) -> i64 {
+    limit.unwrap_or(DEFAULT_PAGE_SIZE)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize, Validate)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Body {
+        name: String,
+        #[validate(range(min = 1, max = 10))]
+        count: i32,
+        tags: Option<Vec<String>>,
+    }
+
+    fn codes(error: &ApiError) -> Vec<(String, String)> {
+        error.errors().iter().map(|e| (e.field.clone(), e.code.clone())).collect()
+    }
+
+    #[test]
+    fn malformed_json_is_a_bad_request() {
+        for body in [&b"{"[..], b"{\"name\": }", b"", b"   ", b"\xff\xfe", b"{\"name\":\"a\xff\"}"] {
+            assert_eq!(parse_json::<Body>(body).unwrap_err().status().as_u16(), 400, "{body:?}");
+        }
+        let deep = format!("{}{}", "[".repeat(500), "]".repeat(500));
+        assert_eq!(parse_json::<Body>(deep.as_bytes()).unwrap_err().status().as_u16(), 400);
+    }
+
+    #[test]
+    fn type_errors_name_the_field() {
+        let err = parse_json::<Body>(br#"{"name": 1, "count": 2}"#).unwrap_err();
+        assert_eq!(err.status().as_u16(), 422);
+        assert_eq!(codes(&err), [("name".to_string(), "invalid_type".to_string())]);
+
+        let err = parse_json::<Body>(br#"{"name": "a", "count": 2, "tags": ["x", 3]}"#).unwrap_err();
+        assert_eq!(codes(&err), [("tags[1]".to_string(), "invalid_type".to_string())]);
+
+        let err = parse_json::<Body>(br#"{"name": "a"}"#).unwrap_err();
+        assert_eq!(codes(&err), [("count".to_string(), "required".to_string())]);
+
+        let err = parse_json::<Body>(br#"{"name": "a", "count": 1, "admin": true}"#).unwrap_err();
+        assert_eq!(codes(&err), [("admin".to_string(), "unknown_field".to_string())]);
+
+        let err = parse_json::<Body>(br#"{"name": "a", "count": 99999999999999999999}"#).unwrap_err();
+        assert_eq!(err.status().as_u16(), 422);
+    }
+
+    #[test]
+    fn nul_characters_are_refused_with_their_path() {
+        let err = parse_json::<Body>(br#"{"name": "a\u0000b", "count": 1}"#).unwrap_err();
+        assert_eq!(codes(&err), [("name".to_string(), "invalid_character".to_string())]);
+    }
+
+    #[test]
+    fn query_strings_are_checked() {
+        #[derive(Debug, serde::Deserialize, Validate)]
+        #[serde(deny_unknown_fields)]
+        #[allow(dead_code)]
+        struct Query {
+            #[validate(range(min = 1, max = 200))]
+            limit: Option<i64>,
+            q: Option<String>,
+        }
+        assert!(parse_query::<Query>("limit=5&q=anna").is_ok());
+        assert_eq!(
+            codes(&parse_query::<Query>("limit=abc").unwrap_err()),
+            [("limit".to_string(), "invalid_value".to_string())]
+        );
+        assert_eq!(codes(&parse_query::<Query>("limit=0").unwrap_err()), [("limit".to_string(), "range".to_string())]);
+        assert_eq!(
+            codes(&parse_query::<Query>("q=a%00b").unwrap_err()),
+            [("q".to_string(), "invalid_character".to_string())]
+        );
+        assert_eq!(parse_query::<Query>("colour=red").unwrap_err().status().as_u16(), 422);
+    }
+
+    #[test]
+    fn cursors_round_trip_and_garbage_is_refused() {
+        let id = Uuid::now_v7();
+        let cursor = encode_cursor(&[id.to_string()]);
+        assert_eq!(decode_id_cursor(Some(&cursor)).unwrap(), Some(id));
+        for bad in
+            ["", "!!!", "bm90IGpzb24", &encode_cursor(&["a".into(), "b".into()]), &encode_cursor(&["not-an-id".into()])]
+        {
+            assert_eq!(decode_id_cursor(Some(bad)).unwrap_err().status().as_u16(), 422, "{bad}");
+        }
+    }
+}

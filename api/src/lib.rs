@@ -1,0 +1,22 @@
+//! The HTTP API and command line of the InLav PUA system.
+//!
+//! Handlers are grouped by capability, named as in the `domain` and `persistence` crates.
+
+pub mod auth;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod districts;
+pub mod error;
+pub mod extract;
+pub mod health;
+pub mod openapi;
+pub mod organizations;
+pub mod passwords;
+pub mod schemas;
+pub mod secrets;
+pub mod server;
+pub mod state;
+pub mod telemetry;
+pub mod users;
+pub mod vocabularies;

@@ -1,0 +1,180 @@
+//! The OpenAPI document: generated from the handlers, then completed with the error answers
+//! every operation shares, so the spec documents every status the service can send.
+
+use utoipa::openapi::path::{Operation, ParameterIn, PathItem};
+use utoipa::openapi::response::{Response, ResponseBuilder};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{Components, ContentBuilder, OpenApi, Ref, RefOr};
+use utoipa::{Modify, OpenApi as _};
+
+use crate::error::{FieldError, PROBLEM_JSON, Problem};
+
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(
+        title = "InLav PUA API",
+        description = "System of record of the PUA InLav (Punti Unici di Accesso) of the InLav Lombardia programme \
+against labour exploitation. JSON over HTTP; errors are RFC 9457 problem documents (`application/problem+json`). \
+Authenticate with `POST /api/v1/auth/login` and send `Authorization: Bearer <access_token>`. \
+Lists are paginated with `limit` and the opaque `cursor` from `next_cursor`. Updates require `If-Match` with the \
+`ETag` read. Every response carries `X-Request-Id` (sent by the client or generated).",
+        license(name = "EUPL-1.2"),
+    ),
+    components(schemas(Problem, FieldError)),
+    tags(
+        (name = "auth", description = "Login, token refresh, logout"),
+        (name = "users", description = "User accounts"),
+        (name = "organizations", description = "Organisations of the programme and of the districts' networks"),
+        (name = "reference", description = "Districts and code lists"),
+        (name = "operations", description = "Liveness and readiness"),
+    ),
+    modifiers(&BearerSecurity)
+)]
+pub struct ApiDoc;
+
+struct BearerSecurity;
+
+impl Modify for BearerSecurity {
+    fn modify(&self, openapi: &mut OpenApi) {
+        let components = openapi.components.get_or_insert_with(Components::new);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+        );
+    }
+}
+
+/// The base document the handlers' paths are added to.
+pub fn base() -> OpenApi {
+    ApiDoc::openapi()
+}
+
+/// Reusable problem answers: `(status, component name, description)`.
+const COMMON: &[(&str, &str, &str)] = &[
+    ("400", "BadRequest", "Malformed request: unreadable JSON, a bad cursor"),
+    ("401", "Unauthorized", "Missing, invalid or expired access token"),
+    ("404", "NotFound", "No such resource, or none the caller may see"),
+    ("413", "PayloadTooLarge", "The body exceeds 1 MiB"),
+    ("415", "UnsupportedMediaType", "The body is not application/json"),
+    ("422", "ValidationFailed", "Invalid fields; see `errors`"),
+    ("500", "Internal", "The server failed; the incident is logged under the X-Request-Id"),
+    ("503", "Unavailable", "The database is unavailable or busy; retry after the Retry-After delay"),
+];
+
+/// Adds the shared error answers to every operation, as they apply to it.
+pub fn complete(spec: &mut OpenApi) {
+    let components = spec.components.get_or_insert_with(Components::new);
+    for (_, name, description) in COMMON {
+        components.responses.insert((*name).to_string(), RefOr::T(problem_response(description)));
+    }
+    for (path, item) in spec.paths.paths.iter_mut() {
+        let has_path_params = path.contains('{');
+        let is_liveness = path == "/health";
+        for operation in operations_mut(item) {
+            let has_body = operation.request_body.is_some();
+            let has_query = operation
+                .parameters
+                .iter()
+                .flatten()
+                .any(|p| matches!(p, RefOr::T(parameter) if parameter.parameter_in == ParameterIn::Query));
+            let secured = operation.security.as_ref().is_some_and(|s| !s.is_empty());
+            let applies = |status: &str| match status {
+                "400" | "422" => has_body || has_query,
+                "401" => secured,
+                "404" => has_path_params,
+                "413" | "415" => has_body,
+                "503" => !is_liveness,
+                _ => true,
+            };
+            for (status, name, _) in COMMON {
+                if applies(status) && !operation.responses.responses.contains_key(*status) {
+                    operation
+                        .responses
+                        .responses
+                        .insert((*status).to_string(), RefOr::Ref(Ref::from_response_name(*name)));
+                }
+            }
+        }
+    }
+}
+
+fn problem_response(description: &str) -> Response {
+    ResponseBuilder::new()
+        .description(description)
+        .content(PROBLEM_JSON, ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build())
+        .build()
+}
+
+fn operations_mut(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
+    [
+        &mut item.get,
+        &mut item.put,
+        &mut item.post,
+        &mut item.delete,
+        &mut item.patch,
+        &mut item.head,
+        &mut item.options,
+        &mut item.trace,
+    ]
+    .into_iter()
+    .filter_map(Option::as_mut)
+}
+
+/// The documented routes, to tell "no such path" (404) from "not this method" (405).
+#[derive(Debug, Clone, Default)]
+pub struct RouteTable(Vec<(Vec<Segment>, String)>);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Segment {
+    Literal(String),
+    Parameter,
+}
+
+impl RouteTable {
+    pub fn from_spec(spec: &OpenApi) -> RouteTable {
+        let routes = spec
+            .paths
+            .paths
+            .iter()
+            .map(|(path, item)| {
+                let segments = path
+                    .split('/')
+                    .map(|s| {
+                        if s.starts_with('{') && s.ends_with('}') {
+                            Segment::Parameter
+                        } else {
+                            Segment::Literal(s.to_string())
+                        }
+                    })
+                    .collect();
+                let methods: Vec<&str> = [
+                    ("GET", item.get.is_some()),
+                    ("POST", item.post.is_some()),
+                    ("PUT", item.put.is_some()),
+                    ("PATCH", item.patch.is_some()),
+                    ("DELETE", item.delete.is_some()),
+                ]
+                .into_iter()
+                .filter_map(|(method, present)| present.then_some(method))
+                .collect();
+                (segments, methods.join(", "))
+            })
+            .collect();
+        RouteTable(routes)
+    }
+
+    /// The methods a path accepts, when some documented route matches it.
+    pub fn allowed(&self, path: &str) -> Option<&str> {
+        let parts: Vec<&str> = path.split('/').collect();
+        self.0
+            .iter()
+            .find(|(segments, _)| {
+                segments.len() == parts.len()
+                    && segments.iter().zip(&parts).all(|(segment, part)| match segment {
+                        Segment::Literal(literal) => literal == part,
+                        Segment::Parameter => !part.is_empty(),
+                    })
+            })
+            .map(|(_, methods)| methods.as_str())
+    }
+}

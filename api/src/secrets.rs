@@ -1,0 +1,107 @@
+//! Secrets: randomness and the JWT signing secret kept in the data directory.
+
+use std::fs;
+use std::io::Write;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::path::Path;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+use crate::config::MIN_SECRET_BYTES;
+
+/// Fills `buffer` from the operating system's generator. Without randomness no secret is
+/// safe, so failure stops the process rather than degrade.
+pub fn fill_random(buffer: &mut [u8]) {
+    if let Err(err) = getrandom::fill(buffer) {
+        eprintln!("inlav: the operating system gave no randomness: {err}");
+        std::process::exit(70);
+    }
+}
+
+/// A random token of `bytes` bytes, base64url without padding.
+pub fn random_token(bytes: usize) -> String {
+    let mut buffer = vec![0u8; bytes];
+    fill_random(&mut buffer);
+    URL_SAFE_NO_PAD.encode(buffer)
+}
+
+pub const JWT_SECRET_FILE: &str = "jwt-secret";
+
+/// Where the signing secret came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecretSource {
+    Environment,
+    ExistingFile,
+    GeneratedFile,
+}
+
+/// The JWT secret: from the environment, else from `<data_dir>/jwt-secret`, generated on first
+/// start with mode 0600.
+pub fn jwt_secret(from_env: Option<&[u8]>, data_dir: &Path) -> Result<(Vec<u8>, SecretSource), String> {
+    if let Some(secret) = from_env {
+        return Ok((secret.to_vec(), SecretSource::Environment));
+    }
+    let path = data_dir.join(JWT_SECRET_FILE);
+    match fs::read_to_string(&path) {
+        Ok(text) => {
+            let secret = text.trim().as_bytes().to_vec();
+            if secret.len() < MIN_SECRET_BYTES {
+                return Err(format!("{}: the secret is shorter than {MIN_SECRET_BYTES} bytes", path.display()));
+            }
+            if let Ok(meta) = fs::metadata(&path)
+                && meta.permissions().mode() & 0o077 != 0
+            {
+                tracing::warn!(path = %path.display(), "the JWT secret file is readable by other users; chmod 600 it");
+            }
+            Ok((secret, SecretSource::ExistingFile))
+        }
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(data_dir)
+                .map_err(|err| format!("{}: cannot create the data directory: {err}", data_dir.display()))?;
+            let secret = random_token(48);
+            let mut file = fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(&path)
+                .map_err(|err| format!("{}: cannot write the JWT secret: {err}", path.display()))?;
+            file.write_all(secret.as_bytes())
+                .and_then(|()| file.sync_all())
+                .map_err(|err| format!("{}: cannot write the JWT secret: {err}", path.display()))?;
+            Ok((secret.into_bytes(), SecretSource::GeneratedFile))
+        }
+        Err(err) => Err(format!("{}: cannot read the JWT secret: {err}", path.display())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_secret_is_generated_once_with_mode_0600_then_reused() {
+        let dir = std::env::temp_dir().join(format!("inlav-secret-{}", uuid::Uuid::now_v7()));
+        let (first, source) = jwt_secret(None, &dir).unwrap();
+        assert_eq!(source, SecretSource::GeneratedFile);
+        assert!(first.len() >= MIN_SECRET_BYTES);
+        let mode = fs::metadata(dir.join(JWT_SECRET_FILE)).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        let (second, source) = jwt_secret(None, &dir).unwrap();
+        assert_eq!((second, source), (first, SecretSource::ExistingFile));
+        fs::write(dir.join(JWT_SECRET_FILE), "short").unwrap();
+        assert!(jwt_secret(None, &dir).unwrap_err().contains("shorter"));
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn the_environment_wins() {
+        let secret = b"0123456789abcdef0123456789abcdef".to_vec();
+        let dir = std::env::temp_dir().join("inlav-never-created");
+        assert_eq!(jwt_secret(Some(&secret), &dir).unwrap(), (secret, SecretSource::Environment));
+        assert!(!dir.exists());
+    }
+}

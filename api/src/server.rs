@@ -1,0 +1,213 @@
+//! Assembly of the application and the start-up sequence: database, migrations, reference
+//! data, signing secret, first administrator, HTTP server.
+
+use std::sync::Arc;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::middleware::{ErrorHandlers, from_fn};
+use actix_web::{App, HttpResponse, HttpServer, web};
+use domain::users::Role;
+use persistence::{DbConnection, Pool};
+use utoipa::openapi::OpenApi;
+use utoipa_actix_web::{AppExt, UtoipaApp, scope};
+use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
+use uuid::Uuid;
+
+use crate::auth::TokenKeys;
+use crate::clock::{Clock, SystemClock};
+use crate::config::Config;
+use crate::openapi::{self, RouteTable};
+use crate::secrets::{self, SecretSource};
+use crate::state::AppState;
+use crate::telemetry::{ensure_problem, fallback, request_context};
+use crate::{auth, districts, health, organizations, users, vocabularies};
+
+/// Regione Lombardia, seeded by the first migration: the organisation of the first admin.
+pub const REGION_ORGANIZATION_ID: Uuid = Uuid::from_u128(0x01900000_0000_7000_8000_000000000001);
+pub const DEFAULT_ADMIN_EMAIL: &str = "admin@inlav.local";
+
+/// Registers every route; the spec is collected from the same registration.
+fn register<T>(app: UtoipaApp<T>) -> UtoipaApp<T>
+where
+    T: ServiceFactory<ServiceRequest, Config = (), Error = actix_web::Error, InitError = ()>,
+{
+    app.service(
+        scope::scope("/api/v1")
+            .configure(auth::configure)
+            .configure(users::configure)
+            .configure(organizations::configure)
+            .configure(districts::configure)
+            .configure(vocabularies::configure),
+    )
+    .configure(health::configure)
+}
+
+/// The OpenAPI document of this build.
+pub fn spec() -> OpenApi {
+    let (_, mut spec) = register(App::new().into_utoipa_app().openapi(openapi::base())).split_for_parts();
+    openapi::complete(&mut spec);
+    spec
+}
+
+/// The spec as committed in `openapi/openapi.json`.
+pub fn spec_json() -> String {
+    match serde_json::to_string_pretty(&spec()) {
+        Ok(json) => json + "\n",
+        Err(err) => format!("{{\"error\": \"{err}\"}}\n"),
+    }
+}
+
+/// The application: routes, Swagger UI at `/docs/`, request ids, problem documents.
+pub fn app(
+    state: AppState,
+    spec: OpenApi,
+    routes: RouteTable,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    // Swagger UI (and the spec it serves under /api/v1) is registered before the /api/v1
+    // scope, which would otherwise take every path under it.
+    let base = App::new().app_data(web::Data::new(state)).app_data(web::Data::new(routes)).service(
+        SwaggerUi::new("/docs/{_:.*}")
+            .url("/api/v1/openapi.json", spec)
+            // No call to the public validator: loading the page sends nothing off the machine.
+            .config(SwaggerConfig::default().validator_url("none")),
+    );
+    let (app, _) = register(base.into_utoipa_app().openapi(openapi::base())).split_for_parts();
+    app.route(
+        "/docs",
+        web::get().to(|| async { HttpResponse::PermanentRedirect().insert_header(("Location", "/docs/")).finish() }),
+    )
+    .default_service(web::to(fallback))
+    .wrap(ErrorHandlers::new().default_handler(ensure_problem))
+    .wrap(from_fn(request_context))
+}
+
+/// Opens the database named by the configuration and applies pending migrations.
+pub fn open_database(config: &Config) -> Result<Pool, String> {
+    let target = config.database_url.redacted();
+    let pool = persistence::db::connect(config.database_url.clone(), config.pool.clone())
+        .map_err(|err| format!("database {target}: {}", one_line(&err.to_string())))?;
+    let mut conn = pool.get().map_err(|err| format!("database {target}: {}", one_line(&err.to_string())))?;
+    let applied = persistence::db::run_migrations(&mut conn)
+        .map_err(|err| format!("database {target}: {}", one_line(&err.to_string())))?;
+    for name in &applied {
+        tracing::info!(migration = %name, "migration applied");
+    }
+    Ok(pool)
+}
+
+/// The shared state over an open, migrated database.
+pub fn load_state(pool: Pool, clock: Arc<dyn Clock>, jwt_secret: &[u8]) -> Result<AppState, String> {
+    let mut conn = pool.get().map_err(|err| format!("database: {}", one_line(&err.to_string())))?;
+    let districts =
+        persistence::districts::list(&mut conn).map_err(|err| format!("database: {}", one_line(&err.to_string())))?;
+    drop(conn);
+    let codes = districts.into_iter().map(|d| d.code).collect();
+    Ok(AppState::new(pool, clock, TokenKeys::new(jwt_secret), codes))
+}
+
+/// The JWT secret, with a warning when it was generated.
+pub fn signing_secret(config: &Config) -> Result<Vec<u8>, String> {
+    let (secret, source) = secrets::jwt_secret(config.jwt_secret.as_deref(), &config.data_dir)?;
+    match source {
+        SecretSource::Environment => {}
+        SecretSource::ExistingFile => {
+            tracing::info!(path = %config.data_dir.join(secrets::JWT_SECRET_FILE).display(), "INLAV_JWT_SECRET not set: using the kept secret")
+        }
+        SecretSource::GeneratedFile => tracing::warn!(
+            path = %config.data_dir.join(secrets::JWT_SECRET_FILE).display(),
+            "INLAV_JWT_SECRET not set: generated a signing secret and kept it in the data directory; \
+             several instances must share one secret, so set INLAV_JWT_SECRET for them"
+        ),
+    }
+    Ok(secret)
+}
+
+/// What the first start did about the administrator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Bootstrap {
+    /// Users exist: nothing to do.
+    NotNeeded,
+    /// An admin was created; the password is `Some` when it was generated.
+    Created { email: String, generated_password: Option<String> },
+}
+
+/// Creates the first admin when no user exists.
+pub async fn bootstrap_admin(state: &AppState, config: &Config) -> Result<Bootstrap, String> {
+    let count = state
+        .db(|conn: &mut DbConnection| Ok(persistence::users::count(conn)?))
+        .await
+        .map_err(|err| err.to_string())?;
+    if count > 0 {
+        return Ok(Bootstrap::NotNeeded);
+    }
+    let email = config.admin_email.clone().unwrap_or_else(|| DEFAULT_ADMIN_EMAIL.to_string());
+    let input = users::UserInput {
+        email: email.clone(),
+        display_name: "Administrator".into(),
+        role: Role::Admin,
+        organization_id: REGION_ORGANIZATION_ID,
+        districts: Vec::new(),
+        password: config.admin_password.clone(),
+    };
+    match users::create(state, input).await {
+        Ok((user, generated_password)) => {
+            Ok(Bootstrap::Created { email: user.email.into_string(), generated_password })
+        }
+        // Another instance starting on the same database created it first.
+        Err(err) if err.status() == actix_web::http::StatusCode::CONFLICT => Ok(Bootstrap::NotNeeded),
+        Err(err) => Err(format!("cannot create the first admin: {err}")),
+    }
+}
+
+/// Prints the first admin's credentials, once, on the console (never in the log).
+pub fn announce(bootstrap: &Bootstrap, out: &mut dyn std::io::Write) {
+    if let Bootstrap::Created { email, generated_password } = bootstrap {
+        let password = generated_password.as_deref().unwrap_or("(the one in INLAV_ADMIN_PASSWORD)");
+        let _ = writeln!(
+            out,
+            "\n=== First start: administrator account created ===\n  e-mail:   {email}\n  password: {password}\n\
+             This password is shown only now. Keep it safe; change it with PATCH /api/v1/users/{{id}}.\n"
+        );
+    }
+}
+
+/// Starts the service and runs until SIGINT or SIGTERM; in-flight requests are finished.
+pub async fn serve(config: Config) -> Result<(), String> {
+    let pool = open_database(&config)?;
+    let secret = signing_secret(&config)?;
+    let state = load_state(pool, Arc::new(SystemClock), &secret)?;
+    let bootstrap = bootstrap_admin(&state, &config).await?;
+    announce(&bootstrap, &mut std::io::stdout());
+
+    let spec = spec();
+    let routes = RouteTable::from_spec(&spec);
+    let factory_state = state.clone();
+    let mut server =
+        HttpServer::new(move || app(factory_state.clone(), spec.clone(), routes.clone())).shutdown_timeout(30);
+    if let Some(workers) = config.workers {
+        server = server.workers(workers);
+    }
+    let server = server.bind(config.bind).map_err(|err| format!("INLAV_BIND {}: {err}", config.bind))?;
+    tracing::info!(
+        address = %config.bind,
+        database = %config.database_url.redacted(),
+        "InLav PUA API listening: http://{}/docs/",
+        config.bind
+    );
+    server.run().await.map_err(|err| format!("server: {err}"))?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}

@@ -1,0 +1,78 @@
+//! What every handler shares: the pool, the clock, the token keys and the reference data.
+
+use std::sync::Arc;
+
+use actix_web::web;
+use chrono::{DateTime, Utc};
+use domain::districts::DistrictCode;
+use persistence::{DbConnection, Pool};
+
+use crate::auth::TokenKeys;
+use crate::clock::Clock;
+use crate::error::ApiError;
+
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+struct Inner {
+    pool: Pool,
+    clock: Arc<dyn Clock>,
+    tokens: TokenKeys,
+    /// Districts are reference data that change only by migration, so they are read once.
+    districts: Vec<DistrictCode>,
+}
+
+impl AppState {
+    pub fn new(pool: Pool, clock: Arc<dyn Clock>, tokens: TokenKeys, districts: Vec<DistrictCode>) -> AppState {
+        AppState(Arc::new(Inner { pool, clock, tokens, districts }))
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.0.clock.now()
+    }
+
+    pub fn tokens(&self) -> &TokenKeys {
+        &self.0.tokens
+    }
+
+    pub fn known_districts(&self) -> &[DistrictCode] {
+        &self.0.districts
+    }
+
+    pub fn pool(&self) -> &Pool {
+        &self.0.pool
+    }
+
+    /// Runs storage work on the blocking thread pool (diesel is synchronous), inside the
+    /// request's log span.
+    pub async fn db<T, F>(&self, work: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.0.pool.clone();
+        let span = tracing::Span::current();
+        web::block(move || {
+            let _entered = span.enter();
+            let mut conn = pool.get().map_err(persistence::Error::from)?;
+            work(&mut conn)
+        })
+        .await
+        .map_err(|_| {
+            tracing::error!("storage work panicked or was cancelled");
+            ApiError::internal()
+        })?
+    }
+}
+
+/// Runs CPU-heavy work (password hashing) off the async workers.
+pub async fn blocking<T, F>(work: F) -> Result<T, ApiError>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    web::block(work).await.map_err(|_| {
+        tracing::error!("blocking work panicked or was cancelled");
+        ApiError::internal()
+    })
+}

@@ -1,0 +1,104 @@
+//! Structured logs with a request id on every line, the `X-Request-Id` header, and the safety
+//! net that turns any bare error answer (unknown route, wrong method) into a problem document.
+
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::middleware::{ErrorHandlerResponse, Next};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, ResponseError, web};
+use tracing::Instrument;
+use uuid::Uuid;
+
+use crate::config::{LogFormat, LogSettings};
+use crate::error::{ApiError, PROBLEM_JSON};
+use crate::openapi::RouteTable;
+
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Installs the global log subscriber (to stderr). Safe to call more than once.
+pub fn init_logging(settings: &LogSettings) {
+    let filter = tracing_subscriber::EnvFilter::try_new(&settings.filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _already_set = match settings.format {
+        LogFormat::Json => builder.json().with_current_span(true).with_span_list(false).try_init(),
+        LogFormat::Text => builder.with_ansi(false).try_init(),
+    };
+}
+
+/// The request id of the current request, as set by [`request_context`].
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+/// A client's request id is kept when it is short and plain; otherwise one is generated.
+fn accepted_request_id(value: &HeaderValue) -> Option<String> {
+    let text = value.to_str().ok()?;
+    let plain = !text.is_empty()
+        && text.len() <= 128
+        && text.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b));
+    plain.then(|| text.to_string())
+}
+
+/// Gives every request an id (echoed in `X-Request-Id`) and a log span carrying it, and logs
+/// one line per request. Paths are logged without query strings, which may hold personal data.
+pub async fn request_context(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let request_id =
+        req.headers().get(REQUEST_ID).and_then(accepted_request_id).unwrap_or_else(|| Uuid::now_v7().to_string());
+    let span = tracing::info_span!("request", request_id = %request_id);
+    let method = req.method().to_string();
+    let path = req.path().chars().take(256).collect::<String>();
+    req.extensions_mut().insert(RequestId(request_id.clone()));
+    let started = Instant::now();
+    let result = next.call(req).instrument(span.clone()).await;
+    let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let _entered = span.enter();
+    match result {
+        Ok(mut response) => {
+            if let Ok(value) = HeaderValue::from_str(&request_id) {
+                response.headers_mut().insert(REQUEST_ID, value);
+            }
+            let status = response.status().as_u16();
+            if status >= 500 {
+                tracing::error!(%method, %path, status, elapsed_ms, "request failed");
+            } else {
+                tracing::info!(%method, %path, status, elapsed_ms, "request");
+            }
+            Ok(response)
+        }
+        Err(error) => {
+            tracing::error!(%method, %path, %error, elapsed_ms, "request failed in middleware");
+            Err(error)
+        }
+    }
+}
+
+/// Replaces any error answer that is not yet a problem document with one for its status.
+pub fn ensure_problem<B: MessageBody + 'static>(
+    response: ServiceResponse<B>,
+) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|value| value.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
+    if is_problem {
+        return Ok(ErrorHandlerResponse::Response(response.map_into_left_body()));
+    }
+    let status = response.status();
+    let (request, _) = response.into_parts();
+    let problem = ApiError::for_status(status).error_response();
+    Ok(ErrorHandlerResponse::Response(ServiceResponse::new(request, problem).map_into_right_body()))
+}
+
+/// Answers requests no route took: 405 with `Allow` when the path exists, else 404.
+pub async fn fallback(req: HttpRequest, routes: web::Data<RouteTable>) -> HttpResponse {
+    let error = match routes.allowed(req.path()) {
+        Some(allow) => ApiError::method_not_allowed(allow),
+        None => ApiError::not_found(),
+    };
+    error.error_response()
+}

@@ -1,0 +1,9 @@
+DROP TABLE login_failures;
+DROP TABLE refresh_tokens;
+DROP TABLE user_districts;
+DROP TABLE users;
+DROP TABLE organization_districts;
+DROP TABLE organizations;
+DROP TABLE service_categories;
+DROP TABLE district_targets;
+DROP TABLE districts;

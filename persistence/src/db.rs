@@ -1,0 +1,358 @@
+//! Connections: the backend chosen by the URL scheme, one connection type for both backends,
+//! the pool, SQLite pragmas, embedded migrations and write transactions.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::r2d2::R2D2Connection;
+use diesel::{Connection, PgConnection, SqliteConnection};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use crate::error::{Error, Result};
+
+/// One connection type for both backends; queries are written once against it.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Postgresql(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations/postgres");
+
+/// Where the data lives, parsed from `DATABASE_URL`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    /// `sqlite://relative/path.db` or `sqlite:///absolute/path.db`.
+    Sqlite { path: PathBuf },
+    /// `postgres://…` or `postgresql://…`, handed to libpq.
+    Postgres { url: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct UrlError(String);
+
+impl DatabaseUrl {
+    pub fn parse(raw: &str) -> std::result::Result<DatabaseUrl, UrlError> {
+        let raw = raw.trim();
+        if let Some(rest) = raw.strip_prefix("sqlite://") {
+            if rest.is_empty() || rest.contains('?') || rest == ":memory:" {
+                return Err(UrlError(
+                    "DATABASE_URL: a sqlite URL needs a file path, such as sqlite://data/inlav.db".into(),
+                ));
+            }
+            Ok(DatabaseUrl::Sqlite { path: PathBuf::from(rest) })
+        } else if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
+            Ok(DatabaseUrl::Postgres { url: raw.to_string() })
+        } else {
+            let scheme = raw.split_once("://").map(|(scheme, _)| scheme).unwrap_or(raw);
+            let scheme: String = scheme.chars().take(32).collect();
+            Err(UrlError(format!(
+                "DATABASE_URL: unsupported scheme `{scheme}`; use sqlite://path or postgres://user@host/db"
+            )))
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            DatabaseUrl::Sqlite { .. } => Backend::Sqlite,
+            DatabaseUrl::Postgres { .. } => Backend::Postgres,
+        }
+    }
+
+    /// The URL without its password, for logs and messages.
+    pub fn redacted(&self) -> String {
+        match self {
+            DatabaseUrl::Sqlite { path } => format!("sqlite://{}", path.display()),
+            DatabaseUrl::Postgres { url } => redact_password(url),
+        }
+    }
+}
+
+fn redact_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let (authority, tail) = match rest.find('/') {
+        Some(at) => rest.split_at(at),
+        None => (rest, ""),
+    };
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _password)) => format!("{scheme}://{user}:***@{host}{tail}"),
+            None => url.to_string(),
+        },
+        None => url.to_string(),
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// SQLite's `synchronous` pragma: FULL survives a power cut once a write is answered;
+/// NORMAL (in WAL mode) survives a crash of the process but may lose the last commits on
+/// power loss.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SqliteSync {
+    Full,
+    Normal,
+}
+
+#[derive(Debug, Clone)]
+pub struct PoolSettings {
+    pub max_size: u32,
+    /// How long a request waits for a connection before the database counts as unavailable.
+    pub acquire_timeout: Duration,
+    /// PostgreSQL: how long establishing a connection may take.
+    pub connect_timeout: Duration,
+    pub sqlite_sync: SqliteSync,
+    /// SQLite: how long a writer waits for another writer's lock.
+    pub sqlite_busy_timeout: Duration,
+}
+
+impl Default for PoolSettings {
+    fn default() -> Self {
+        PoolSettings {
+            max_size: 8,
+            acquire_timeout: Duration::from_secs(5),
+            connect_timeout: Duration::from_secs(3),
+            sqlite_sync: SqliteSync::Full,
+            sqlite_busy_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// An r2d2 manager that opens the backend named by the URL and reports its real error
+/// (diesel's own `establish` on a multi-connection tries each backend in turn and hides why).
+#[derive(Debug, Clone)]
+pub struct Manager {
+    url: DatabaseUrl,
+    settings: PoolSettings,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error("{0}")]
+    Connection(#[from] diesel::ConnectionError),
+    #[error("{0}")]
+    Query(#[from] diesel::result::Error),
+    #[error("cannot create {path}: {source}")]
+    Directory { path: String, source: std::io::Error },
+}
+
+impl Manager {
+    pub fn new(url: DatabaseUrl, settings: PoolSettings) -> Manager {
+        Manager { url, settings }
+    }
+
+    pub fn url(&self) -> &DatabaseUrl {
+        &self.url
+    }
+
+    fn connect_sqlite(&self, path: &Path) -> std::result::Result<DbConnection, ConnectError> {
+        create_private_file(path)
+            .map_err(|source| ConnectError::Directory { path: path.display().to_string(), source })?;
+        let mut conn = SqliteConnection::establish(&path.to_string_lossy())?;
+        let synchronous = match self.settings.sqlite_sync {
+            SqliteSync::Full => "FULL",
+            SqliteSync::Normal => "NORMAL",
+        };
+        // journal_mode is persistent in the file; the others hold per connection.
+        conn.batch_execute(&format!(
+            "PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL; PRAGMA synchronous = {synchronous}; PRAGMA foreign_keys = ON;",
+            self.settings.sqlite_busy_timeout.as_millis()
+        ))?;
+        Ok(DbConnection::Sqlite(conn))
+    }
+
+    fn connect_postgres(&self, url: &str) -> std::result::Result<DbConnection, ConnectError> {
+        let url = with_connect_timeout(url, self.settings.connect_timeout);
+        let conn = PgConnection::establish(&url)?;
+        Ok(DbConnection::Postgresql(conn))
+    }
+}
+
+/// Creates the database file (and its directory) readable by its owner only: it holds
+/// personal data. SQLite gives its -wal and -shm files the same permissions.
+fn create_private_file(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty() && !p.exists()) {
+        std::fs::DirBuilder::new().recursive(true).mode(0o700).create(parent)?;
+    }
+    match std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path) {
+        Ok(_) => Ok(()),
+        Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(err) => Err(err),
+    }
+}
+
+/// Adds libpq's `connect_timeout` unless the URL sets one, so an unreachable server fails fast.
+fn with_connect_timeout(url: &str, timeout: Duration) -> String {
+    if url.contains("connect_timeout=") {
+        return url.to_string();
+    }
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{separator}connect_timeout={}", timeout.as_secs().max(1))
+}
+
+impl r2d2::ManageConnection for Manager {
+    type Connection = DbConnection;
+    type Error = ConnectError;
+
+    fn connect(&self) -> std::result::Result<DbConnection, ConnectError> {
+        match &self.url {
+            DatabaseUrl::Sqlite { path } => self.connect_sqlite(path),
+            DatabaseUrl::Postgres { url } => self.connect_postgres(url),
+        }
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> std::result::Result<(), ConnectError> {
+        conn.ping().map_err(ConnectError::from)
+    }
+
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        conn.is_broken()
+    }
+}
+
+pub type Pool = r2d2::Pool<Manager>;
+pub type PooledConnection = r2d2::PooledConnection<Manager>;
+
+/// Opens one connection directly, so that a wrong URL or an unreachable server is reported
+/// with its real cause, then builds the pool.
+pub fn connect(url: DatabaseUrl, settings: PoolSettings) -> std::result::Result<Pool, ConnectError> {
+    let manager = Manager::new(url, settings.clone());
+    let probe = r2d2::ManageConnection::connect(&manager)?;
+    drop(probe);
+    let pool = r2d2::Pool::builder()
+        .max_size(settings.max_size)
+        .min_idle(Some(1))
+        .connection_timeout(settings.acquire_timeout)
+        .build_unchecked(manager);
+    Ok(pool)
+}
+
+/// Applies the migrations not yet applied; answers their names.
+pub fn run_migrations(conn: &mut DbConnection) -> Result<Vec<String>> {
+    let applied = match conn {
+        DbConnection::Sqlite(inner) => inner.run_pending_migrations(SQLITE_MIGRATIONS).map(names),
+        DbConnection::Postgresql(inner) => inner.run_pending_migrations(POSTGRES_MIGRATIONS).map(names),
+    };
+    applied.map_err(|err| Error::Unavailable(format!("migration failed: {err}")))
+}
+
+/// How many embedded migrations the database still lacks.
+pub fn pending_migrations(conn: &mut DbConnection) -> Result<usize> {
+    let pending = match conn {
+        DbConnection::Sqlite(inner) => inner.pending_migrations(SQLITE_MIGRATIONS).map(|m| m.len()),
+        DbConnection::Postgresql(inner) => inner.pending_migrations(POSTGRES_MIGRATIONS).map(|m| m.len()),
+    };
+    pending.map_err(|err| Error::Unavailable(format!("cannot read the migrations table: {err}")))
+}
+
+fn names<M: std::fmt::Display>(migrations: Vec<M>) -> Vec<String> {
+    migrations.iter().map(ToString::to_string).collect()
+}
+
+/// Runs `f` in a transaction meant to write. On SQLite it begins with `BEGIN IMMEDIATE`, so the
+/// write lock is taken up front and waits under the busy timeout; a deferred transaction that
+/// reads first could fail at once when another writer got in between. Nested calls use
+/// savepoints, as diesel's `transaction` does.
+pub fn write_transaction<T, E, F>(conn: &mut DbConnection, f: F) -> std::result::Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> std::result::Result<T, E>,
+    E: From<Error>,
+{
+    type Manager = <DbConnection as Connection>::TransactionManager;
+    let storage = |error: diesel::result::Error| E::from(Error::from(error));
+    let immediate = match conn {
+        DbConnection::Sqlite(inner) => Some(AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")),
+        DbConnection::Postgresql(_) => None,
+    };
+    match immediate {
+        Some(Ok(())) => {}
+        Some(Err(diesel::result::Error::AlreadyInTransaction)) | None => {
+            Manager::begin_transaction(conn).map_err(storage)?
+        }
+        Some(Err(other)) => return Err(storage(other)),
+    }
+    match f(conn) {
+        Ok(value) => {
+            Manager::commit_transaction(conn).map_err(storage)?;
+            Ok(value)
+        }
+        Err(error) => match Manager::rollback_transaction(conn) {
+            Ok(()) | Err(diesel::result::Error::BrokenTransactionManager) => Err(error),
+            Err(rollback_error) => Err(storage(rollback_error)),
+        },
+    }
+}
+
+/// A timestamp as stored: UTC, truncated to microseconds so both backends round-trip it.
+pub fn to_db_time(at: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDateTime {
+    use chrono::SubsecRound;
+    at.trunc_subsecs(6).naive_utc()
+}
+
+pub fn from_db_time(at: chrono::NaiveDateTime) -> chrono::DateTime<chrono::Utc> {
+    at.and_utc()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_pick_the_backend_by_scheme() {
+        assert_eq!(
+            DatabaseUrl::parse("sqlite://data/inlav.db").unwrap(),
+            DatabaseUrl::Sqlite { path: "data/inlav.db".into() }
+        );
+        assert_eq!(
+            DatabaseUrl::parse("sqlite:///var/lib/inlav.db").unwrap(),
+            DatabaseUrl::Sqlite { path: "/var/lib/inlav.db".into() }
+        );
+        assert_eq!(DatabaseUrl::parse("postgres://u@h/db").unwrap().backend(), Backend::Postgres);
+        assert_eq!(DatabaseUrl::parse("postgresql://u@h/db").unwrap().backend(), Backend::Postgres);
+        for bad in ["mysql://u@h/db", "data/inlav.db", "sqlite://", "sqlite://:memory:", "", "sqlite:data.db"] {
+            assert!(DatabaseUrl::parse(bad).is_err(), "{bad}");
+        }
+        assert!(DatabaseUrl::parse("mysql://x").unwrap_err().to_string().contains("`mysql`"));
+    }
+
+    #[test]
+    fn passwords_are_redacted() {
+        let url = DatabaseUrl::parse("postgres://inlav:s3cret@db.example:5432/inlav?sslmode=require").unwrap();
+        assert_eq!(url.redacted(), "postgres://inlav:***@db.example:5432/inlav?sslmode=require");
+        let url = DatabaseUrl::parse("postgres://postgres@127.0.0.1/x").unwrap();
+        assert_eq!(url.redacted(), "postgres://postgres@127.0.0.1/x");
+    }
+
+    #[test]
+    fn connect_timeout_is_added_once() {
+        assert_eq!(
+            with_connect_timeout("postgres://h/db", Duration::from_secs(3)),
+            "postgres://h/db?connect_timeout=3"
+        );
+        assert_eq!(
+            with_connect_timeout("postgres://h/db?sslmode=disable", Duration::from_secs(3)),
+            "postgres://h/db?sslmode=disable&connect_timeout=3"
+        );
+        assert_eq!(
+            with_connect_timeout("postgres://h/db?connect_timeout=9", Duration::from_secs(3)),
+            "postgres://h/db?connect_timeout=9"
+        );
+    }
+
+    #[test]
+    fn times_are_truncated_to_microseconds() {
+        let at =
+            chrono::DateTime::parse_from_rfc3339("2026-01-02T03:04:05.123456789Z").unwrap().with_timezone(&chrono::Utc);
+        assert_eq!(to_db_time(at).to_string(), "2026-01-02 03:04:05.123456");
+    }
+}

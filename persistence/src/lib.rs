@@ -1,0 +1,17 @@
+//! Storage for the InLav PUA system: one set of queries over SQLite or PostgreSQL.
+//!
+//! Modules are capabilities, named as in the `domain` and `api` crates.
+
+pub mod auth;
+pub mod db;
+pub mod districts;
+pub mod error;
+pub mod organizations;
+pub mod pagination;
+pub mod schema;
+mod sql;
+pub mod users;
+
+pub use db::{Backend, DatabaseUrl, DbConnection, Pool, PoolSettings, SqliteSync, write_transaction};
+pub use error::{Error, Result};
+pub use pagination::{MAX_PAGE_SIZE, Page, PageRequest};

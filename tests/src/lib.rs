@@ -1,0 +1,1 @@
+//! This crate holds only the integration tests, in `tests/api/`.

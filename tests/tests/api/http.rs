@@ -1,0 +1,178 @@
+//! HTTP conventions: problem documents for every error, request ids, limits, health.
+
+use serde_json::json;
+
+use crate::support::TestApp;
+
+#[actix_web::test]
+async fn unknown_routes_and_wrong_methods_are_problems() {
+    let app = TestApp::new().await;
+    let reply = app.get("/api/v1/no-such-thing").send().await;
+    reply.problem(404);
+    let reply = app.get("/nothing/here").send().await;
+    reply.problem(404);
+
+    let reply = app.request("DELETE", "/api/v1/me").token(&app.admin.access_token).send().await;
+    reply.problem(405);
+    assert_eq!(reply.header("allow"), Some("GET"));
+
+    let reply = app.request("PUT", &format!("/api/v1/users/{}", app.admin.id)).send().await;
+    reply.problem(405);
+    assert_eq!(reply.header("allow"), Some("GET, PATCH"));
+
+    let reply = app.get("/api/v1/auth/login").send().await;
+    reply.problem(405);
+    assert_eq!(reply.header("allow"), Some("POST"));
+}
+
+#[actix_web::test]
+async fn malformed_bodies_get_the_right_status() {
+    let app = TestApp::new().await;
+    let login = "/api/v1/auth/login";
+
+    let reply = app.post(login).raw("application/json", "{\"email\": ").send().await;
+    assert!(reply.problem(400)["detail"].as_str().unwrap().contains("malformed JSON"));
+
+    app.post(login).raw("application/json", "").send().await.problem(400);
+    app.post(login).raw("application/json", vec![0xff_u8, 0xfe, 0x00]).send().await.problem(400);
+
+    let reply = app.post(login).raw("text/plain", "{\"email\":\"a@b.it\",\"password\":\"x\"}").send().await;
+    reply.problem(415);
+    app.post(login).raw("", "{\"email\":\"a@b.it\",\"password\":\"x\"}").send().await.problem(415);
+
+    let huge = format!("{{\"email\":\"a@b.it\",\"password\":\"{}\"}}", "x".repeat(1024 * 1024));
+    app.post(login).raw("application/json", huge).send().await.problem(413);
+
+    let reply = app.post(login).json(&json!({"email": "a@b.it", "password": "x", "role": "admin"})).send().await;
+    assert_eq!(reply.field_errors(), [("role".to_string(), "unknown_field".to_string())]);
+
+    let reply = app.post(login).json(&json!({"email": 42, "password": "x"})).send().await;
+    assert_eq!(reply.field_errors(), [("email".to_string(), "invalid_type".to_string())]);
+
+    let reply = app.post(login).json(&json!({"password": "x"})).send().await;
+    assert_eq!(reply.field_errors(), [("email".to_string(), "required".to_string())]);
+
+    let reply = app.post(login).json(&json!({"email": "a\u{0}b@x.it", "password": "x"})).send().await;
+    assert_eq!(reply.field_errors(), [("email".to_string(), "invalid_character".to_string())]);
+
+    // application/*+json is JSON too.
+    let reply = app
+        .post(login)
+        .raw("application/merge-patch+json; charset=utf-8", "{\"email\":\"a@b.it\",\"password\":\"wrong\"}")
+        .send()
+        .await;
+    reply.problem(401);
+}
+
+#[actix_web::test]
+async fn request_ids_are_echoed_or_generated() {
+    let app = TestApp::new().await;
+    let reply = app.get("/health").header("X-Request-Id", "client-abc.123").send().await;
+    assert_eq!(reply.header("x-request-id"), Some("client-abc.123"));
+
+    let generated = app.get("/health").send().await;
+    let id = generated.header("x-request-id").expect("generated id").to_string();
+    assert!(uuid::Uuid::parse_str(&id).is_ok(), "{id}");
+
+    // Unsafe or over-long ids are replaced, not echoed.
+    let reply = app.get("/health").header("X-Request-Id", &"x".repeat(300)).send().await;
+    assert_ne!(reply.header("x-request-id"), Some("x".repeat(300).as_str()));
+    let reply = app.get("/health").header("X-Request-Id", "<script>").send().await;
+    assert_ne!(reply.header("x-request-id"), Some("<script>"));
+
+    // Errors carry it too.
+    let reply = app.get("/api/v1/me").header("X-Request-Id", "trace-1").send().await;
+    reply.problem(401);
+    assert_eq!(reply.header("x-request-id"), Some("trace-1"));
+}
+
+#[actix_web::test]
+async fn health_and_readiness() {
+    let app = TestApp::new().await;
+    let reply = app.get("/health").send().await;
+    assert_eq!((reply.status, reply.body.clone()), (200, json!({"status": "alive"})));
+    let reply = app.get("/ready").send().await;
+    assert_eq!((reply.status, reply.body.clone()), (200, json!({"status": "ready"})));
+}
+
+#[actix_web::test]
+async fn every_secured_operation_refuses_anonymous_and_forged_callers() {
+    let app = TestApp::new().await;
+    let spec = serde_json::to_value(api::server::spec()).unwrap();
+    let forged = forge_token(&app.admin.access_token);
+    let mut checked = 0;
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let secured = operation["security"].as_array().is_some_and(|s| !s.is_empty());
+            let concrete = path.replace("{id}", &app.admin.id).replace("{code}", "milano");
+            let anonymous = app.request(&method.to_uppercase(), &concrete).json(&json!({})).send().await;
+            if secured {
+                anonymous.problem(401);
+                assert!(
+                    anonymous.header("www-authenticate").is_some_and(|v| v.starts_with("Bearer")),
+                    "{method} {path}"
+                );
+                app.request(&method.to_uppercase(), &concrete)
+                    .token(&forged)
+                    .json(&json!({}))
+                    .send()
+                    .await
+                    .problem(401);
+                app.request(&method.to_uppercase(), &concrete)
+                    .token("not-a-jwt")
+                    .json(&json!({}))
+                    .send()
+                    .await
+                    .problem(401);
+                checked += 1;
+            } else {
+                assert_ne!(anonymous.status, 401, "{method} {path} is documented as public");
+            }
+        }
+    }
+    assert!(checked >= 10, "only {checked} secured operations found");
+}
+
+/// The admin's token with its payload changed to another role: the signature no longer fits.
+fn forge_token(token: &str) -> String {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let parts: Vec<&str> = token.split('.').collect();
+    let payload = URL_SAFE_NO_PAD.decode(parts[1]).unwrap();
+    let mut claims: serde_json::Value = serde_json::from_slice(&payload).unwrap();
+    claims["role"] = json!("district_coordinator");
+    let forged = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&claims).unwrap());
+    format!("{}.{}.{}", parts[0], forged, parts[2])
+}
+
+#[actix_web::test]
+async fn swagger_ui_is_served_from_the_binary_and_calls_nothing_outside() {
+    let app = TestApp::new().await;
+    let reply = app.get("/docs").send().await;
+    assert_eq!(reply.status, 308);
+    assert_eq!(reply.header("location"), Some("/docs/"));
+
+    let page = app.get("/docs/").send().await;
+    assert_eq!(page.status, 200);
+    assert!(page.text().contains("swagger-ui"), "{}", page.text());
+
+    let initializer = app.get("/docs/swagger-initializer.js").send().await;
+    assert_eq!(initializer.status, 200);
+    let script: String = initializer.text().split_whitespace().collect();
+    assert!(script.contains("\"url\":\"/api/v1/openapi.json\""), "{script}");
+    assert!(script.contains("\"validatorUrl\":\"none\""), "{script}");
+
+    // Nothing the page loads points off the machine.
+    for asset in ["/docs/", "/docs/index.css", "/docs/swagger-ui.css", "/docs/swagger-initializer.js"] {
+        let body = app.get(asset).send().await.text();
+        for url in
+            body.split(['"', '\'', '(', ')', ' ']).filter(|s| s.starts_with("http://") || s.starts_with("https://"))
+        {
+            assert!(url.starts_with("http://www.w3.org/"), "{asset} references {url}");
+        }
+    }
+
+    let spec = app.get("/api/v1/openapi.json").send().await;
+    assert_eq!(spec.status, 200);
+    assert_eq!(spec.body["openapi"], "3.1.0");
+}

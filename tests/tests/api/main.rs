@@ -1,0 +1,13 @@
+//! Black-box tests of the InLav PUA API. Every test body runs on the backend this run targets:
+//! SQLite by default (`make test`), PostgreSQL when `TEST_DATABASE_URL` is set (`make test-pg`).
+//! Tests under `pg_only` need both backends at once and run only in the PostgreSQL suite.
+
+mod auth;
+mod cli;
+mod http;
+mod openapi;
+mod organizations;
+mod pg_only;
+mod reference;
+mod support;
+mod users;

@@ -1,0 +1,51 @@
+//! Checks that need SQLite and PostgreSQL at once; they run in the PostgreSQL suite
+//! (`make test-pg`), which sets `TEST_DATABASE_URL`.
+
+use diesel::prelude::*;
+use diesel::sql_types::{Bool, Text};
+use persistence::db::{self, PoolSettings};
+
+use crate::support::{TestDb, postgres_url};
+
+#[derive(Debug, QueryableByName, PartialEq, Eq, PartialOrd, Ord)]
+struct ColumnInfo {
+    #[diesel(sql_type = Text)]
+    table_name: String,
+    #[diesel(sql_type = Text)]
+    column_name: String,
+    #[diesel(sql_type = Text)]
+    data_type: String,
+    #[diesel(sql_type = Bool)]
+    not_null: bool,
+}
+
+const SQLITE_COLUMNS: &str = "SELECT m.name AS table_name, p.name AS column_name, lower(p.type) AS data_type, \
+     p.\"notnull\" <> 0 OR p.pk > 0 AS not_null \
+     FROM sqlite_master m JOIN pragma_table_info(m.name) p \
+     WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name <> '__diesel_schema_migrations'";
+
+const POSTGRES_COLUMNS: &str = "SELECT table_name::text AS table_name, column_name::text AS column_name, \
+     CASE data_type WHEN 'timestamp without time zone' THEN 'timestamp' ELSE data_type::text END AS data_type, \
+     is_nullable = 'NO' AS not_null \
+     FROM information_schema.columns \
+     WHERE table_schema = current_schema() AND table_name <> '__diesel_schema_migrations'";
+
+fn columns(url: &str, query: &str) -> Vec<ColumnInfo> {
+    let pool = db::connect(persistence::DatabaseUrl::parse(url).unwrap(), PoolSettings::default()).unwrap();
+    let mut conn = pool.get().unwrap();
+    db::run_migrations(&mut conn).unwrap();
+    let mut columns = diesel::sql_query(query).load::<ColumnInfo>(&mut *conn).unwrap();
+    columns.sort();
+    columns
+}
+
+#[test]
+fn pg_only_both_migration_trees_produce_the_same_tables_and_columns() {
+    let base = postgres_url().expect("the PostgreSQL suite sets TEST_DATABASE_URL");
+    let sqlite = TestDb::sqlite();
+    let postgres = TestDb::postgres(&base);
+    let sqlite_columns = columns(&sqlite.url, SQLITE_COLUMNS);
+    let postgres_columns = columns(&postgres.url, POSTGRES_COLUMNS);
+    assert!(sqlite_columns.len() > 40, "{}", sqlite_columns.len());
+    assert_eq!(sqlite_columns, postgres_columns);
+}

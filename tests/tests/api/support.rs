@@ -1,0 +1,378 @@
+//! The test harness: the real application over HTTP (in process), on a fresh database per
+//! test. SQLite by default; PostgreSQL when `TEST_DATABASE_URL` is set, with a fresh schema.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::rc::Rc;
+use std::sync::{Arc, OnceLock};
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::ServiceResponse;
+use actix_web::http::header::HeaderMap;
+use actix_web::test::{self as actix_test, TestRequest};
+use api::clock::ManualClock;
+use api::openapi::RouteTable;
+use api::server;
+use chrono::{DateTime, Duration, Utc};
+use diesel::{Connection, PgConnection, connection::SimpleConnection};
+use futures_util::future::LocalBoxFuture;
+use serde_json::{Value, json};
+use utoipa::openapi::OpenApi;
+
+pub const ADMIN_EMAIL: &str = "admin@inlav.test";
+pub const ADMIN_PASSWORD: &str = "admin-password-for-tests";
+pub const PASSWORD: &str = "a-good-password-1";
+pub const JWT_SECRET: &[u8] = b"test-secret-test-secret-test-secret-1234";
+pub const REGION_ID: &str = "01900000-0000-7000-8000-000000000001";
+
+/// The instant every test starts at; tests move the clock explicitly.
+pub fn start_time() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-03-02T09:00:00Z").map(|t| t.with_timezone(&Utc)).unwrap_or_default()
+}
+
+fn spec_and_routes() -> &'static (OpenApi, RouteTable) {
+    static SPEC: OnceLock<(OpenApi, RouteTable)> = OnceLock::new();
+    SPEC.get_or_init(|| {
+        let spec = server::spec();
+        let routes = RouteTable::from_spec(&spec);
+        (spec, routes)
+    })
+}
+
+/// Which backend this run tests.
+pub fn postgres_url() -> Option<String> {
+    std::env::var("TEST_DATABASE_URL").ok().filter(|url| !url.trim().is_empty())
+}
+
+/// A fresh, empty database that is removed when dropped.
+pub struct TestDb {
+    pub url: String,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    Directory(PathBuf),
+    Schema { base_url: String, schema: String },
+}
+
+impl TestDb {
+    /// A database of the backend this run targets.
+    pub fn new() -> TestDb {
+        match postgres_url() {
+            Some(base_url) => TestDb::postgres(&base_url),
+            None => TestDb::sqlite(),
+        }
+    }
+
+    /// A fresh SQLite file in a directory of its own.
+    pub fn sqlite() -> TestDb {
+        let dir = std::env::temp_dir().join(format!("inlav-test-{}", uuid::Uuid::now_v7().simple()));
+        let url = format!("sqlite://{}/inlav.db", dir.display());
+        TestDb { url, cleanup: Cleanup::Directory(dir) }
+    }
+
+    /// A fresh schema in the PostgreSQL database at `base_url`.
+    pub fn postgres(base_url: &str) -> TestDb {
+        let schema = format!("t_{}", uuid::Uuid::now_v7().simple());
+        let mut conn =
+            PgConnection::establish(base_url).unwrap_or_else(|e| panic!("TEST_DATABASE_URL {base_url}: {e}"));
+        conn.batch_execute(&format!("CREATE SCHEMA {schema}")).expect("create test schema");
+        let separator = if base_url.contains('?') { '&' } else { '?' };
+        let url = format!("{base_url}{separator}options=-csearch_path%3D{schema}");
+        TestDb { url, cleanup: Cleanup::Schema { base_url: base_url.to_string(), schema } }
+    }
+
+    /// The environment the service would be started with.
+    pub fn env(&self) -> HashMap<String, String> {
+        let data_dir = match &self.cleanup {
+            Cleanup::Directory(dir) => dir.clone(),
+            Cleanup::Schema { schema, .. } => std::env::temp_dir().join(format!("inlav-test-{schema}")),
+        };
+        HashMap::from([
+            ("DATABASE_URL".to_string(), self.url.clone()),
+            ("INLAV_DATA_DIR".to_string(), data_dir.display().to_string()),
+            ("INLAV_LOG".to_string(), "error".to_string()),
+        ])
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        match &self.cleanup {
+            Cleanup::Directory(dir) => {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            Cleanup::Schema { base_url, schema } => {
+                if let Ok(mut conn) = PgConnection::establish(base_url) {
+                    let _ = conn.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
+                }
+                let _ = std::fs::remove_dir_all(std::env::temp_dir().join(format!("inlav-test-{schema}")));
+            }
+        }
+    }
+}
+
+type Call = Rc<dyn Fn(actix_http::Request) -> LocalBoxFuture<'static, ServiceResponse<BoxBody>>>;
+
+/// The application under test, with its clock and its admin.
+pub struct TestApp {
+    call: Call,
+    pub clock: Arc<ManualClock>,
+    pub state: api::state::AppState,
+    /// Dropped with the app: the database goes away.
+    _db: TestDb,
+    pub admin: Session,
+}
+
+/// A logged-in user.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub id: String,
+    pub email: String,
+    pub access_token: String,
+    pub refresh_token: String,
+}
+
+impl TestApp {
+    pub async fn new() -> TestApp {
+        TestApp::on(TestDb::new()).await
+    }
+
+    /// The application over an existing database.
+    pub async fn on(db: TestDb) -> TestApp {
+        let env = db.env();
+        let mut env_with_admin = env.clone();
+        env_with_admin.insert("INLAV_ADMIN_EMAIL".into(), ADMIN_EMAIL.into());
+        env_with_admin.insert("INLAV_ADMIN_PASSWORD".into(), ADMIN_PASSWORD.into());
+        let config = api::config::Config::from_env(|name| env_with_admin.get(name).cloned()).expect("test config");
+        let pool = server::open_database(&config).expect("open test database");
+        let clock = Arc::new(ManualClock::new(start_time()));
+        let state = server::load_state(pool, clock.clone(), JWT_SECRET).expect("load state");
+        server::bootstrap_admin(&state, &config).await.expect("bootstrap admin");
+        let (spec, routes) = spec_and_routes().clone();
+        let service = Rc::new(actix_test::init_service(server::app(state.clone(), spec, routes)).await);
+        let call: Call = Rc::new(move |request| {
+            let service = service.clone();
+            Box::pin(async move {
+                match actix_test::try_call_service(&*service, request).await {
+                    Ok(response) => response.map_into_boxed_body(),
+                    Err(error) => panic!("the service failed outside a response: {error}"),
+                }
+            })
+        });
+        let mut app = TestApp {
+            call,
+            clock,
+            state,
+            _db: db,
+            admin: Session {
+                id: String::new(),
+                email: ADMIN_EMAIL.into(),
+                access_token: String::new(),
+                refresh_token: String::new(),
+            },
+        };
+        app.admin = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        app
+    }
+
+    pub fn request(&self, method: &str, path: &str) -> Req<'_> {
+        let method = actix_web::http::Method::from_bytes(method.as_bytes()).expect("method");
+        Req { app: self, inner: TestRequest::default().method(method).uri(path) }
+    }
+
+    pub fn get(&self, path: &str) -> Req<'_> {
+        self.request("GET", path)
+    }
+
+    pub fn post(&self, path: &str) -> Req<'_> {
+        self.request("POST", path)
+    }
+
+    pub fn patch(&self, path: &str) -> Req<'_> {
+        self.request("PATCH", path)
+    }
+
+    /// Logs in and panics unless it works.
+    pub async fn login(&self, email: &str, password: &str) -> Session {
+        let reply = self.post("/api/v1/auth/login").json(&json!({"email": email, "password": password})).send().await;
+        assert_eq!(reply.status, 200, "login of {email}: {}", reply.body);
+        let me = self.get("/api/v1/me").token(reply.str("access_token")).send().await;
+        assert_eq!(me.status, 200, "{}", me.body);
+        Session {
+            id: me.str("id").to_string(),
+            email: email.to_string(),
+            access_token: reply.str("access_token").to_string(),
+            refresh_token: reply.str("refresh_token").to_string(),
+        }
+    }
+
+    /// Creates an organisation as the admin; answers its id.
+    pub async fn organization(&self, name: &str, kind: &str, districts: &[&str]) -> String {
+        let reply = self
+            .post("/api/v1/organizations")
+            .token(&self.admin.access_token)
+            .json(&json!({"name": name, "kind": kind, "districts": districts, "municipality": "Milano"}))
+            .send()
+            .await;
+        assert_eq!(reply.status, 201, "{}", reply.body);
+        reply.str("id").to_string()
+    }
+
+    /// Creates a user of `role` in `organization_id` with the given districts and logs in.
+    pub async fn user(&self, role: &str, organization_id: &str, districts: &[&str]) -> Session {
+        let email = format!("{role}.{}@pua.test", uuid::Uuid::now_v7().simple());
+        let reply = self
+            .post("/api/v1/users")
+            .token(&self.admin.access_token)
+            .json(&json!({
+                "email": email, "display_name": format!("Test {role}"), "role": role,
+                "organization_id": organization_id, "districts": districts, "password": PASSWORD
+            }))
+            .send()
+            .await;
+        assert_eq!(reply.status, 201, "{}", reply.body);
+        self.login(&email, PASSWORD).await
+    }
+
+    /// One user of each role: district roles in `milano`, the others without districts.
+    pub async fn one_of_each_role(&self) -> Vec<(String, Session)> {
+        let partner_org =
+            self.organization(&format!("ETS {}", uuid::Uuid::now_v7().simple()), "ets", &["milano"]).await;
+        let mut sessions = Vec::new();
+        for role in [
+            "admin",
+            "regional_coordinator",
+            "evaluator",
+            "district_coordinator",
+            "case_worker",
+            "legal_advisor",
+            "outreach_worker",
+            "partner",
+        ] {
+            let session = match role {
+                "district_coordinator" | "case_worker" | "legal_advisor" | "outreach_worker" => {
+                    self.user(role, REGION_ID, &["milano"]).await
+                }
+                "partner" => self.user(role, &partner_org, &[]).await,
+                _ => self.user(role, REGION_ID, &[]).await,
+            };
+            sessions.push((role.to_string(), session));
+        }
+        sessions
+    }
+
+    pub fn advance(&self, by: Duration) {
+        self.clock.advance(by);
+    }
+}
+
+/// A request being built.
+pub struct Req<'a> {
+    app: &'a TestApp,
+    inner: TestRequest,
+}
+
+impl Req<'_> {
+    pub fn token(mut self, token: &str) -> Self {
+        self.inner = self.inner.insert_header(("Authorization", format!("Bearer {token}")));
+        self
+    }
+
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.inner = self.inner.insert_header((name.to_string(), value.to_string()));
+        self
+    }
+
+    pub fn if_match(self, version: i64) -> Self {
+        self.header("If-Match", &format!("\"{version}\""))
+    }
+
+    pub fn json(mut self, body: &Value) -> Self {
+        self.inner = self.inner.insert_header(("Content-Type", "application/json")).set_payload(body.to_string());
+        self
+    }
+
+    pub fn raw(mut self, content_type: &str, body: impl Into<actix_web::web::Bytes>) -> Self {
+        if !content_type.is_empty() {
+            self.inner = self.inner.insert_header(("Content-Type", content_type.to_string()));
+        }
+        self.inner = self.inner.set_payload(body.into());
+        self
+    }
+
+    pub async fn send(self) -> Reply {
+        let response = (self.app.call)(self.inner.to_request()).await;
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let bytes = response.into_body().try_into_bytes().unwrap_or_default();
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Reply { status, headers, body, bytes: bytes.to_vec() }
+    }
+}
+
+/// A response.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Value,
+    pub bytes: Vec<u8>,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// A string member of the JSON body; panics when absent.
+    pub fn str(&self, member: &str) -> &str {
+        self.body[member].as_str().unwrap_or_else(|| panic!("no string `{member}` in {}", self.body))
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.bytes).into_owned()
+    }
+
+    /// Asserts a problem document of this status; answers it for further checks.
+    #[track_caller]
+    pub fn problem(&self, status: u16) -> &Value {
+        assert_eq!(self.status, status, "expected {status}, got {}: {}", self.status, self.text());
+        assert_eq!(self.header("content-type"), Some("application/problem+json"), "{}", self.text());
+        assert_eq!(self.body["status"], status);
+        assert!(self.body["type"].as_str().is_some_and(|t| t.starts_with("urn:inlav:problem:")), "{}", self.body);
+        assert!(self.body["title"].is_string());
+        &self.body
+    }
+
+    /// The `(field, code)` pairs of a validation problem.
+    #[track_caller]
+    pub fn field_errors(&self) -> Vec<(String, String)> {
+        self.problem(422)["errors"]
+            .as_array()
+            .map(|errors| {
+                errors
+                    .iter()
+                    .map(|e| {
+                        (
+                            e["field"].as_str().unwrap_or_default().to_string(),
+                            e["code"].as_str().unwrap_or_default().to_string(),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// Runs a command line as `inlav` would, with `env` as its whole environment.
+pub fn run_cli(args: &[&str], env: &HashMap<String, String>, stdin: &str) -> (u8, String, String) {
+    let mut input = std::io::Cursor::new(stdin.as_bytes().to_vec());
+    let mut out = Vec::new();
+    let mut err = Vec::new();
+    let args = std::iter::once("inlav").chain(args.iter().copied()).map(String::from).collect();
+    // Quiet unless a test sets INLAV_LOG: the log subscriber is global to the test process.
+    let lookup = |name: &str| env.get(name).cloned().or_else(|| (name == "INLAV_LOG").then(|| "error".to_string()));
+    let code = api::cli::run(args, &lookup, &mut input, &mut out, &mut err);
+    (code, String::from_utf8_lossy(&out).into_owned(), String::from_utf8_lossy(&err).into_owned())
+}
