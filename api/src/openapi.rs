@@ -54,9 +54,11 @@ const COMMON: &[(&str, &str, &str)] = &[
     ("400", "BadRequest", "Malformed request: unreadable JSON, a bad cursor"),
     ("401", "Unauthorized", "Missing, invalid or expired access token"),
     ("404", "NotFound", "No such resource, or none the caller may see"),
+    ("412", "PreconditionFailed", "If-Match names a version that is no longer current: read again"),
     ("413", "PayloadTooLarge", "The body exceeds 1 MiB"),
     ("415", "UnsupportedMediaType", "The body is not application/json"),
     ("422", "ValidationFailed", "Invalid fields; see `errors`"),
+    ("428", "PreconditionRequired", "If-Match is missing: send the ETag read"),
     ("500", "Internal", "The server failed; the incident is logged under the X-Request-Id"),
     ("503", "Unavailable", "The database is unavailable or busy; retry after the Retry-After delay"),
 ];
@@ -78,10 +80,14 @@ pub fn complete(spec: &mut OpenApi) {
                 .flatten()
                 .any(|p| matches!(p, RefOr::T(parameter) if parameter.parameter_in == ParameterIn::Query));
             let secured = operation.security.as_ref().is_some_and(|s| !s.is_empty());
+            let conditional = operation.parameters.iter().flatten().any(|p| {
+                matches!(p, RefOr::T(parameter) if parameter.parameter_in == ParameterIn::Header && parameter.name.eq_ignore_ascii_case("if-match"))
+            });
             let applies = |status: &str| match status {
                 "400" | "422" => has_body || has_query,
                 "401" => secured,
                 "404" => has_path_params,
+                "412" | "428" => conditional,
                 "413" | "415" => has_body,
                 "503" => !is_liveness,
                 _ => true,

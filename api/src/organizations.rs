@@ -146,9 +146,7 @@ pub async fn create_organization(
     let mut violations = Violations::new();
     let name = violations.check(check_name(&body.name));
     let municipality = body.municipality.as_deref().map(|m| violations.check(check_municipality(m)));
-    let districts = parse_district_list("districts", &body.districts, state.known_districts())
-        .map_err(|errors| violations.extend(errors))
-        .ok();
+    let districts = violations.take(parse_district_list("districts", &body.districts, state.known_districts()));
     let (Some(name), Some(districts), true) = (name, districts, violations.is_empty()) else {
         return Err(violations.into());
     };
@@ -244,8 +242,6 @@ pub async fn get_organization(
         (status = 200, description = "The changed organisation", body = OrganizationView, headers(("ETag" = String, description = "Its new version"))),
         (status = 403, description = "Not an admin", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, description = "Another organisation has this name", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Stale If-Match", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 428, description = "If-Match missing", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[patch("/organizations/{id}")]

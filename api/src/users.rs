@@ -163,27 +163,18 @@ pub async fn create(state: &AppState, input: UserInput) -> Result<(User, Option<
     let mut violations = Violations::new();
     let email = violations.check(Email::parse("email", &input.email));
     let display_name = violations.check(check_display_name("display_name", &input.display_name));
-    let districts = match parse_district_list("districts", &input.districts, state.known_districts()) {
-        Ok(districts) => Some(districts),
-        Err(errors) => {
-            violations.extend(errors);
-            None
-        }
-    };
-    if let Some(districts) = &districts
-        && let Err(errors) = check_role_districts(input.role, districts)
-    {
-        violations.extend(errors);
+    let districts = violations.take(parse_district_list("districts", &input.districts, state.known_districts()));
+    if let Some(districts) = &districts {
+        violations.take(check_role_districts(input.role, districts));
     }
     if let Some(password) = &input.password {
         violations.check(check_password("password", password));
     }
-    let (Some(email), Some(display_name), Some(districts)) = (email, display_name, districts) else {
+    let (Some(email), Some(display_name), Some(districts), true) =
+        (email, display_name, districts, violations.is_empty())
+    else {
         return Err(violations.into());
     };
-    if !violations.is_empty() {
-        return Err(violations.into());
-    }
     let generated = input.password.is_none().then(passwords::generate);
     let password = input.password.or_else(|| generated.clone()).unwrap_or_default();
     let password_hash = blocking(move || passwords::hash(&password)).await?.map_err(|err| {
@@ -342,8 +333,6 @@ pub async fn get_user(
         (status = 200, description = "The changed user", body = UserView, headers(("ETag" = String, description = "Its new version"))),
         (status = 403, description = "Not an admin", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, description = "The change would lock the admin out", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Stale If-Match", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 428, description = "If-Match missing", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[patch("/users/{id}")]

@@ -52,6 +52,18 @@ impl Violations {
         }
     }
 
+    /// Records the violations of a fallible check of several fields; returns its value when
+    /// there is one.
+    pub fn take<T>(&mut self, result: Result<T, Violations>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(violations) => {
+                self.extend(violations);
+                None
+            }
+        }
+    }
+
     pub fn extend(&mut self, other: Violations) {
         self.0.extend(other.0);
     }
