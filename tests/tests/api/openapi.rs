@@ -54,7 +54,9 @@ fn every_operation_is_named_tagged_and_documents_its_errors() {
                 assert!(responses.contains_key("404"), "{method} {path}");
             }
             let conditional = operation["parameters"].as_array().is_some_and(|params| {
-                params.iter().any(|p| p["in"] == "header" && p["name"].as_str().is_some_and(|n| n.eq_ignore_ascii_case("if-match")))
+                params.iter().any(|p| {
+                    p["in"] == "header" && p["name"].as_str().is_some_and(|n| n.eq_ignore_ascii_case("if-match"))
+                })
             });
             if conditional {
                 assert!(responses.contains_key("412") && responses.contains_key("428"), "{method} {path}");
