@@ -3,9 +3,10 @@
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
-use actix_web::{FromRequest, HttpRequest, HttpResponse, post, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, post, web};
 use chrono::{DateTime, Utc};
-use domain::access::{Capability, allows};
+use domain::access::{Capability, CaseScope, allows};
+use domain::audit::{AuditAction, AuditEntry};
 use domain::auth::{
     ACCESS_TOKEN_TTL, FAILURE_WINDOW, RefreshVerdict, judge_refresh, login_locked_until, new_session_expiry,
 };
@@ -27,6 +28,7 @@ use crate::extract::ValidJson;
 use crate::passwords;
 use crate::secrets::random_token;
 use crate::state::{AppState, blocking};
+use crate::telemetry::RequestId;
 
 const ISSUER: &str = "inlav";
 const AUDIENCE: &str = "inlav-api";
@@ -97,19 +99,46 @@ impl TokenKeys {
     }
 }
 
-/// The authenticated user of a request.
+/// The authenticated user of a request, and the request's id (for the audit trail).
 #[derive(Debug, Clone)]
 pub struct Caller {
     pub user_id: Uuid,
     pub role: Role,
     pub organization_id: Uuid,
     pub districts: Vec<DistrictCode>,
+    pub request_id: Option<String>,
 }
 
 impl Caller {
     /// 403 unless the caller's role has the capability.
     pub fn require(&self, capability: Capability) -> Result<(), ApiError> {
         if allows(self.role, capability) { Ok(()) } else { Err(ApiError::forbidden()) }
+    }
+
+    /// The cases the caller may see; 403 for roles that see none.
+    pub fn case_scope(&self) -> Result<CaseScope, ApiError> {
+        CaseScope::of(self.role, self.user_id, &self.districts).ok_or_else(ApiError::forbidden)
+    }
+
+    /// An audit entry for an access by this caller.
+    pub fn audit(
+        &self,
+        at: DateTime<Utc>,
+        action: AuditAction,
+        district: &DistrictCode,
+        beneficiary_id: Option<Uuid>,
+        case_id: Option<Uuid>,
+    ) -> AuditEntry {
+        AuditEntry {
+            at,
+            actor_id: self.user_id,
+            actor_role: self.role,
+            action,
+            district: Some(district.clone()),
+            beneficiary_id,
+            case_id,
+            request_id: self.request_id.clone(),
+        }
     }
 }
 
@@ -120,6 +149,7 @@ impl FromRequest for Caller {
     fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let token = bearer_token(req);
+        let request_id = req.extensions().get::<RequestId>().map(|id| id.0.clone());
         Box::pin(async move {
             let state = state.ok_or_else(ApiError::internal)?;
             let token =
@@ -135,6 +165,7 @@ impl FromRequest for Caller {
                     role: claims.role,
                     organization_id,
                     districts: claims.districts.into_iter().map(DistrictCode::from_trusted).collect(),
+                    request_id,
                 }),
                 _ => Err(invalid()),
             }

@@ -34,6 +34,17 @@ enum Command {
     },
     /// Print the OpenAPI document.
     Openapi,
+    /// The audit trail.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Check the hash chain of the audit trail end to end; exit 1 when it was tampered with.
+    Verify,
 }
 
 #[derive(Debug, Subcommand)]
@@ -119,6 +130,17 @@ pub fn run(
                     out,
                 )
                 .await
+            }
+            Command::Audit { command: AuditCommand::Verify } => {
+                let pool = server::open_database(&config)?;
+                let mut conn = pool.get().map_err(|e| format!("database: {e}"))?;
+                let verified = crate::audit::verify_chain(&mut conn)?;
+                let _ = writeln!(
+                    out,
+                    "audit chain intact: {} entries, head at entry {}",
+                    verified.checked, verified.head_seq
+                );
+                Ok(())
             }
             Command::Openapi => Ok(()),
         }

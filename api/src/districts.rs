@@ -1,20 +1,25 @@
 //! Districts of the programme and their targets (reference data).
 
-use actix_web::{HttpResponse, get, web};
+use actix_web::http::header;
+use actix_web::{HttpResponse, get, patch, web};
 use chrono::NaiveDate;
 use domain::access::Capability;
-use serde::Serialize;
+use domain::districts::{District, DistrictCode, DistrictSettings, DistrictTargets};
+use domain::eligibility::RuleSet;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
+use validator::Validate;
 
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::extract::Paged;
+use crate::extract::{IfMatch, Paged, ValidJson, etag};
+use crate::schemas;
 use crate::state::AppState;
 
 pub fn configure(config: &mut ServiceConfig) {
-    config.service(list_districts);
+    config.service(list_districts).service(update_district);
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -25,8 +30,51 @@ pub struct DistrictView {
     pub name: String,
     /// Order in the programme's list.
     pub position: i32,
+    /// A case worker's closure waits for a coordinator's approval.
+    pub closure_requires_approval: bool,
+    /// The eligibility rules the district applies.
+    #[schema(value_type = schemas::RuleSet)]
+    pub eligibility_rule_set: RuleSet,
+    /// Send as `If-Match` to change the settings.
+    pub version: i32,
     /// Targets by period, oldest first.
     pub targets: Vec<TargetsView>,
+}
+
+/// Settings to change; absent fields stay.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateDistrict {
+    pub closure_requires_approval: Option<bool>,
+    #[schema(value_type = Option<schemas::RuleSet>)]
+    pub eligibility_rule_set: Option<RuleSet>,
+}
+
+impl DistrictView {
+    fn new(district: District, targets: &[DistrictTargets]) -> DistrictView {
+        DistrictView {
+            targets: targets
+                .iter()
+                .filter(|t| t.district_code == district.code)
+                .map(|t| TargetsView {
+                    id: t.id,
+                    from: t.targets.period_from,
+                    to: t.targets.period_to,
+                    intercepted_min: t.targets.intercepted_min,
+                    intercepted_max: t.targets.intercepted_max,
+                    taken_in_charge_min: t.targets.taken_in_charge_min,
+                    taken_in_charge_max: t.targets.taken_in_charge_max,
+                    version: t.version,
+                })
+                .collect(),
+            code: district.code.as_str().to_string(),
+            name: district.name,
+            position: district.position,
+            closure_requires_approval: district.settings.closure_requires_approval,
+            eligibility_rule_set: district.settings.eligibility_rule_set,
+            version: district.version,
+        }
+    }
 }
 
 /// Targets of one district for one period (both ends inclusive).
@@ -53,27 +101,48 @@ pub async fn list_districts(state: web::Data<AppState>, caller: Caller) -> Resul
     caller.require(Capability::ReadReferenceData)?;
     let (districts, targets) =
         state.db(|conn| Ok((persistence::districts::list(conn)?, persistence::districts::targets(conn)?))).await?;
-    let items = districts
-        .into_iter()
-        .map(|district| DistrictView {
-            targets: targets
-                .iter()
-                .filter(|t| t.district_code == district.code)
-                .map(|t| TargetsView {
-                    id: t.id,
-                    from: t.targets.period_from,
-                    to: t.targets.period_to,
-                    intercepted_min: t.targets.intercepted_min,
-                    intercepted_max: t.targets.intercepted_max,
-                    taken_in_charge_min: t.targets.taken_in_charge_min,
-                    taken_in_charge_max: t.targets.taken_in_charge_max,
-                    version: t.version,
-                })
-                .collect(),
-            code: district.code.as_str().to_string(),
-            name: district.name,
-            position: district.position,
-        })
-        .collect();
+    let items = districts.into_iter().map(|district| DistrictView::new(district, &targets)).collect();
     Ok(HttpResponse::Ok().json(Paged { items, next_cursor: None }))
+}
+
+/// Change a district's settings (admin). Requires `If-Match`.
+#[utoipa::path(
+    tag = "reference",
+    security(("bearer" = [])),
+    params(("code" = String, Path, description = "District code"), ("If-Match" = String, Header, description = "The ETag read")),
+    request_body = UpdateDistrict,
+    responses(
+        (status = 200, description = "The district", body = DistrictView, headers(("ETag" = String, description = "Its new version"))),
+        (status = 403, description = "Not an admin", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/districts/{code}")]
+pub async fn update_district(
+    state: web::Data<AppState>,
+    caller: Caller,
+    code: web::Path<String>,
+    if_match: IfMatch,
+    body: ValidJson<UpdateDistrict>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Capability::ManageDistricts)?;
+    let code = DistrictCode::parse("code", &code)
+        .ok()
+        .filter(|c| state.known_districts().contains(c))
+        .ok_or_else(ApiError::not_found)?;
+    let input = body.0;
+    let (district, targets) = state
+        .db(move |conn| {
+            let current = persistence::districts::find(conn, &code)?;
+            let settings = DistrictSettings {
+                closure_requires_approval: input
+                    .closure_requires_approval
+                    .unwrap_or(current.settings.closure_requires_approval),
+                eligibility_rule_set: input.eligibility_rule_set.unwrap_or(current.settings.eligibility_rule_set),
+            };
+            let district = persistence::districts::update_settings(conn, &code, if_match.0, settings)?;
+            Ok((district, persistence::districts::targets(conn)?))
+        })
+        .await?;
+    let version = district.version;
+    Ok(HttpResponse::Ok().insert_header((header::ETAG, etag(version))).json(DistrictView::new(district, &targets)))
 }

@@ -22,9 +22,10 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 pub const DEFAULT_PAGE_SIZE: i64 = 50;
 pub const MAX_PAGE_SIZE: i64 = persistence::MAX_PAGE_SIZE;
 
-/// A JSON body, deserialised (unknown fields refused by the types) and validated.
+/// A JSON body, deserialised (unknown fields refused by the types) and validated, with the
+/// digest of its canonical form (for idempotency: the same JSON however it is spaced or ordered).
 #[derive(Debug)]
-pub struct ValidJson<T>(pub T);
+pub struct ValidJson<T>(pub T, pub String);
 
 impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidJson<T> {
     type Error = ApiError;
@@ -47,9 +48,9 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidJson<T> {
                 }
                 body.extend_from_slice(&chunk);
             }
-            let value: T = parse_json(&body)?;
+            let (value, digest): (T, String) = parse_json_with_digest(&body)?;
             value.validate()?;
-            Ok(ValidJson(value))
+            Ok(ValidJson(value, digest))
         })
     }
 }
@@ -74,6 +75,10 @@ fn check_json_media_type(req: &HttpRequest) -> Result<(), ApiError> {
 /// Parses a JSON body: syntax errors are 400; values that do not fit the type are 422 with the
 /// path of the field. Strings with NUL characters are refused: PostgreSQL cannot store them.
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    parse_json_with_digest(body).map(|(value, _)| value)
+}
+
+fn parse_json_with_digest<T: DeserializeOwned>(body: &[u8]) -> Result<(T, String), ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::bad_request("a JSON body is required"));
     }
@@ -82,11 +87,19 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     if let Some(field) = find_nul(&value, String::new()) {
         return Err(ApiError::field(field, "invalid_character", "must not contain NUL characters"));
     }
-    serde_path_to_error::deserialize(value).map_err(|err| {
+    // serde_json's maps are sorted, so this text is the same for equal JSON values.
+    let digest = sha256_hex(value.to_string().as_bytes());
+    let parsed = serde_path_to_error::deserialize(value).map_err(|err| {
         let path = err.path().to_string();
         let inner = err.into_inner();
         ApiError::validation(vec![describe_serde_error(&path, &inner.to_string())])
-    })
+    })?;
+    Ok((parsed, digest))
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn find_nul(value: &serde_json::Value, path: String) -> Option<String> {
@@ -167,6 +180,32 @@ pub fn parse_query<T: DeserializeOwned + Validate>(query: &str) -> Result<T, Api
     Ok(value)
 }
 
+/// The `Idempotency-Key` of a POST, with the method and path it is bound to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyKey {
+    pub key: Option<String>,
+    pub target: String,
+}
+
+impl FromRequest for IdempotencyKey {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
+        let target = format!("{} {}", req.method(), req.path());
+        let key = match req.headers().get("idempotency-key") {
+            None => Ok(None),
+            Some(value) => match value.to_str() {
+                Ok(text) if !text.is_empty() && text.len() <= 255 && text.bytes().all(|b| b.is_ascii_graphic()) => {
+                    Ok(Some(text.to_string()))
+                }
+                _ => Err(ApiError::bad_request("Idempotency-Key must be 1 to 255 visible ASCII characters")),
+            },
+        };
+        ready(key.map(|key| IdempotencyKey { key, target }))
+    }
+}
+
 /// The version a client read, from `If-Match: "<version>"`. Updates require it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IfMatch(pub i32);
@@ -188,6 +227,14 @@ impl FromRequest for IfMatch {
         };
         ready(result)
     }
+}
+
+/// For `Option<Option<T>>` fields of PATCH bodies: tells an absent field (`None`, leave it)
+/// from an explicit `null` (`Some(None)`, clear it). Use with `#[serde(default)]`.
+pub fn present<'de, D: serde::Deserializer<'de>, T: serde::Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    <Option<T> as serde::Deserialize>::deserialize(deserializer).map(Some)
 }
 
 /// The ETag of a resource version.

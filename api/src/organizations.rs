@@ -11,7 +11,7 @@ use domain::users::check_label;
 use domain::validation::Violations;
 use persistence::PageRequest;
 use persistence::organizations::{self as store, NewOrganization, OrganizationChanges, OrganizationFilter, key_of};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
@@ -86,16 +86,11 @@ pub struct UpdateOrganization {
     pub name: Option<String>,
     #[schema(value_type = Option<schemas::OrganizationKind>)]
     pub kind: Option<OrganizationKind>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::extract::present")]
     #[schema(value_type = Option<String>)]
     pub municipality: Option<Option<String>>,
     #[validate(length(max = 50))]
     pub districts: Option<Vec<String>>,
-}
-
-/// Tells an absent field (`None`) from an explicit `null` (`Some(None)`).
-fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(deserializer: D) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(deserializer).map(Some)
 }
 
 #[derive(Debug, Deserialize, Validate, IntoParams)]

@@ -1,11 +1,14 @@
-//! OpenAPI schemas for the domain's vocabularies: each is a string enum of its codes, taken
-//! from the domain, so the spec cannot drift from the code lists.
+//! The domain's vocabularies as the API shows them: one registry drives both the OpenAPI
+//! schemas (a string enum of codes per vocabulary) and the `/api/v1/vocabularies` payload, so
+//! neither can drift from the domain.
 
 use std::borrow::Cow;
 
 use domain::Vocabulary;
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
-use utoipa::openapi::{RefOr, SchemaFormat};
 
 /// A string schema listing the codes of a vocabulary.
 pub fn code_schema<V: Vocabulary>(description: &str) -> Schema {
@@ -18,8 +21,31 @@ pub fn code_schema<V: Vocabulary>(description: &str) -> Schema {
     )
 }
 
-macro_rules! vocabulary_schemas {
-    ($( $(#[$doc:meta])* $name:ident => $vocabulary:ty ),+ $(,)?) => {
+/// One code with its labels.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VocabularyEntry {
+    pub code: &'static str,
+    pub label_it: &'static str,
+    pub label_en: &'static str,
+    /// For codes that belong to a family (service categories): the family's code.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group: Option<&'static str>,
+}
+
+fn entries<V: Vocabulary>(group: impl Fn(V) -> Option<&'static str>) -> Vec<VocabularyEntry> {
+    V::ALL
+        .iter()
+        .map(|member| VocabularyEntry {
+            code: member.code(),
+            label_it: member.label_it(),
+            label_en: member.label_en(),
+            group: group(*member),
+        })
+        .collect()
+}
+
+macro_rules! vocabularies {
+    ($( $(#[$doc:meta])* $field:ident: $name:ident => $vocabulary:ty $(, group = $group:expr)? ;)+) => {
         $(
             $(#[$doc])*
             pub struct $name;
@@ -36,21 +62,55 @@ macro_rules! vocabulary_schemas {
                 }
             }
         )+
+
+        /// Every code list, each in presentation order.
+        #[derive(Debug, Serialize, ToSchema)]
+        pub struct Vocabularies {
+            $( pub $field: Vec<VocabularyEntry>, )+
+        }
+
+        pub fn vocabularies() -> Vocabularies {
+            Vocabularies {
+                $( $field: entries::<$vocabulary>(vocabularies!(@group $($group)?)), )+
+            }
+        }
     };
+    (@group $group:expr) => { $group };
+    (@group) => { |_| None };
 }
 
-vocabulary_schemas! {
+vocabularies! {
     /// A user's role.
-    Role => domain::users::Role,
+    roles: Role => domain::users::Role;
     /// The kind of an organisation.
-    OrganizationKind => domain::organizations::OrganizationKind,
+    organization_kinds: OrganizationKind => domain::organizations::OrganizationKind;
     /// A family of services.
-    ServiceCategoryGroup => domain::services::ServiceCategoryGroup,
+    service_category_groups: ServiceCategoryGroup => domain::services::ServiceCategoryGroup;
     /// A service category.
-    ServiceCategory => domain::services::ServiceCategory,
-}
-
-/// Dates are ISO 8601 calendar dates.
-pub fn date_format() -> SchemaFormat {
-    SchemaFormat::KnownFormat(utoipa::openapi::KnownFormat::Date)
+    service_categories: ServiceCategory => domain::services::ServiceCategory,
+        group = |c: domain::services::ServiceCategory| Some(c.group().code());
+    genders: Gender => domain::beneficiaries::Gender;
+    permit_kinds: PermitKind => domain::beneficiaries::PermitKind;
+    document_kinds: DocumentKind => domain::beneficiaries::DocumentKind;
+    document_statuses: DocumentStatus => domain::beneficiaries::DocumentStatus;
+    consent_kinds: ConsentKind => domain::consents::ConsentKind;
+    consent_methods: ConsentMethod => domain::consents::ConsentMethod;
+    channels: Channel => domain::cases::Channel;
+    case_statuses: CaseStatus => domain::cases::CaseStatus;
+    profiles: Profile => domain::cases::Profile;
+    needs: Need => domain::cases::Need;
+    work_sectors: Sector => domain::cases::Sector;
+    contract_types: Contract => domain::cases::Contract;
+    closure_outcomes: Outcome => domain::cases::Outcome;
+    transition_preconditions: Precondition => domain::cases::Precondition;
+    case_event_kinds: EventKind => domain::cases::EventKind;
+    exploitation_indicators: Indicator => domain::exploitation::Indicator;
+    risk_levels: RiskLevel => domain::exploitation::RiskLevel;
+    suggested_actions: SuggestedAction => domain::exploitation::SuggestedAction;
+    eligibility_rule_sets: RuleSet => domain::eligibility::RuleSet;
+    eligibility_criteria: Criterion => domain::eligibility::Criterion;
+    criterion_statuses: CriterionStatus => domain::eligibility::CriterionStatus;
+    eligibility_verdicts: Verdict => domain::eligibility::Verdict;
+    eligibility_warnings: Warning => domain::eligibility::Warning;
+    audit_actions: AuditAction => domain::audit::AuditAction;
 }

@@ -21,7 +21,7 @@ use crate::openapi::{self, RouteTable};
 use crate::secrets::{self, SecretSource};
 use crate::state::AppState;
 use crate::telemetry::{ensure_problem, fallback, request_context};
-use crate::{auth, districts, health, organizations, users, vocabularies};
+use crate::{audit, auth, beneficiaries, cases, consents, districts, health, organizations, users, vocabularies};
 
 /// Regione Lombardia, seeded by the first migration: the organisation of the first admin.
 pub const REGION_ORGANIZATION_ID: Uuid = Uuid::from_u128(0x01900000_0000_7000_8000_000000000001);
@@ -36,6 +36,10 @@ where
         scope::scope("/api/v1")
             .configure(auth::configure)
             .configure(users::configure)
+            .configure(beneficiaries::configure)
+            .configure(consents::configure)
+            .configure(cases::configure)
+            .configure(audit::configure)
             .configure(organizations::configure)
             .configure(districts::configure)
             .configure(vocabularies::configure),

@@ -1,6 +1,10 @@
-//! The access policy: which role may use which capability. Scopes (districts, organisation,
-//! own interceptions) narrow what a permitted caller then sees.
+//! The access policy: which role may use which capability, and the scope that bounds the
+//! personal data a permitted caller then sees. Least privilege: roles that work with
+//! aggregates never reach personal data.
 
+use uuid::Uuid;
+
+use crate::districts::DistrictCode;
 use crate::users::Role;
 
 /// Something a caller may ask the system to do.
@@ -14,20 +18,83 @@ pub enum Capability {
     ReadOrganizations,
     /// Read districts and vocabularies.
     ReadReferenceData,
+    /// Change a district's settings (closure approval, eligibility rule set).
+    ManageDistricts,
+    /// Read cases in scope (outreach workers: a reduced view of their own interceptions).
+    ReadCases,
+    /// Record an interception: a new case.
+    RecordInterceptions,
+    /// Change a case's screening data: profile, needs, work, indicators, assignment.
+    EditCases,
+    /// Move a case through its lifecycle (the state machine decides the details).
+    TransitionCases,
+    /// Override eligibility, approve closures, reopen.
+    CoordinateCases,
+    /// Read and search beneficiaries in scope.
+    ReadBeneficiaries,
+    /// Register and change beneficiaries, record and withdraw consents.
+    EditBeneficiaries,
+    /// Read the audit trail (the admin: all of it; coordinators: their districts).
+    ReadAudit,
+    /// Read who accessed a beneficiary's data.
+    ReadAccessLog,
 }
 
 pub fn allows(role: Role, capability: Capability) -> bool {
     use Capability::*;
+    use Role::*;
     match capability {
-        ManageUsers | ManageOrganizations => role == Role::Admin,
+        ManageUsers | ManageOrganizations | ManageDistricts => role == Admin,
         ReadOrganizations | ReadReferenceData => true,
+        ReadCases => matches!(role, DistrictCoordinator | CaseWorker | LegalAdvisor | OutreachWorker),
+        RecordInterceptions => matches!(role, DistrictCoordinator | CaseWorker | OutreachWorker),
+        EditCases | ReadBeneficiaries | EditBeneficiaries => {
+            matches!(role, DistrictCoordinator | CaseWorker | LegalAdvisor)
+        }
+        TransitionCases => matches!(role, DistrictCoordinator | CaseWorker),
+        CoordinateCases | ReadAccessLog => role == DistrictCoordinator,
+        ReadAudit => matches!(role, Admin | DistrictCoordinator),
     }
+}
+
+/// Which cases (and through them, which beneficiaries) a caller may see.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CaseScope {
+    /// Every case of these districts.
+    Districts(Vec<DistrictCode>),
+    /// Only the interceptions this user recorded (outreach workers).
+    RecordedBy(Uuid),
+}
+
+impl CaseScope {
+    /// The scope of a caller's role, or `None` when the role sees no case at all.
+    pub fn of(role: Role, user_id: Uuid, districts: &[DistrictCode]) -> Option<CaseScope> {
+        match role {
+            Role::DistrictCoordinator | Role::CaseWorker | Role::LegalAdvisor => {
+                Some(CaseScope::Districts(districts.to_vec()))
+            }
+            Role::OutreachWorker => Some(CaseScope::RecordedBy(user_id)),
+            Role::Admin | Role::RegionalCoordinator | Role::Evaluator | Role::Partner => None,
+        }
+    }
+
+    pub fn covers(&self, district: &DistrictCode, recorded_by: Uuid) -> bool {
+        match self {
+            CaseScope::Districts(districts) => districts.contains(district),
+            CaseScope::RecordedBy(user) => *user == recorded_by,
+        }
+    }
+}
+
+/// Whether a role sees the whole case, or only the outreach view (alias, channel, status).
+pub fn sees_full_case(role: Role) -> bool {
+    matches!(role, Role::DistrictCoordinator | Role::CaseWorker | Role::LegalAdvisor)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::vocabulary::Vocabulary;
+    use crate::Vocabulary;
 
     #[test]
     fn only_the_admin_manages_accounts() {
@@ -37,5 +104,49 @@ mod tests {
             assert!(allows(role, Capability::ReadReferenceData));
             assert!(allows(role, Capability::ReadOrganizations));
         }
+    }
+
+    #[test]
+    fn aggregate_roles_never_reach_personal_data() {
+        use Capability::*;
+        for role in [Role::Admin, Role::RegionalCoordinator, Role::Evaluator] {
+            for capability in [
+                ReadCases,
+                RecordInterceptions,
+                EditCases,
+                TransitionCases,
+                CoordinateCases,
+                ReadBeneficiaries,
+                EditBeneficiaries,
+                ReadAccessLog,
+            ] {
+                assert!(!allows(role, capability), "{role} {capability:?}");
+            }
+            assert_eq!(CaseScope::of(role, Uuid::nil(), &[]), None);
+        }
+    }
+
+    #[test]
+    fn outreach_workers_record_and_see_only_their_interceptions() {
+        let me = Uuid::from_u128(1);
+        let milano = DistrictCode::from_trusted("milano".into());
+        assert!(allows(Role::OutreachWorker, Capability::RecordInterceptions));
+        assert!(!allows(Role::OutreachWorker, Capability::ReadBeneficiaries));
+        assert!(!sees_full_case(Role::OutreachWorker));
+        let scope = CaseScope::of(Role::OutreachWorker, me, std::slice::from_ref(&milano)).unwrap();
+        assert!(scope.covers(&milano, me));
+        assert!(!scope.covers(&milano, Uuid::from_u128(2)));
+    }
+
+    #[test]
+    fn district_roles_see_their_districts() {
+        let milano = DistrictCode::from_trusted("milano".into());
+        let lecco = DistrictCode::from_trusted("lecco".into());
+        let scope = CaseScope::of(Role::CaseWorker, Uuid::nil(), std::slice::from_ref(&milano)).unwrap();
+        assert!(scope.covers(&milano, Uuid::from_u128(9)));
+        assert!(!scope.covers(&lecco, Uuid::nil()));
+        assert!(allows(Role::DistrictCoordinator, Capability::CoordinateCases));
+        assert!(!allows(Role::CaseWorker, Capability::CoordinateCases));
+        assert!(!allows(Role::LegalAdvisor, Capability::TransitionCases));
     }
 }

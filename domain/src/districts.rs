@@ -3,6 +3,7 @@
 use chrono::NaiveDate;
 use uuid::Uuid;
 
+use crate::eligibility::RuleSet;
 use crate::validation::{Violation, Violations};
 
 /// A district (Ambito Territoriale Sociale) of the programme.
@@ -12,6 +13,17 @@ pub struct District {
     pub name: String,
     /// Order in the programme's list.
     pub position: i32,
+    pub settings: DistrictSettings,
+    pub version: i32,
+}
+
+/// How a district's PUA works.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DistrictSettings {
+    /// A case worker's closure waits for the coordinator's approval.
+    pub closure_requires_approval: bool,
+    /// The eligibility rules the district applies.
+    pub eligibility_rule_set: RuleSet,
 }
 
 /// Targets recorded for a district and a period.

@@ -3,8 +3,15 @@
 //! Each module is a capability, named as in the `persistence` and `api` crates.
 
 pub mod access;
+pub mod audit;
 pub mod auth;
+pub mod beneficiaries;
+pub mod cases;
+pub mod consents;
 pub mod districts;
+pub mod eligibility;
+pub mod exploitation;
+pub mod iso;
 pub mod organizations;
 pub mod services;
 pub mod users;

@@ -2,10 +2,11 @@
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
-use domain::districts::{District, DistrictCode, DistrictTargets, Targets};
+use domain::Vocabulary;
+use domain::districts::{District, DistrictCode, DistrictSettings, DistrictTargets, Targets};
 
 use crate::db::DbConnection;
-use crate::error::{Result, decode_id};
+use crate::error::{Error, Result, decode, decode_id};
 use crate::schema::{district_targets, districts, service_categories};
 
 #[derive(Queryable, Selectable)]
@@ -22,16 +23,66 @@ struct TargetsRow {
     version: i32,
 }
 
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = districts)]
+struct DistrictRow {
+    code: String,
+    name: String,
+    position: i32,
+    closure_requires_approval: bool,
+    eligibility_rule_set: String,
+    version: i32,
+}
+
+fn into_district(row: DistrictRow) -> Result<District> {
+    Ok(District {
+        code: DistrictCode::from_trusted(row.code),
+        name: row.name,
+        position: row.position,
+        settings: DistrictSettings {
+            closure_requires_approval: row.closure_requires_approval,
+            eligibility_rule_set: decode(&row.eligibility_rule_set)?,
+        },
+        version: row.version,
+    })
+}
+
 /// Every district, in the programme's order.
 pub fn list(conn: &mut DbConnection) -> Result<Vec<District>> {
-    let rows: Vec<(String, String, i32)> = districts::table
-        .select((districts::code, districts::name, districts::position))
+    districts::table
+        .select(DistrictRow::as_select())
         .order(districts::position.asc())
-        .load(conn)?;
-    Ok(rows
+        .load::<DistrictRow>(conn)?
         .into_iter()
-        .map(|(code, name, position)| District { code: DistrictCode::from_trusted(code), name, position })
-        .collect())
+        .map(into_district)
+        .collect()
+}
+
+pub fn find(conn: &mut DbConnection, code: &DistrictCode) -> Result<District> {
+    into_district(districts::table.find(code.as_str()).select(DistrictRow::as_select()).first(conn)?)
+}
+
+/// Changes a district's settings if the stored version is still `expected_version`.
+pub fn update_settings(
+    conn: &mut DbConnection,
+    code: &DistrictCode,
+    expected_version: i32,
+    settings: DistrictSettings,
+) -> Result<District> {
+    let updated = diesel::update(
+        districts::table.filter(districts::code.eq(code.as_str())).filter(districts::version.eq(expected_version)),
+    )
+    .set((
+        districts::closure_requires_approval.eq(settings.closure_requires_approval),
+        districts::eligibility_rule_set.eq(settings.eligibility_rule_set.code()),
+        districts::version.eq(expected_version + 1),
+    ))
+    .execute(conn)?;
+    if updated == 0 {
+        find(conn, code)?;
+        return Err(Error::StaleVersion);
+    }
+    find(conn, code)
 }
 
 /// Every recorded target, by district and period.

@@ -2,10 +2,15 @@
 //!
 //! Modules are capabilities, named as in the `domain` and `api` crates.
 
+pub mod audit;
 pub mod auth;
+pub mod beneficiaries;
+pub mod cases;
+pub mod consents;
 pub mod db;
 pub mod districts;
 pub mod error;
+pub mod idempotency;
 pub mod organizations;
 pub mod pagination;
 pub mod schema;

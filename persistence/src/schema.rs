@@ -5,6 +5,9 @@ diesel::table! {
         code -> Text,
         name -> Text,
         position -> Integer,
+        closure_requires_approval -> Bool,
+        eligibility_rule_set -> Text,
+        version -> Integer,
     }
 }
 
@@ -97,6 +100,190 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    beneficiaries (id) {
+        id -> Text,
+        district_code -> Text,
+        alias -> Text,
+        first_name -> Nullable<Text>,
+        last_name -> Nullable<Text>,
+        search_key -> Text,
+        name_key -> Nullable<Text>,
+        gender -> Nullable<Text>,
+        birth_date -> Nullable<Date>,
+        birth_year -> Nullable<Integer>,
+        citizenships_known -> Bool,
+        phone -> Nullable<Text>,
+        email -> Nullable<Text>,
+        municipality -> Nullable<Text>,
+        arrival_year -> Nullable<Integer>,
+        permit_kind -> Nullable<Text>,
+        permit_number -> Nullable<Text>,
+        permit_expires_on -> Nullable<Date>,
+        codice_fiscale -> Nullable<Text>,
+        guardian_name -> Nullable<Text>,
+        guardian_relation -> Nullable<Text>,
+        guardian_contact -> Nullable<Text>,
+        created_by -> Text,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    beneficiary_citizenships (beneficiary_id, country) {
+        beneficiary_id -> Text,
+        country -> Text,
+    }
+}
+
+diesel::table! {
+    beneficiary_languages (beneficiary_id, language) {
+        beneficiary_id -> Text,
+        language -> Text,
+    }
+}
+
+diesel::table! {
+    beneficiary_documents (beneficiary_id, document) {
+        beneficiary_id -> Text,
+        document -> Text,
+        status -> Text,
+        status_on -> Nullable<Date>,
+    }
+}
+
+diesel::table! {
+    consents (id) {
+        id -> Text,
+        beneficiary_id -> Text,
+        kind -> Text,
+        organization_id -> Nullable<Text>,
+        granted -> Bool,
+        given_on -> Date,
+        method -> Text,
+        language -> Text,
+        recorded_by -> Text,
+        recorded_at -> Timestamp,
+        withdrawn_on -> Nullable<Date>,
+        withdrawn_by -> Nullable<Text>,
+        withdrawal_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    cases (id) {
+        id -> Text,
+        beneficiary_id -> Text,
+        district_code -> Text,
+        channel -> Text,
+        intercepted_at -> Timestamp,
+        intercepting_organization_id -> Text,
+        recorded_by -> Text,
+        status -> Text,
+        status_since -> Timestamp,
+        taken_in_charge_at -> Nullable<Timestamp>,
+        profile -> Nullable<Text>,
+        work_sector -> Nullable<Text>,
+        work_contract -> Nullable<Text>,
+        employer_name -> Nullable<Text>,
+        case_worker_id -> Nullable<Text>,
+        legal_advisor_id -> Nullable<Text>,
+        override_by -> Nullable<Text>,
+        override_reason -> Nullable<Text>,
+        override_at -> Nullable<Timestamp>,
+        outcome -> Nullable<Text>,
+        closure_summary -> Nullable<Text>,
+        closure_request_by -> Nullable<Text>,
+        closure_request_effective_at -> Nullable<Timestamp>,
+        closure_request_outcome -> Nullable<Text>,
+        closure_request_summary -> Nullable<Text>,
+        closure_request_reason -> Nullable<Text>,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    case_needs (case_id, need) {
+        case_id -> Text,
+        need -> Text,
+    }
+}
+
+diesel::table! {
+    case_indicators (case_id, indicator) {
+        case_id -> Text,
+        indicator -> Text,
+        noted_on -> Date,
+    }
+}
+
+diesel::table! {
+    case_events (id) {
+        id -> Text,
+        case_id -> Text,
+        kind -> Text,
+        from_status -> Nullable<Text>,
+        to_status -> Nullable<Text>,
+        effective_at -> Nullable<Timestamp>,
+        reason -> Nullable<Text>,
+        details -> Nullable<Text>,
+        actor_id -> Text,
+        actor_role -> Text,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_events (id) {
+        id -> Text,
+        seq -> BigInt,
+        at -> Timestamp,
+        actor_id -> Text,
+        actor_role -> Text,
+        action -> Text,
+        district_code -> Nullable<Text>,
+        beneficiary_id -> Nullable<Text>,
+        case_id -> Nullable<Text>,
+        request_id -> Nullable<Text>,
+        prev_hash -> Text,
+        hash -> Text,
+    }
+}
+
+diesel::table! {
+    audit_head (id) {
+        id -> Integer,
+        seq -> BigInt,
+        hash -> Text,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (id) {
+        id -> Text,
+        caller_id -> Text,
+        idempotency_key -> Text,
+        request_hash -> Text,
+        status_code -> Integer,
+        body -> Text,
+        location -> Nullable<Text>,
+        etag -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(beneficiary_citizenships -> beneficiaries (beneficiary_id));
+diesel::joinable!(beneficiary_languages -> beneficiaries (beneficiary_id));
+diesel::joinable!(beneficiary_documents -> beneficiaries (beneficiary_id));
+diesel::joinable!(consents -> beneficiaries (beneficiary_id));
+diesel::joinable!(cases -> beneficiaries (beneficiary_id));
+diesel::joinable!(case_needs -> cases (case_id));
+diesel::joinable!(case_indicators -> cases (case_id));
+diesel::joinable!(case_events -> cases (case_id));
 diesel::joinable!(district_targets -> districts (district_code));
 diesel::joinable!(organization_districts -> organizations (organization_id));
 diesel::joinable!(organization_districts -> districts (district_code));
@@ -115,4 +302,16 @@ diesel::allow_tables_to_appear_in_same_query!(
     user_districts,
     refresh_tokens,
     login_failures,
+    beneficiaries,
+    beneficiary_citizenships,
+    beneficiary_languages,
+    beneficiary_documents,
+    consents,
+    cases,
+    case_needs,
+    case_indicators,
+    case_events,
+    audit_events,
+    audit_head,
+    idempotency_keys,
 );

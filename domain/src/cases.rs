@@ -1,0 +1,570 @@
+//! Cases (percorsi / prese in carico): one pathway of a beneficiary with one district's PUA,
+//! and the lifecycle the API asks about before any transition.
+//!
+//! ```text
+//! intercepted ──> screening ──> taken_in_charge <──> suspended
+//!      │              │               │                 │
+//!      └──────────────┴───────────────┴─────────────────┴──> closed(outcome) ──reopen──> taken_in_charge
+//! ```
+
+use chrono::{DateTime, NaiveDate, Utc};
+use uuid::Uuid;
+
+use crate::districts::DistrictCode;
+use crate::eligibility::Verdict;
+use crate::exploitation::Indicator;
+use crate::users::Role;
+use crate::validation::{Violation, Violations};
+use crate::vocabulary;
+
+vocabulary! {
+    /// How the person was reached (canale di aggancio).
+    pub enum Channel as "channels" {
+        StreetOutreach => ("street_outreach", "Unità di strada", "Street outreach unit"),
+        AntiTraffickingDesk => ("anti_trafficking_desk", "Sportello anti-tratta", "Anti-trafficking desk"),
+        FormalAntenna => ("formal_antenna", "Antenna formale (altro servizio)", "Formal antenna (another service)"),
+        AwarenessEvent => ("awareness_event", "Evento di sensibilizzazione", "Awareness event"),
+        ServiceReferral => ("service_referral", "Invio da un servizio", "Referral from a service"),
+        SelfReferral => ("self_referral", "Accesso spontaneo", "Self-referral"),
+        WordOfMouth => ("word_of_mouth", "Passaparola", "Word of mouth"),
+    }
+}
+
+vocabulary! {
+    pub enum CaseStatus as "case_statuses" {
+        Intercepted => ("intercepted", "Agganciato", "Intercepted"),
+        Screening => ("screening", "In valutazione", "Screening"),
+        TakenInCharge => ("taken_in_charge", "Preso in carico", "Taken in charge"),
+        Suspended => ("suspended", "Sospeso", "Suspended"),
+        Closed => ("closed", "Chiuso", "Closed"),
+    }
+}
+
+vocabulary! {
+    /// The three profiles seen in Milan.
+    pub enum Profile as "profiles" {
+        GreyWork => ("grey_work", "Da molto tempo in Italia, lavoro grigio", "Long settled, in grey work"),
+        RecentArrival => ("recent_arrival", "Arrivato da poco, documenti da ricostruire", "Recently arrived, documents to rebuild"),
+        ExploitationVictim => ("exploitation_victim", "Vittima di frode o sfruttamento", "Victim of fraud or exploitation"),
+    }
+}
+
+vocabulary! {
+    pub enum Need as "needs" {
+        ItalianLanguage => ("italian_language", "Lingua italiana", "Italian language"),
+        Documents => ("documents", "Documenti", "Documents"),
+        Housing => ("housing", "Alloggio", "Housing"),
+        Health => ("health", "Salute", "Health"),
+        TerritorialOrientation => ("territorial_orientation", "Orientamento sul territorio", "Orientation in the territory"),
+        WorkAdvice => ("work_advice", "Consulenza sulla situazione lavorativa", "Advice on the work situation"),
+        LabourDispute => ("labour_dispute", "Contenzioso con il datore di lavoro", "Dispute with the employer"),
+        JobPlacement => ("job_placement", "Inserimento lavorativo", "Job placement"),
+        Training => ("training", "Formazione", "Training"),
+        Legal => ("legal", "Supporto legale", "Legal support"),
+        Protection => ("protection", "Protezione", "Protection"),
+        IncomeSupport => ("income_support", "Sostegno al reddito", "Income support"),
+    }
+}
+
+vocabulary! {
+    pub enum Sector as "work_sectors" {
+        Agriculture => ("agriculture", "Agricoltura", "Agriculture"),
+        Logistics => ("logistics", "Logistica", "Logistics"),
+        DeliveryPlatform => ("delivery_platform", "Consegne su piattaforma (rider)", "Platform delivery (rider)"),
+        Construction => ("construction", "Edilizia", "Construction"),
+        DomesticCare => ("domestic_care", "Lavoro domestico e di cura", "Domestic and care work"),
+        Hospitality => ("hospitality", "Ristorazione e alberghi", "Hospitality"),
+        Manufacturing => ("manufacturing", "Manifattura", "Manufacturing"),
+        Cleaning => ("cleaning", "Pulizie", "Cleaning"),
+        Retail => ("retail", "Commercio", "Retail"),
+        Other => ("other", "Altro", "Other"),
+    }
+}
+
+vocabulary! {
+    pub enum Contract as "contract_types" {
+        None => ("none", "Non lavora", "Not working"),
+        Irregular => ("irregular", "Lavoro irregolare (in nero)", "Irregular (undeclared) work"),
+        Grey => ("grey", "Lavoro grigio (in parte dichiarato)", "Grey work (partly declared)"),
+        Regular => ("regular", "Contratto regolare", "Regular contract"),
+    }
+}
+
+vocabulary! {
+    pub enum Outcome as "closure_outcomes" {
+        RegularEmployment => ("regular_employment", "Occupazione regolare", "Regular employment"),
+        TrainingCompleted => ("training_completed", "Formazione completata", "Training completed"),
+        DocumentsRegularised => ("documents_regularised", "Documenti regolarizzati", "Documents regularised"),
+        TransferredToAntiTrafficking => ("transferred_to_anti_trafficking", "Trasferito al programma anti-tratta", "Transferred to the anti-trafficking programme"),
+        PermitObtained => ("permit_obtained", "Permesso di soggiorno ottenuto", "Residence permit obtained"),
+        NotEligible => ("not_eligible", "Non ammissibile", "Not eligible"),
+        Declined => ("declined", "Rinuncia della persona", "Declined by the person"),
+        LostContact => ("lost_contact", "Contatto perso", "Lost contact"),
+        MovedAway => ("moved_away", "Trasferito altrove", "Moved away"),
+        Other => ("other", "Altro", "Other"),
+    }
+}
+
+vocabulary! {
+    /// Why taking in charge was refused.
+    pub enum Precondition as "transition_preconditions" {
+        ConsentMissing => ("consent_missing", "Informativa privacy non registrata", "Privacy notice not recorded"),
+        EligibilityNotMet => ("eligibility_not_met", "Requisiti non soddisfatti", "Eligibility not met"),
+        EligibilityUndetermined => ("eligibility_undetermined", "Requisiti da verificare", "Eligibility undetermined"),
+        NoNeed => ("no_need", "Nessun bisogno registrato", "No need recorded"),
+        NoCaseWorker => ("no_case_worker", "Nessun operatore assegnato", "No case worker assigned"),
+        GuardianMissing => ("guardian_missing", "Minore senza tutore", "Minor without a guardian"),
+    }
+}
+
+vocabulary! {
+    /// What an entry of a case's timeline records.
+    pub enum EventKind as "case_event_kinds" {
+        Interception => ("interception", "Aggancio", "Interception"),
+        Transition => ("transition", "Cambio di stato", "Status change"),
+        Update => ("update", "Modifica dei dati", "Data change"),
+        Assignment => ("assignment", "Assegnazione", "Assignment"),
+        EligibilityOverride => ("eligibility_override", "Deroga ai requisiti", "Eligibility override"),
+        ClosureRequested => ("closure_requested", "Chiusura proposta", "Closure requested"),
+        ClosureRejected => ("closure_rejected", "Chiusura respinta", "Closure rejected"),
+    }
+}
+
+/// One entry of a case's timeline: who did what, when, and when it took effect.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseEvent {
+    pub id: Uuid,
+    pub case_id: Uuid,
+    pub kind: EventKind,
+    pub from_status: Option<CaseStatus>,
+    pub to_status: Option<CaseStatus>,
+    pub effective_at: Option<DateTime<Utc>>,
+    pub reason: Option<String>,
+    /// What changed: field names or the assignee.
+    pub details: Option<String>,
+    pub actor_id: Uuid,
+    pub actor_role: Role,
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// The work situation.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Work {
+    pub sector: Option<Sector>,
+    pub contract: Option<Contract>,
+    pub employer_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NotedIndicator {
+    pub indicator: Indicator,
+    pub noted_on: NaiveDate,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EligibilityOverride {
+    pub by: Uuid,
+    pub reason: String,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Closure {
+    pub outcome: Outcome,
+    pub summary: String,
+}
+
+/// A closure proposed by a case worker, waiting for the coordinator where the district
+/// requires approval.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClosureRequest {
+    pub by: Uuid,
+    pub effective_at: DateTime<Utc>,
+    pub outcome: Outcome,
+    pub summary: String,
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Case {
+    pub id: Uuid,
+    pub beneficiary_id: Uuid,
+    pub district: DistrictCode,
+    pub channel: Channel,
+    pub intercepted_at: DateTime<Utc>,
+    pub intercepting_organization_id: Uuid,
+    pub recorded_by: Uuid,
+    pub status: CaseStatus,
+    /// Effective date of the latest transition (the interception at first).
+    pub status_since: DateTime<Utc>,
+    /// Effective date of the latest taking in charge.
+    pub taken_in_charge_at: Option<DateTime<Utc>>,
+    pub profile: Option<Profile>,
+    pub needs: Vec<Need>,
+    pub work: Work,
+    pub indicators: Vec<NotedIndicator>,
+    pub case_worker_id: Option<Uuid>,
+    pub legal_advisor_id: Option<Uuid>,
+    pub eligibility_override: Option<EligibilityOverride>,
+    pub closure: Option<Closure>,
+    pub closure_request: Option<ClosureRequest>,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The statuses reachable from a status.
+pub fn next_statuses(from: CaseStatus) -> &'static [CaseStatus] {
+    use CaseStatus::*;
+    match from {
+        Intercepted => &[Screening, Closed],
+        Screening => &[TakenInCharge, Closed],
+        TakenInCharge => &[Suspended, Closed],
+        Suspended => &[TakenInCharge, Closed],
+        Closed => &[TakenInCharge],
+    }
+}
+
+/// What taking in charge depends on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IntakeFacts {
+    pub privacy_notice_given: bool,
+    pub verdict: Verdict,
+    pub eligibility_overridden: bool,
+    pub need_count: usize,
+    pub case_worker_assigned: bool,
+    pub minor_without_guardian: bool,
+}
+
+/// The failed preconditions of taking in charge (empty when it may happen).
+pub fn intake_preconditions(facts: &IntakeFacts) -> Vec<Precondition> {
+    let mut failed = Vec::new();
+    if !facts.privacy_notice_given {
+        failed.push(Precondition::ConsentMissing);
+    }
+    if !facts.eligibility_overridden {
+        match facts.verdict {
+            Verdict::Eligible => {}
+            Verdict::NotEligible => failed.push(Precondition::EligibilityNotMet),
+            Verdict::Undetermined => failed.push(Precondition::EligibilityUndetermined),
+        }
+    }
+    if facts.need_count == 0 {
+        failed.push(Precondition::NoNeed);
+    }
+    if !facts.case_worker_assigned {
+        failed.push(Precondition::NoCaseWorker);
+    }
+    if facts.minor_without_guardian {
+        failed.push(Precondition::GuardianMissing);
+    }
+    failed
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransitionRequest {
+    pub to: CaseStatus,
+    pub effective_at: DateTime<Utc>,
+    pub reason: Option<String>,
+    pub outcome: Option<Outcome>,
+    pub summary: Option<String>,
+}
+
+/// What to do with an accepted transition request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Plan {
+    Apply,
+    /// Record the closure as a request for the coordinator's approval.
+    AwaitApproval,
+}
+
+/// Why a transition request is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// The role may not do this (403).
+    Forbidden(&'static str),
+    /// The request is malformed (422).
+    Invalid(Violations),
+    /// Not reachable from the current status (409).
+    NotReachable { from: CaseStatus, to: CaseStatus },
+    /// Taking in charge lacks what it needs (409).
+    Preconditions(Vec<Precondition>),
+}
+
+pub const REASON_MAX_CHARS: usize = 2000;
+pub const SUMMARY_MAX_CHARS: usize = 4000;
+
+/// Context of a transition the request itself does not carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TransitionContext {
+    pub role: Role,
+    pub status: CaseStatus,
+    /// Effective date of the case's previous event.
+    pub previous_effective_at: DateTime<Utc>,
+    pub now: DateTime<Utc>,
+    pub closure_requires_approval: bool,
+    pub intake: IntakeFacts,
+}
+
+/// Decides a transition: role, request, reachability, then preconditions.
+pub fn plan_transition(context: &TransitionContext, request: &TransitionRequest) -> Result<Plan, Refusal> {
+    let coordinator = context.role == Role::DistrictCoordinator;
+    let reopening = context.status == CaseStatus::Closed && request.to == CaseStatus::TakenInCharge;
+    match context.role {
+        Role::DistrictCoordinator => {}
+        Role::CaseWorker if reopening => return Err(Refusal::Forbidden("only a district coordinator reopens a case")),
+        Role::CaseWorker => {}
+        _ => return Err(Refusal::Forbidden("only case workers and district coordinators move a case")),
+    }
+
+    let mut v = Violations::new();
+    v.check(check_effective_at("effective_at", request.effective_at, context.previous_effective_at, context.now));
+    let reason = request.reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
+    if reason.is_some_and(|r| r.chars().count() > REASON_MAX_CHARS) {
+        v.add("reason", "too_long", format!("must be at most {REASON_MAX_CHARS} characters"));
+    }
+    if reason.is_none() && (reopening || request.to == CaseStatus::Suspended) {
+        v.add("reason", "required", "say why the case is suspended or reopened");
+    }
+    let summary = request.summary.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    if request.to == CaseStatus::Closed {
+        if request.outcome.is_none() {
+            v.add("outcome", "required", "a closure carries its outcome");
+        }
+        match summary {
+            None => v.add("summary", "required", "a closure carries a summary"),
+            Some(s) if s.chars().count() > SUMMARY_MAX_CHARS => {
+                v.add("summary", "too_long", format!("must be at most {SUMMARY_MAX_CHARS} characters"))
+            }
+            Some(_) => {}
+        }
+    } else {
+        if request.outcome.is_some() {
+            v.add("outcome", "not_allowed", "only a closure carries an outcome");
+        }
+        if summary.is_some() {
+            v.add("summary", "not_allowed", "only a closure carries a summary");
+        }
+    }
+    if !v.is_empty() {
+        return Err(Refusal::Invalid(v));
+    }
+
+    if !next_statuses(context.status).contains(&request.to) {
+        return Err(Refusal::NotReachable { from: context.status, to: request.to });
+    }
+    if request.to == CaseStatus::TakenInCharge {
+        let failed = intake_preconditions(&context.intake);
+        if !failed.is_empty() {
+            return Err(Refusal::Preconditions(failed));
+        }
+    }
+    if request.to == CaseStatus::Closed && context.closure_requires_approval && !coordinator {
+        return Ok(Plan::AwaitApproval);
+    }
+    Ok(Plan::Apply)
+}
+
+/// Effective dates are given by the operator, who records after the fact: never in the
+/// future, never before the previous event.
+pub fn check_effective_at(
+    field: &str,
+    effective_at: DateTime<Utc>,
+    previous: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(), Violation> {
+    if effective_at > now {
+        Err(Violation::new(field, "in_future", "must not be in the future"))
+    } else if effective_at < previous {
+        Err(Violation::new(
+            field,
+            "before_previous_event",
+            format!("must not be before the previous event ({})", previous.to_rfc3339()),
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Vocabulary;
+    use chrono::Duration;
+
+    fn now() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-03-02T09:00:00Z").unwrap().with_timezone(&Utc)
+    }
+
+    fn ready() -> IntakeFacts {
+        IntakeFacts {
+            privacy_notice_given: true,
+            verdict: Verdict::Eligible,
+            eligibility_overridden: false,
+            need_count: 1,
+            case_worker_assigned: true,
+            minor_without_guardian: false,
+        }
+    }
+
+    fn context(role: Role, status: CaseStatus) -> TransitionContext {
+        TransitionContext {
+            role,
+            status,
+            previous_effective_at: now() - Duration::days(10),
+            now: now(),
+            closure_requires_approval: false,
+            intake: ready(),
+        }
+    }
+
+    fn request(to: CaseStatus) -> TransitionRequest {
+        let closing = to == CaseStatus::Closed;
+        TransitionRequest {
+            to,
+            effective_at: now() - Duration::days(1),
+            reason: Some("as agreed".into()),
+            outcome: closing.then_some(Outcome::RegularEmployment),
+            summary: closing.then(|| "hired with a regular contract".into()),
+        }
+    }
+
+    #[test]
+    fn every_allowed_and_refused_transition() {
+        use CaseStatus::*;
+        let allowed = [
+            (Intercepted, Screening),
+            (Intercepted, Closed),
+            (Screening, TakenInCharge),
+            (Screening, Closed),
+            (TakenInCharge, Suspended),
+            (TakenInCharge, Closed),
+            (Suspended, TakenInCharge),
+            (Suspended, Closed),
+            (Closed, TakenInCharge),
+        ];
+        for from in CaseStatus::ALL.iter().copied() {
+            for to in CaseStatus::ALL.iter().copied() {
+                let result = plan_transition(&context(Role::DistrictCoordinator, from), &request(to));
+                if allowed.contains(&(from, to)) {
+                    assert_eq!(result, Ok(Plan::Apply), "{from} -> {to}");
+                } else {
+                    assert_eq!(result, Err(Refusal::NotReachable { from, to }), "{from} -> {to}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn taking_in_charge_lists_every_failed_precondition() {
+        let mut ctx = context(Role::CaseWorker, CaseStatus::Screening);
+        ctx.intake = IntakeFacts {
+            privacy_notice_given: false,
+            verdict: Verdict::NotEligible,
+            eligibility_overridden: false,
+            need_count: 0,
+            case_worker_assigned: false,
+            minor_without_guardian: true,
+        };
+        let refused = plan_transition(&ctx, &request(CaseStatus::TakenInCharge));
+        assert_eq!(
+            refused,
+            Err(Refusal::Preconditions(vec![
+                Precondition::ConsentMissing,
+                Precondition::EligibilityNotMet,
+                Precondition::NoNeed,
+                Precondition::NoCaseWorker,
+                Precondition::GuardianMissing
+            ]))
+        );
+        ctx.intake = IntakeFacts { verdict: Verdict::Undetermined, ..ready() };
+        assert_eq!(
+            plan_transition(&ctx, &request(CaseStatus::TakenInCharge)),
+            Err(Refusal::Preconditions(vec![Precondition::EligibilityUndetermined]))
+        );
+        // A coordinator's override stands in for eligibility.
+        ctx.intake = IntakeFacts { verdict: Verdict::NotEligible, eligibility_overridden: true, ..ready() };
+        assert_eq!(plan_transition(&ctx, &request(CaseStatus::TakenInCharge)), Ok(Plan::Apply));
+    }
+
+    #[test]
+    fn resuming_and_reopening_check_the_preconditions_again() {
+        let mut ctx = context(Role::DistrictCoordinator, CaseStatus::Suspended);
+        ctx.intake = IntakeFacts { privacy_notice_given: false, ..ready() };
+        assert_eq!(
+            plan_transition(&ctx, &request(CaseStatus::TakenInCharge)),
+            Err(Refusal::Preconditions(vec![Precondition::ConsentMissing]))
+        );
+    }
+
+    #[test]
+    fn roles() {
+        assert_eq!(
+            plan_transition(&context(Role::CaseWorker, CaseStatus::Closed), &request(CaseStatus::TakenInCharge)),
+            Err(Refusal::Forbidden("only a district coordinator reopens a case"))
+        );
+        for role in [
+            Role::LegalAdvisor,
+            Role::OutreachWorker,
+            Role::Partner,
+            Role::Admin,
+            Role::Evaluator,
+            Role::RegionalCoordinator,
+        ] {
+            assert!(matches!(
+                plan_transition(&context(role, CaseStatus::Intercepted), &request(CaseStatus::Screening)),
+                Err(Refusal::Forbidden(_))
+            ));
+        }
+    }
+
+    #[test]
+    fn closure_needs_outcome_and_summary_and_may_await_approval() {
+        let ctx = context(Role::CaseWorker, CaseStatus::TakenInCharge);
+        let bare = TransitionRequest { outcome: None, summary: Some("  ".into()), ..request(CaseStatus::Closed) };
+        let Err(Refusal::Invalid(v)) = plan_transition(&ctx, &bare) else { panic!() };
+        assert_eq!(
+            v.as_slice().iter().map(|v| (v.field.as_str(), v.code)).collect::<Vec<_>>(),
+            [("outcome", "required"), ("summary", "required")]
+        );
+
+        let approving = TransitionContext { closure_requires_approval: true, ..ctx };
+        assert_eq!(plan_transition(&approving, &request(CaseStatus::Closed)), Ok(Plan::AwaitApproval));
+        let coordinator = TransitionContext { role: Role::DistrictCoordinator, ..approving };
+        assert_eq!(plan_transition(&coordinator, &request(CaseStatus::Closed)), Ok(Plan::Apply));
+
+        let stray = TransitionRequest { outcome: Some(Outcome::Other), ..request(CaseStatus::Screening) };
+        let Err(Refusal::Invalid(v)) = plan_transition(&context(Role::CaseWorker, CaseStatus::Intercepted), &stray)
+        else {
+            panic!()
+        };
+        assert_eq!(v.as_slice()[0].code, "not_allowed");
+    }
+
+    #[test]
+    fn suspension_and_reopening_need_a_reason() {
+        let no_reason = TransitionRequest { reason: None, ..request(CaseStatus::Suspended) };
+        let Err(Refusal::Invalid(v)) =
+            plan_transition(&context(Role::CaseWorker, CaseStatus::TakenInCharge), &no_reason)
+        else {
+            panic!()
+        };
+        assert_eq!((v.as_slice()[0].field.as_str(), v.as_slice()[0].code), ("reason", "required"));
+    }
+
+    #[test]
+    fn effective_dates_are_neither_future_nor_before_the_previous_event() {
+        let ctx = context(Role::CaseWorker, CaseStatus::Intercepted);
+        let future = TransitionRequest { effective_at: now() + Duration::seconds(1), ..request(CaseStatus::Screening) };
+        let Err(Refusal::Invalid(v)) = plan_transition(&ctx, &future) else { panic!() };
+        assert_eq!(v.as_slice()[0].code, "in_future");
+        let early = TransitionRequest {
+            effective_at: ctx.previous_effective_at - Duration::seconds(1),
+            ..request(CaseStatus::Screening)
+        };
+        let Err(Refusal::Invalid(v)) = plan_transition(&ctx, &early) else { panic!() };
+        assert_eq!(v.as_slice()[0].code, "before_previous_event");
+        let same = TransitionRequest { effective_at: ctx.previous_effective_at, ..request(CaseStatus::Screening) };
+        assert_eq!(plan_transition(&ctx, &same), Ok(Plan::Apply));
+    }
+}

@@ -1,0 +1,15 @@
+DROP TABLE idempotency_keys;
+DROP TABLE audit_head;
+DROP TABLE audit_events;
+DROP TABLE case_events;
+DROP TABLE case_indicators;
+DROP TABLE case_needs;
+DROP TABLE cases;
+DROP TABLE consents;
+DROP TABLE beneficiary_documents;
+DROP TABLE beneficiary_languages;
+DROP TABLE beneficiary_citizenships;
+DROP TABLE beneficiaries;
+ALTER TABLE districts DROP COLUMN version;
+ALTER TABLE districts DROP COLUMN eligibility_rule_set;
+ALTER TABLE districts DROP COLUMN closure_requires_approval;

@@ -1,0 +1,158 @@
+//! The audit trail: appended in the writer's transaction, chained by hash, never changed.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use domain::Vocabulary;
+use domain::audit::{AuditAction, AuditEntry, ChainedEntry, chain};
+use domain::districts::DistrictCode;
+use uuid::Uuid;
+
+use crate::db::{DbConnection, from_db_time, to_db_time};
+use crate::error::{Result, decode, decode_id};
+use crate::pagination::{Page, PageRequest};
+use crate::schema::{audit_events, audit_head};
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = audit_events)]
+struct AuditRow {
+    seq: i64,
+    at: NaiveDateTime,
+    actor_id: String,
+    actor_role: String,
+    action: String,
+    district_code: Option<String>,
+    beneficiary_id: Option<String>,
+    case_id: Option<String>,
+    request_id: Option<String>,
+    prev_hash: String,
+    hash: String,
+}
+
+/// Appends entries at the end of the chain. Call it inside the write transaction of the
+/// change it records; the head row's lock orders concurrent appenders.
+pub fn append(conn: &mut DbConnection, entries: Vec<AuditEntry>) -> Result<()> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let count = entries.len() as i64;
+    // Advancing the head first takes its row lock (PostgreSQL) until the transaction ends.
+    diesel::update(audit_head::table.filter(audit_head::id.eq(1)))
+        .set(audit_head::seq.eq(audit_head::seq + count))
+        .execute(conn)?;
+    let (new_seq, last_hash): (i64, String) =
+        audit_head::table.find(1).select((audit_head::seq, audit_head::hash)).first(conn)?;
+    let chained = chain(new_seq - count, &last_hash, entries);
+    // One row at a time: multi-row inserts do not compile through the multi-backend connection.
+    for stored in &chained {
+        let entry = &stored.entry;
+        diesel::insert_into(audit_events::table)
+            .values((
+                audit_events::id.eq(Uuid::now_v7().to_string()),
+                audit_events::seq.eq(stored.seq),
+                audit_events::at.eq(to_db_time(entry.at)),
+                audit_events::actor_id.eq(entry.actor_id.to_string()),
+                audit_events::actor_role.eq(entry.actor_role.code()),
+                audit_events::action.eq(entry.action.code()),
+                audit_events::district_code.eq(entry.district.as_ref().map(|d| d.as_str().to_string())),
+                audit_events::beneficiary_id.eq(entry.beneficiary_id.map(|id| id.to_string())),
+                audit_events::case_id.eq(entry.case_id.map(|id| id.to_string())),
+                audit_events::request_id.eq(&entry.request_id),
+                audit_events::prev_hash.eq(&stored.prev_hash),
+                audit_events::hash.eq(&stored.hash),
+            ))
+            .execute(conn)?;
+    }
+    if let Some(last) = chained.last() {
+        diesel::update(audit_head::table.filter(audit_head::id.eq(1)))
+            .set(audit_head::hash.eq(&last.hash))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    /// Only entries about these districts (`None`: every entry).
+    pub districts: Option<Vec<DistrictCode>>,
+    pub actor_id: Option<Uuid>,
+    pub beneficiary_id: Option<Uuid>,
+    pub case_id: Option<Uuid>,
+    pub action: Option<AuditAction>,
+    pub from: Option<DateTime<Utc>>,
+    /// Exclusive.
+    pub before: Option<DateTime<Utc>>,
+}
+
+/// Entries matching the filter, newest first; the key of a row is its sequence number.
+pub fn list(conn: &mut DbConnection, filter: &AuditFilter, page: &PageRequest<i64>) -> Result<Page<ChainedEntry>> {
+    let mut query = audit_events::table
+        .select(AuditRow::as_select())
+        .order(audit_events::seq.desc())
+        .limit(page.fetch_size())
+        .into_boxed();
+    if let Some(after) = page.after {
+        query = query.filter(audit_events::seq.lt(after));
+    }
+    if let Some(districts) = &filter.districts {
+        query = query.filter(
+            audit_events::district_code.eq_any(districts.iter().map(|d| d.as_str().to_string()).collect::<Vec<_>>()),
+        );
+    }
+    if let Some(actor) = filter.actor_id {
+        query = query.filter(audit_events::actor_id.eq(actor.to_string()));
+    }
+    if let Some(beneficiary) = filter.beneficiary_id {
+        query = query.filter(audit_events::beneficiary_id.eq(beneficiary.to_string()));
+    }
+    if let Some(case) = filter.case_id {
+        query = query.filter(audit_events::case_id.eq(case.to_string()));
+    }
+    if let Some(action) = filter.action {
+        query = query.filter(audit_events::action.eq(action.code()));
+    }
+    if let Some(from) = filter.from {
+        query = query.filter(audit_events::at.ge(to_db_time(from)));
+    }
+    if let Some(before) = filter.before {
+        query = query.filter(audit_events::at.lt(to_db_time(before)));
+    }
+    let page_rows = page.page(query.load::<AuditRow>(conn)?);
+    let items = page_rows.items.into_iter().map(into_entry).collect::<Result<Vec<_>>>()?;
+    Ok(Page { items, has_more: page_rows.has_more })
+}
+
+/// Entries in chain order after `after_seq`, for verification in batches.
+pub fn scan(conn: &mut DbConnection, after_seq: i64, limit: i64) -> Result<Vec<ChainedEntry>> {
+    audit_events::table
+        .select(AuditRow::as_select())
+        .filter(audit_events::seq.gt(after_seq))
+        .order(audit_events::seq.asc())
+        .limit(limit)
+        .load::<AuditRow>(conn)?
+        .into_iter()
+        .map(into_entry)
+        .collect()
+}
+
+/// The stored end of the chain: `(seq, hash)`.
+pub fn head(conn: &mut DbConnection) -> Result<(i64, String)> {
+    Ok(audit_head::table.find(1).select((audit_head::seq, audit_head::hash)).first(conn)?)
+}
+
+fn into_entry(row: AuditRow) -> Result<ChainedEntry> {
+    Ok(ChainedEntry {
+        seq: row.seq,
+        entry: AuditEntry {
+            at: from_db_time(row.at),
+            actor_id: decode_id(&row.actor_id)?,
+            actor_role: decode(&row.actor_role)?,
+            action: decode(&row.action)?,
+            district: row.district_code.map(DistrictCode::from_trusted),
+            beneficiary_id: row.beneficiary_id.as_deref().map(decode_id).transpose()?,
+            case_id: row.case_id.as_deref().map(decode_id).transpose()?,
+            request_id: row.request_id,
+        },
+        prev_hash: row.prev_hash,
+        hash: row.hash,
+    })
+}

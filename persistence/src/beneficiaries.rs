@@ -1,0 +1,429 @@
+//! Beneficiaries, their citizenships, languages and documents checklist.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use domain::Vocabulary;
+use domain::access::CaseScope;
+use domain::beneficiaries::{
+    Beneficiary, BeneficiaryData, DocumentEntry, DocumentKind, DocumentStatus, Guardian, Permit, name_key, search_key,
+};
+use domain::districts::DistrictCode;
+use uuid::Uuid;
+
+use crate::db::{DbConnection, from_db_time, to_db_time, write_transaction};
+use crate::error::{Error, Result, decode, decode_id};
+use crate::pagination::{Page, PageRequest, like_contains};
+use crate::schema::{beneficiaries, beneficiary_citizenships, beneficiary_documents, beneficiary_languages, cases};
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = beneficiaries)]
+struct BeneficiaryRow {
+    id: String,
+    district_code: String,
+    alias: String,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    gender: Option<String>,
+    birth_date: Option<NaiveDate>,
+    birth_year: Option<i32>,
+    citizenships_known: bool,
+    phone: Option<String>,
+    email: Option<String>,
+    municipality: Option<String>,
+    arrival_year: Option<i32>,
+    permit_kind: Option<String>,
+    permit_number: Option<String>,
+    permit_expires_on: Option<NaiveDate>,
+    codice_fiscale: Option<String>,
+    guardian_name: Option<String>,
+    guardian_relation: Option<String>,
+    guardian_contact: Option<String>,
+    version: i32,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+/// The columns that hold what is recorded of the person (written whole on every change).
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = beneficiaries, treat_none_as_null = true)]
+struct DataColumns {
+    alias: String,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    search_key: String,
+    name_key: Option<String>,
+    gender: Option<&'static str>,
+    birth_date: Option<NaiveDate>,
+    birth_year: Option<i32>,
+    citizenships_known: bool,
+    phone: Option<String>,
+    email: Option<String>,
+    municipality: Option<String>,
+    arrival_year: Option<i32>,
+    permit_kind: Option<&'static str>,
+    permit_number: Option<String>,
+    permit_expires_on: Option<NaiveDate>,
+    codice_fiscale: Option<String>,
+    guardian_name: Option<String>,
+    guardian_relation: Option<String>,
+    guardian_contact: Option<String>,
+}
+
+impl From<&BeneficiaryData> for DataColumns {
+    fn from(data: &BeneficiaryData) -> Self {
+        DataColumns {
+            alias: data.alias.clone(),
+            first_name: data.first_name.clone(),
+            last_name: data.last_name.clone(),
+            search_key: search_key(data),
+            name_key: name_key(data),
+            gender: data.gender.map(|g| g.code()),
+            birth_date: data.birth_date,
+            birth_year: data.birth_year,
+            citizenships_known: data.citizenships.is_some(),
+            phone: data.phone.clone(),
+            email: data.email.clone(),
+            municipality: data.municipality.clone(),
+            arrival_year: data.arrival_year,
+            permit_kind: data.permit.kind.map(|k| k.code()),
+            permit_number: data.permit.number.clone(),
+            permit_expires_on: data.permit.expires_on,
+            codice_fiscale: data.codice_fiscale.clone(),
+            guardian_name: data.guardian.as_ref().map(|g| g.name.clone()),
+            guardian_relation: data.guardian.as_ref().map(|g| g.relation.clone()),
+            guardian_contact: data.guardian.as_ref().and_then(|g| g.contact.clone()),
+        }
+    }
+}
+
+/// Search criteria; all optional and combined with AND.
+#[derive(Debug, Clone, Default)]
+pub struct BeneficiaryFilter {
+    /// Part of the alias or names (folded).
+    pub q: Option<String>,
+    pub codice_fiscale: Option<String>,
+    pub birth_year: Option<i32>,
+    pub citizenship: Option<String>,
+    /// Registered in, or with a case in, this district.
+    pub district: Option<DistrictCode>,
+}
+
+pub fn insert(
+    conn: &mut DbConnection,
+    district: &DistrictCode,
+    data: &BeneficiaryData,
+    created_by: Uuid,
+    now: DateTime<Utc>,
+) -> Result<Beneficiary> {
+    let id = Uuid::now_v7();
+    let at = to_db_time(now);
+    write_transaction(conn, |conn| {
+        diesel::insert_into(beneficiaries::table)
+            .values((
+                DataColumns::from(data),
+                beneficiaries::id.eq(id.to_string()),
+                beneficiaries::district_code.eq(district.as_str()),
+                beneficiaries::created_by.eq(created_by.to_string()),
+                beneficiaries::version.eq(1),
+                beneficiaries::created_at.eq(at),
+                beneficiaries::updated_at.eq(at),
+            ))
+            .execute(conn)?;
+        replace_sets(conn, id, data)?;
+        find(conn, id)
+    })
+}
+
+pub fn find(conn: &mut DbConnection, id: Uuid) -> Result<Beneficiary> {
+    let row = beneficiaries::table.find(id.to_string()).select(BeneficiaryRow::as_select()).first(conn)?;
+    let sets = Sets::load(conn, std::slice::from_ref(&row.id))?;
+    into_beneficiary(row, &sets)
+}
+
+/// Replaces the recorded data if the stored version is still `expected_version`.
+pub fn update(
+    conn: &mut DbConnection,
+    id: Uuid,
+    expected_version: i32,
+    data: &BeneficiaryData,
+    now: DateTime<Utc>,
+) -> Result<Beneficiary> {
+    write_transaction(conn, |conn| {
+        let target = beneficiaries::table
+            .filter(beneficiaries::id.eq(id.to_string()))
+            .filter(beneficiaries::version.eq(expected_version));
+        let updated = diesel::update(target)
+            .set((
+                DataColumns::from(data),
+                beneficiaries::version.eq(expected_version + 1),
+                beneficiaries::updated_at.eq(to_db_time(now)),
+            ))
+            .execute(conn)?;
+        if updated == 0 {
+            let exists: i64 =
+                beneficiaries::table.filter(beneficiaries::id.eq(id.to_string())).count().get_result(conn)?;
+            return Err(if exists == 0 { Error::NotFound } else { Error::StaleVersion });
+        }
+        replace_sets(conn, id, data)?;
+        find(conn, id)
+    })
+}
+
+/// Whether the beneficiary falls within a caller's scope: registered in one of its districts
+/// or with a case there (district roles); with an interception the caller recorded
+/// (outreach workers).
+pub fn is_visible(conn: &mut DbConnection, id: Uuid, scope: &CaseScope) -> Result<bool> {
+    Ok(!visible_ids(conn, &[id], scope)?.is_empty())
+}
+
+/// Which of `ids` a scope covers.
+pub fn visible_ids(conn: &mut DbConnection, ids: &[Uuid], scope: &CaseScope) -> Result<Vec<Uuid>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
+    let mut query = beneficiaries::table.select(beneficiaries::id).filter(beneficiaries::id.eq_any(&ids)).into_boxed();
+    query = match scope {
+        CaseScope::Districts(districts) => {
+            let codes: Vec<&str> = districts.iter().map(DistrictCode::as_str).collect();
+            let with_case =
+                cases::table.filter(cases::district_code.eq_any(codes.clone())).select(cases::beneficiary_id);
+            query.filter(beneficiaries::district_code.eq_any(codes).or(beneficiaries::id.eq_any(with_case)))
+        }
+        CaseScope::RecordedBy(user) => query.filter(
+            beneficiaries::id
+                .eq_any(cases::table.filter(cases::recorded_by.eq(user.to_string())).select(cases::beneficiary_id)),
+        ),
+    };
+    query.load::<String>(conn)?.iter().map(|id| decode_id(id)).collect()
+}
+
+/// Beneficiaries in scope matching the filter, newest first.
+pub fn search(
+    conn: &mut DbConnection,
+    scope: &CaseScope,
+    filter: &BeneficiaryFilter,
+    page: &PageRequest<Uuid>,
+) -> Result<Page<Beneficiary>> {
+    let mut query = beneficiaries::table
+        .select(BeneficiaryRow::as_select())
+        .order(beneficiaries::id.desc())
+        .limit(page.fetch_size())
+        .into_boxed();
+    if let Some(after) = page.after {
+        query = query.filter(beneficiaries::id.lt(after.to_string()));
+    }
+    query = match scope {
+        CaseScope::Districts(districts) => {
+            let codes: Vec<&str> = districts.iter().map(DistrictCode::as_str).collect();
+            let with_case =
+                cases::table.filter(cases::district_code.eq_any(codes.clone())).select(cases::beneficiary_id);
+            query.filter(beneficiaries::district_code.eq_any(codes).or(beneficiaries::id.eq_any(with_case)))
+        }
+        CaseScope::RecordedBy(user) => query.filter(
+            beneficiaries::id
+                .eq_any(cases::table.filter(cases::recorded_by.eq(user.to_string())).select(cases::beneficiary_id)),
+        ),
+    };
+    if let Some(q) = filter.q.as_deref().map(domain::beneficiaries::fold).filter(|q| !q.is_empty()) {
+        query = query.filter(beneficiaries::search_key.like(like_contains(&q)).escape('\\'));
+    }
+    if let Some(code) = &filter.codice_fiscale {
+        query = query.filter(beneficiaries::codice_fiscale.eq(code.clone()));
+    }
+    if let Some(year) = filter.birth_year {
+        query = query.filter(beneficiaries::birth_year.eq(year));
+    }
+    if let Some(country) = &filter.citizenship {
+        let holders = beneficiary_citizenships::table
+            .filter(beneficiary_citizenships::country.eq(country.clone()))
+            .select(beneficiary_citizenships::beneficiary_id);
+        query = query.filter(beneficiaries::id.eq_any(holders));
+    }
+    if let Some(district) = &filter.district {
+        let code = district.as_str().to_string();
+        let with_case = cases::table.filter(cases::district_code.eq(code.clone())).select(cases::beneficiary_id);
+        query = query.filter(beneficiaries::district_code.eq(code).or(beneficiaries::id.eq_any(with_case)));
+    }
+    let rows = query.load::<BeneficiaryRow>(conn)?;
+    let page = page.page(rows);
+    let ids: Vec<String> = page.items.iter().map(|row| row.id.clone()).collect();
+    let sets = Sets::load(conn, &ids)?;
+    let items = page.items.into_iter().map(|row| into_beneficiary(row, &sets)).collect::<Result<Vec<_>>>()?;
+    Ok(Page { items, has_more: page.has_more })
+}
+
+/// Records that may be the same person: the same codice fiscale, or the same folded name,
+/// birth year and a shared citizenship (or both stateless).
+pub fn possible_duplicates(conn: &mut DbConnection, data: &BeneficiaryData, except: Option<Uuid>) -> Result<Vec<Uuid>> {
+    let mut found: Vec<String> = Vec::new();
+    if let Some(code) = &data.codice_fiscale {
+        found.extend(
+            beneficiaries::table
+                .filter(beneficiaries::codice_fiscale.eq(code))
+                .select(beneficiaries::id)
+                .load::<String>(conn)?,
+        );
+    }
+    if let (Some(key), Some(year), Some(citizenships)) = (name_key(data), data.birth_year, &data.citizenships) {
+        let same_name: Vec<(String, bool)> = beneficiaries::table
+            .filter(beneficiaries::name_key.eq(key))
+            .filter(beneficiaries::birth_year.eq(year))
+            .filter(beneficiaries::citizenships_known.eq(true))
+            .select((beneficiaries::id, beneficiaries::citizenships_known))
+            .load(conn)?;
+        if !same_name.is_empty() {
+            let ids: Vec<String> = same_name.iter().map(|(id, _)| id.clone()).collect();
+            let sets = Sets::load(conn, &ids)?;
+            for id in ids {
+                let theirs = sets.citizenships.get(&id).cloned().unwrap_or_default();
+                let shared = if citizenships.is_empty() {
+                    theirs.is_empty()
+                } else {
+                    theirs.iter().any(|c| citizenships.contains(c))
+                };
+                if shared {
+                    found.push(id);
+                }
+            }
+        }
+    }
+    found.sort();
+    found.dedup();
+    let except = except.map(|id| id.to_string());
+    found.into_iter().filter(|id| Some(id) != except.as_ref()).map(|id| decode_id(&id)).collect()
+}
+
+/// The earliest interception of the person, which decides whether they were a minor.
+pub fn earliest_interception(conn: &mut DbConnection, id: Uuid) -> Result<Option<DateTime<Utc>>> {
+    let at: Option<NaiveDateTime> = cases::table
+        .filter(cases::beneficiary_id.eq(id.to_string()))
+        .select(diesel::dsl::min(cases::intercepted_at))
+        .first(conn)?;
+    Ok(at.map(from_db_time))
+}
+
+fn replace_sets(conn: &mut DbConnection, id: Uuid, data: &BeneficiaryData) -> Result<()> {
+    let key = id.to_string();
+    diesel::delete(beneficiary_citizenships::table.filter(beneficiary_citizenships::beneficiary_id.eq(&key)))
+        .execute(conn)?;
+    diesel::delete(beneficiary_languages::table.filter(beneficiary_languages::beneficiary_id.eq(&key)))
+        .execute(conn)?;
+    diesel::delete(beneficiary_documents::table.filter(beneficiary_documents::beneficiary_id.eq(&key)))
+        .execute(conn)?;
+    // One row at a time: multi-row inserts do not compile through the multi-backend connection.
+    for country in data.citizenships.iter().flatten() {
+        diesel::insert_into(beneficiary_citizenships::table)
+            .values((beneficiary_citizenships::beneficiary_id.eq(&key), beneficiary_citizenships::country.eq(country)))
+            .execute(conn)?;
+    }
+    for language in &data.languages {
+        diesel::insert_into(beneficiary_languages::table)
+            .values((beneficiary_languages::beneficiary_id.eq(&key), beneficiary_languages::language.eq(language)))
+            .execute(conn)?;
+    }
+    for entry in data.documents.iter().filter(|d| d.status != DocumentStatus::Missing || d.on.is_some()) {
+        diesel::insert_into(beneficiary_documents::table)
+            .values((
+                beneficiary_documents::beneficiary_id.eq(&key),
+                beneficiary_documents::document.eq(entry.kind.code()),
+                beneficiary_documents::status.eq(entry.status.code()),
+                beneficiary_documents::status_on.eq(entry.on),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// The set-valued fields of a page of beneficiaries, loaded with one query each.
+#[derive(Default)]
+struct Sets {
+    citizenships: HashMap<String, Vec<String>>,
+    languages: HashMap<String, Vec<String>>,
+    documents: HashMap<String, Vec<(String, String, Option<NaiveDate>)>>,
+}
+
+impl Sets {
+    fn load(conn: &mut DbConnection, ids: &[String]) -> Result<Sets> {
+        let mut sets = Sets::default();
+        if ids.is_empty() {
+            return Ok(sets);
+        }
+        let citizenships: Vec<(String, String)> = beneficiary_citizenships::table
+            .filter(beneficiary_citizenships::beneficiary_id.eq_any(ids))
+            .select((beneficiary_citizenships::beneficiary_id, beneficiary_citizenships::country))
+            .order(beneficiary_citizenships::country)
+            .load(conn)?;
+        for (id, country) in citizenships {
+            sets.citizenships.entry(id).or_default().push(country);
+        }
+        let languages: Vec<(String, String)> = beneficiary_languages::table
+            .filter(beneficiary_languages::beneficiary_id.eq_any(ids))
+            .select((beneficiary_languages::beneficiary_id, beneficiary_languages::language))
+            .order(beneficiary_languages::language)
+            .load(conn)?;
+        for (id, language) in languages {
+            sets.languages.entry(id).or_default().push(language);
+        }
+        let documents: Vec<(String, String, String, Option<NaiveDate>)> = beneficiary_documents::table
+            .filter(beneficiary_documents::beneficiary_id.eq_any(ids))
+            .select((
+                beneficiary_documents::beneficiary_id,
+                beneficiary_documents::document,
+                beneficiary_documents::status,
+                beneficiary_documents::status_on,
+            ))
+            .load(conn)?;
+        for (id, document, status, on) in documents {
+            sets.documents.entry(id).or_default().push((document, status, on));
+        }
+        Ok(sets)
+    }
+}
+
+fn into_beneficiary(row: BeneficiaryRow, sets: &Sets) -> Result<Beneficiary> {
+    let stored = sets.documents.get(&row.id).cloned().unwrap_or_default();
+    let mut documents = Vec::with_capacity(DocumentKind::ALL.len());
+    for kind in DocumentKind::ALL.iter().copied() {
+        let entry = match stored.iter().find(|(document, _, _)| document == kind.code()) {
+            Some((_, status, on)) => DocumentEntry { kind, status: decode(status)?, on: *on },
+            None => DocumentEntry { kind, status: DocumentStatus::Missing, on: None },
+        };
+        documents.push(entry);
+    }
+    let guardian = match (row.guardian_name, row.guardian_relation) {
+        (Some(name), Some(relation)) => Some(Guardian { name, relation, contact: row.guardian_contact }),
+        _ => None,
+    };
+    Ok(Beneficiary {
+        id: decode_id(&row.id)?,
+        district: DistrictCode::from_trusted(row.district_code),
+        data: BeneficiaryData {
+            citizenships: row.citizenships_known.then(|| sets.citizenships.get(&row.id).cloned().unwrap_or_default()),
+            languages: sets.languages.get(&row.id).cloned().unwrap_or_default(),
+            alias: row.alias,
+            first_name: row.first_name,
+            last_name: row.last_name,
+            gender: row.gender.as_deref().map(decode).transpose()?,
+            birth_date: row.birth_date,
+            birth_year: row.birth_year,
+            phone: row.phone,
+            email: row.email,
+            municipality: row.municipality,
+            arrival_year: row.arrival_year,
+            permit: Permit {
+                kind: row.permit_kind.as_deref().map(decode).transpose()?,
+                number: row.permit_number,
+                expires_on: row.permit_expires_on,
+            },
+            codice_fiscale: row.codice_fiscale,
+            guardian,
+            documents,
+        },
+        version: row.version,
+        created_at: from_db_time(row.created_at),
+        updated_at: from_db_time(row.updated_at),
+    })
+}
