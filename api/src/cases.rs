@@ -364,6 +364,12 @@ pub struct CaseListQuery {
 
 // ---------- shared steps ----------
 
+/// Interceptions are recorded after the fact, but not from before the programme's records.
+const EARLIEST_INTERCEPTION: NaiveDate = match NaiveDate::from_ymd_opt(2000, 1, 1) {
+    Some(day) => day,
+    None => NaiveDate::MIN,
+};
+
 /// A case the caller may see, or 404.
 fn visible_case(conn: &mut DbConnection, scope: &CaseScope, id: Uuid) -> Result<Case, ApiError> {
     let case = store::find(conn, id)?;
@@ -465,17 +471,13 @@ pub async fn create_case(
     let scope = caller.case_scope()?;
     let ValidJson(input, digest) = body;
     let now = state.now();
+    let district = registering_district(&state, &caller, Some(&input.district))?;
     let mut violations = Violations::new();
-    let district = match registering_district(&state, &caller, Some(&input.district)) {
-        Ok(district) => Some(district),
-        Err(error) => return Err(error),
-    };
-    violations.check(check_effective_at(
-        "intercepted_at",
-        input.intercepted_at,
-        start_of(NaiveDate::MIN.max(NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or_default())),
-        now,
-    ));
+    if input.intercepted_at > now {
+        violations.add("intercepted_at", "in_future", "must not be in the future");
+    } else if input.intercepted_at < start_of(EARLIEST_INTERCEPTION) {
+        violations.add("intercepted_at", "too_old", format!("must not be before {EARLIEST_INTERCEPTION}"));
+    }
     let inline = match (&input.beneficiary_id, &input.beneficiary) {
         (Some(_), None) => None,
         (None, Some(person)) => {
@@ -497,7 +499,6 @@ pub async fn create_case(
             None
         }
     };
-    let Some(district) = district else { return Err(violations.into()) };
     if !violations.is_empty() {
         return Err(violations.into());
     }

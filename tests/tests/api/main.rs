@@ -2,7 +2,11 @@
 //! SQLite by default (`make test`), PostgreSQL when `TEST_DATABASE_URL` is set (`make test-pg`).
 //! Tests under `pg_only` need both backends at once and run only in the PostgreSQL suite.
 
+mod access;
+mod audit;
 mod auth;
+mod beneficiaries;
+mod cases;
 mod cli;
 mod http;
 mod openapi;

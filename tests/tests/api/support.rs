@@ -120,7 +120,7 @@ pub struct TestApp {
     pub clock: Arc<ManualClock>,
     pub state: api::state::AppState,
     /// Dropped with the app: the database goes away.
-    _db: TestDb,
+    db: TestDb,
     pub admin: Session,
 }
 
@@ -164,7 +164,7 @@ impl TestApp {
             call,
             clock,
             state,
-            _db: db,
+            db,
             admin: Session {
                 id: String::new(),
                 email: ADMIN_EMAIL.into(),
@@ -260,6 +260,11 @@ impl TestApp {
             sessions.push((role.to_string(), session));
         }
         sessions
+    }
+
+    /// The environment of the app's database, for the command line.
+    pub fn env(&self) -> HashMap<String, String> {
+        self.db.env()
     }
 
     pub fn advance(&self, by: Duration) {
@@ -375,4 +380,75 @@ pub fn run_cli(args: &[&str], env: &HashMap<String, String>, stdin: &str) -> (u8
     let lookup = |name: &str| env.get(name).cloned().or_else(|| (name == "INLAV_LOG").then(|| "error".to_string()));
     let code = api::cli::run(args, &lookup, &mut input, &mut out, &mut err);
     (code, String::from_utf8_lossy(&out).into_owned(), String::from_utf8_lossy(&err).into_owned())
+}
+
+/// An instant `days` before the start of the test clock, as RFC 3339.
+pub fn days_ago(days: i64) -> String {
+    (start_time() - chrono::Duration::days(days)).to_rfc3339()
+}
+
+/// A district team in Milano, the same in Bergamo, and the roles without districts.
+pub struct Team {
+    pub coordinator: Session,
+    pub case_worker: Session,
+    pub legal_advisor: Session,
+    pub outreach: Session,
+    pub other_outreach: Session,
+    pub bergamo_coordinator: Session,
+    pub bergamo_case_worker: Session,
+    pub regional: Session,
+    pub evaluator: Session,
+    pub partner: Session,
+}
+
+impl TestApp {
+    pub async fn team(&self) -> Team {
+        let partner_org =
+            self.organization(&format!("ETS {}", uuid::Uuid::now_v7().simple()), "ets", &["milano"]).await;
+        Team {
+            coordinator: self.user("district_coordinator", REGION_ID, &["milano"]).await,
+            case_worker: self.user("case_worker", REGION_ID, &["milano"]).await,
+            legal_advisor: self.user("legal_advisor", REGION_ID, &["milano"]).await,
+            outreach: self.user("outreach_worker", REGION_ID, &["milano"]).await,
+            other_outreach: self.user("outreach_worker", REGION_ID, &["milano"]).await,
+            bergamo_coordinator: self.user("district_coordinator", REGION_ID, &["bergamo"]).await,
+            bergamo_case_worker: self.user("case_worker", REGION_ID, &["bergamo"]).await,
+            regional: self.user("regional_coordinator", REGION_ID, &[]).await,
+            evaluator: self.user("evaluator", REGION_ID, &[]).await,
+            partner: self.user("partner", &partner_org, &[]).await,
+        }
+    }
+
+    /// Records an interception with a new beneficiary; answers the case as returned.
+    pub async fn intercept(&self, who: &Session, district: &str, beneficiary: Value) -> Value {
+        let reply = self
+            .post("/api/v1/cases")
+            .token(&who.access_token)
+            .json(&json!({
+                "beneficiary": beneficiary, "district": district, "channel": "street_outreach",
+                "intercepted_at": days_ago(10)
+            }))
+            .send()
+            .await;
+        assert_eq!(reply.status, 201, "{}", reply.body);
+        reply.body
+    }
+
+    /// Reads a case as `who` and answers its current version.
+    pub async fn version_of(&self, who: &Session, path: &str) -> i64 {
+        let reply = self.get(path).token(&who.access_token).send().await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        reply.body["version"].as_i64().unwrap_or_else(|| panic!("no version in {}", reply.body))
+    }
+
+    /// Runs SQL against the test database (to inspect or to tamper in tests).
+    pub async fn execute_sql(&self, sql: &str) -> usize {
+        let sql = sql.to_string();
+        self.state
+            .db(move |conn| {
+                Ok(diesel::RunQueryDsl::execute(diesel::sql_query(sql), conn).map_err(persistence::Error::from)?)
+            })
+            .await
+            .expect("sql")
+    }
 }

@@ -1,0 +1,228 @@
+//! The access matrix of beneficiaries and cases: every endpoint, each role, own district
+//! against another, an outreach worker's own interceptions against another's.
+
+use serde_json::{Value, json};
+
+use crate::support::{Session, TestApp, days_ago};
+
+/// Each endpoint of the capability, with a body where it takes one.
+fn endpoints(case: &str, beneficiary: &str, consent: &str) -> Vec<(&'static str, String, Value)> {
+    vec![
+        ("GET", "/api/v1/cases".into(), Value::Null),
+        ("GET", format!("/api/v1/cases/{case}"), Value::Null),
+        ("PATCH", format!("/api/v1/cases/{case}"), json!({"profile": "grey_work"})),
+        ("POST", format!("/api/v1/cases/{case}/transitions"), json!({"to": "screening", "effective_at": days_ago(1)})),
+        ("GET", format!("/api/v1/cases/{case}/events"), Value::Null),
+        ("GET", format!("/api/v1/cases/{case}/eligibility"), Value::Null),
+        ("GET", format!("/api/v1/cases/{case}/risk"), Value::Null),
+        ("POST", format!("/api/v1/cases/{case}/eligibility-override"), json!({"reason": "field judgement"})),
+        ("POST", format!("/api/v1/cases/{case}/closure-approval"), json!({"decision": "approve"})),
+        ("GET", "/api/v1/beneficiaries".into(), Value::Null),
+        ("GET", format!("/api/v1/beneficiaries/{beneficiary}"), Value::Null),
+        ("PATCH", format!("/api/v1/beneficiaries/{beneficiary}"), json!({"municipality": "Milano"})),
+        ("GET", format!("/api/v1/beneficiaries/{beneficiary}/consents"), Value::Null),
+        (
+            "POST",
+            format!("/api/v1/beneficiaries/{beneficiary}/consents"),
+            json!({"kind": "research_use", "given_on": "2026-03-01", "method": "oral", "language": "ar"}),
+        ),
+        ("POST", format!("/api/v1/consents/{consent}/withdraw"), json!({})),
+        ("GET", format!("/api/v1/beneficiaries/{beneficiary}/access-log"), Value::Null),
+    ]
+}
+
+async fn call(app: &TestApp, who: &Session, method: &str, path: &str, body: &Value) -> u16 {
+    let mut request = app.request(method, path).token(&who.access_token);
+    if method == "PATCH" || path.ends_with("/transitions") || path.ends_with("-override") || path.ends_with("-approval")
+    {
+        // Read the current version as the case team would; a caller who cannot read gets "1".
+        let target = path
+            .trim_end_matches("/transitions")
+            .trim_end_matches("/eligibility-override")
+            .trim_end_matches("/closure-approval");
+        let version = app.get(target).token(&app_reader(app).await).send().await.body["version"].as_i64().unwrap_or(1);
+        request = request.if_match(version);
+    }
+    if !body.is_null() {
+        request = request.json(body);
+    }
+    request.send().await.status
+}
+
+/// A coordinator of both districts, to read versions without being one of the callers.
+async fn app_reader(app: &TestApp) -> String {
+    app.user("district_coordinator", crate::support::REGION_ID, &["milano", "bergamo"]).await.access_token
+}
+
+/// What `who` gets from every endpoint about a case and its beneficiary.
+async fn statuses(app: &TestApp, who: &Session, case: &Value, consent: &str) -> Vec<u16> {
+    let case_id = case["id"].as_str().unwrap();
+    let beneficiary = case["beneficiary"]["id"].as_str().unwrap_or_else(|| panic!("{case}"));
+    let mut out = Vec::new();
+    for (method, path, body) in endpoints(case_id, beneficiary, consent) {
+        out.push(call(app, who, method, &path, &body).await);
+    }
+    out
+}
+
+async fn setup(app: &TestApp, recorder: &Session, district: &str, coordinator: &Session) -> (Value, String) {
+    let reply = app
+        .post("/api/v1/cases")
+        .token(&recorder.access_token)
+        .json(&json!({"beneficiary": {"alias": format!("Person of {district}")}, "district": district, "channel": "street_outreach", "intercepted_at": days_ago(3)}))
+        .send()
+        .await;
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    let case = reply.body;
+    // Read back in full (an outreach recorder gets only the interception view).
+    let full = app
+        .get(&format!("/api/v1/cases/{}", case["id"].as_str().unwrap()))
+        .token(&coordinator.access_token)
+        .send()
+        .await
+        .body;
+    let beneficiary = full["beneficiary"]["id"].as_str().unwrap();
+    let consent = app
+        .post(&format!("/api/v1/beneficiaries/{beneficiary}/consents"))
+        .token(&coordinator.access_token)
+        .json(&json!({"kind": "privacy_notice", "given_on": "2026-02-28", "method": "written", "language": "it"}))
+        .send()
+        .await;
+    assert_eq!(consent.status, 201, "{}", consent.body);
+    (full, consent.str("id").to_string())
+}
+
+#[actix_web::test]
+async fn roles_without_personal_data_get_403_everywhere() {
+    let app = TestApp::new().await;
+    let team = app.team().await;
+    let (case, consent) = setup(&app, &team.case_worker, "milano", &team.coordinator).await;
+    for (name, who) in [
+        ("admin", &app.admin),
+        ("regional", &team.regional),
+        ("evaluator", &team.evaluator),
+        ("partner", &team.partner),
+    ] {
+        let got = statuses(&app, who, &case, &consent).await;
+        assert!(got.iter().all(|s| *s == 403), "{name}: {got:?}");
+        let create = app
+            .post("/api/v1/cases")
+            .token(&who.access_token)
+            .json(&json!({"beneficiary": {"alias": "x"}, "district": "milano", "channel": "self_referral", "intercepted_at": days_ago(1)}))
+            .send()
+            .await;
+        create.problem(403);
+        app.post("/api/v1/beneficiaries")
+            .token(&who.access_token)
+            .json(&json!({"alias": "x"}))
+            .send()
+            .await
+            .problem(403);
+    }
+}
+
+#[actix_web::test]
+async fn district_roles_see_their_districts_and_nothing_else() {
+    let app = TestApp::new().await;
+    let team = app.team().await;
+    let (milano, milano_consent) = setup(&app, &team.case_worker, "milano", &team.coordinator).await;
+    let (bergamo, bergamo_consent) = setup(&app, &team.bergamo_case_worker, "bergamo", &team.bergamo_coordinator).await;
+
+    // Own district: order as in `endpoints`. Lists answer 200 in any case; the foreign
+    // rows are checked below.
+    let expected_own = |role: &str| -> Vec<u16> {
+        match role {
+            // Reads, changes, transitions, override; no closure is waiting (409); access log.
+            "coordinator" => vec![200, 200, 200, 200, 200, 200, 200, 200, 409, 200, 200, 200, 200, 201, 200, 200],
+            // No override, approval or access log.
+            "case_worker" => vec![200, 200, 200, 200, 200, 200, 200, 403, 403, 200, 200, 200, 200, 201, 200, 403],
+            // Reads and changes; no transitions.
+            "legal_advisor" => vec![200, 200, 200, 403, 200, 200, 200, 403, 403, 200, 200, 200, 200, 201, 200, 403],
+            _ => unreachable!(),
+        }
+    };
+    for (role, who) in
+        [("coordinator", &team.coordinator), ("case_worker", &team.case_worker), ("legal_advisor", &team.legal_advisor)]
+    {
+        // A fresh case each time, so every role starts from the same state.
+        let (own, own_consent) = setup(&app, &team.case_worker, "milano", &team.coordinator).await;
+        assert_eq!(statuses(&app, who, &own, &own_consent).await, expected_own(role), "{role} on its own district");
+        let foreign = statuses(&app, who, &bergamo, &bergamo_consent).await;
+        let expected_foreign: Vec<u16> = expected_own(role)
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                if [0, 9].contains(&i) {
+                    200
+                } else if *s == 403 {
+                    403
+                } else {
+                    404
+                }
+            })
+            .collect();
+        assert_eq!(foreign, expected_foreign, "{role} on another district");
+        // The lists hold only their district.
+        let list = app.get("/api/v1/cases").token(&who.access_token).send().await;
+        assert!(list.body["items"].as_array().unwrap().iter().all(|c| c["district"] == "milano"), "{role}");
+        let people = app.get("/api/v1/beneficiaries").token(&who.access_token).send().await;
+        assert!(people.body["items"].as_array().unwrap().iter().all(|b| b["district"] == "milano"), "{role}");
+    }
+    // And Bergamo's coordinator the other way round.
+    let foreign = statuses(&app, &team.bergamo_coordinator, &milano, &milano_consent).await;
+    assert_eq!(foreign, vec![200, 404, 404, 404, 404, 404, 404, 404, 404, 200, 404, 404, 404, 404, 404, 404]);
+}
+
+#[actix_web::test]
+async fn outreach_workers_see_only_alias_channel_and_status_of_their_own_interceptions() {
+    let app = TestApp::new().await;
+    let team = app.team().await;
+    let own = app
+        .post("/api/v1/cases")
+        .token(&team.outreach.access_token)
+        .json(&json!({"beneficiary": {"alias": "Night shift", "first_name": "Yusuf", "phone": "+39 320 0000000"}, "district": "milano", "channel": "street_outreach", "intercepted_at": days_ago(2)}))
+        .send()
+        .await;
+    assert_eq!(own.status, 201, "{}", own.body);
+    let keys: Vec<&str> = own.body.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(keys, ["alias", "channel", "id", "intercepted_at", "status"]);
+    assert!(!own.text().contains("Yusuf") && !own.text().contains("320"));
+
+    let (own_full, own_consent) = {
+        let full = app
+            .get(&format!("/api/v1/cases/{}", own.str("id")))
+            .token(&team.coordinator.access_token)
+            .send()
+            .await
+            .body;
+        let consent = app
+            .post(&format!("/api/v1/beneficiaries/{}/consents", full["beneficiary"]["id"].as_str().unwrap()))
+            .token(&team.coordinator.access_token)
+            .json(&json!({"kind": "privacy_notice", "given_on": "2026-03-01", "method": "oral", "language": "ar"}))
+            .send()
+            .await;
+        (full, consent.str("id").to_string())
+    };
+    let (theirs, their_consent) = setup(&app, &team.other_outreach, "milano", &team.coordinator).await;
+
+    // Own interception: list and read (reduced view); nothing else.
+    let got = statuses(&app, &team.outreach, &own_full, &own_consent).await;
+    assert_eq!(got, vec![200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403]);
+    let read = app.get(&format!("/api/v1/cases/{}", own.str("id"))).token(&team.outreach.access_token).send().await;
+    assert_eq!(read.body, own.body);
+    // Another outreach worker's interception in the same district: not found.
+    let got = statuses(&app, &team.outreach, &theirs, &their_consent).await;
+    assert_eq!(got, vec![200, 404, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403]);
+    let list = app.get("/api/v1/cases").token(&team.outreach.access_token).send().await;
+    let items = list.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["id"], own.body["id"]);
+    assert!(items[0].get("beneficiary").is_none());
+
+    // A new interception of someone they met before is allowed; of someone else, not.
+    let again = json!({"beneficiary_id": own_full["beneficiary"]["id"], "district": "milano", "channel": "street_outreach", "intercepted_at": days_ago(1)});
+    assert_eq!(app.post("/api/v1/cases").token(&team.outreach.access_token).json(&again).send().await.status, 201);
+    let other = json!({"beneficiary_id": theirs["beneficiary"]["id"], "district": "milano", "channel": "street_outreach", "intercepted_at": days_ago(1)});
+    let reply = app.post("/api/v1/cases").token(&team.outreach.access_token).json(&other).send().await;
+    assert_eq!(reply.field_errors(), [("beneficiary_id".to_string(), "unknown_beneficiary".to_string())]);
+}

@@ -1,0 +1,176 @@
+//! The audit trail: reads and changes are recorded with actor, role and request id; the
+//! chain detects tampering; who may read it.
+
+use serde_json::json;
+
+use crate::support::{TestApp, run_cli};
+
+#[actix_web::test]
+async fn reads_and_changes_of_personal_data_are_audited() {
+    let app = TestApp::new().await;
+    let team = app.team().await;
+    let case = app.intercept(&team.case_worker, "milano", json!({"alias": "Audited"})).await;
+    let case_id = case["id"].as_str().unwrap();
+    let beneficiary = case["beneficiary"]["id"].as_str().unwrap();
+
+    let read = app
+        .get(&format!("/api/v1/beneficiaries/{beneficiary}"))
+        .token(&team.legal_advisor.access_token)
+        .header("X-Request-Id", "read-42")
+        .send()
+        .await;
+    assert_eq!(read.status, 200);
+    app.get(&format!("/api/v1/cases/{case_id}"))
+        .token(&team.case_worker.access_token)
+        .header("X-Request-Id", "read-43")
+        .send()
+        .await;
+    app.get("/api/v1/cases").token(&team.coordinator.access_token).header("X-Request-Id", "list-44").send().await;
+    // A refused read leaves no entry about the person.
+    app.get(&format!("/api/v1/beneficiaries/{beneficiary}"))
+        .token(&team.bergamo_case_worker.access_token)
+        .header("X-Request-Id", "denied-45")
+        .send()
+        .await
+        .problem(404);
+
+    let log = app
+        .get(&format!("/api/v1/beneficiaries/{beneficiary}/access-log"))
+        .token(&team.coordinator.access_token)
+        .send()
+        .await;
+    assert_eq!(log.status, 200, "{}", log.body);
+    let entries: Vec<(String, String, String, String)> = log.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["action"].as_str().unwrap().to_string(),
+                e["actor_id"].as_str().unwrap().to_string(),
+                e["actor_role"].as_str().unwrap().to_string(),
+                e["request_id"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    let expected = [
+        ("list", team.coordinator.id.clone(), "district_coordinator", "list-44"),
+        ("read", team.case_worker.id.clone(), "case_worker", "read-43"),
+        ("read", team.legal_advisor.id.clone(), "legal_advisor", "read-42"),
+    ];
+    for (i, (action, actor, role, request)) in expected.iter().enumerate() {
+        assert_eq!(
+            entries[i],
+            (action.to_string(), actor.clone(), role.to_string(), request.to_string()),
+            "{entries:?}"
+        );
+    }
+    // The interception itself: the person registered and the case created.
+    let creations: Vec<_> = entries.iter().filter(|e| e.0 == "create").collect();
+    assert_eq!(creations.len(), 2, "{entries:?}");
+    assert!(!log.text().contains("denied-45"));
+    let case_read = &log.body["items"][1];
+    assert_eq!(case_read["case_id"], case_id);
+
+    // Who may read the trail.
+    app.get(&format!("/api/v1/beneficiaries/{beneficiary}/access-log"))
+        .token(&team.case_worker.access_token)
+        .send()
+        .await
+        .problem(403);
+    app.get(&format!("/api/v1/beneficiaries/{beneficiary}/access-log"))
+        .token(&team.bergamo_coordinator.access_token)
+        .send()
+        .await
+        .problem(404);
+    let all = app.get("/api/v1/audit").token(&app.admin.access_token).send().await;
+    assert_eq!(all.status, 200);
+    assert!(all.body["items"].as_array().unwrap().len() >= 5);
+    let theirs = app.get("/api/v1/audit").token(&team.bergamo_coordinator.access_token).send().await;
+    assert_eq!(theirs.body["items"].as_array().unwrap().len(), 0);
+    let mine = app
+        .get(&format!("/api/v1/audit?case_id={case_id}&action=read"))
+        .token(&team.coordinator.access_token)
+        .send()
+        .await;
+    assert_eq!(mine.body["items"].as_array().unwrap().len(), 1);
+    for who in [&team.case_worker, &team.regional, &team.evaluator, &team.partner] {
+        app.get("/api/v1/audit").token(&who.access_token).send().await.problem(403);
+    }
+    // No endpoint changes or deletes an entry.
+    for method in ["POST", "PATCH", "DELETE", "PUT"] {
+        assert_eq!(app.request(method, "/api/v1/audit").token(&app.admin.access_token).send().await.status, 405);
+    }
+}
+
+#[actix_web::test]
+async fn changes_are_audited_in_their_own_transaction() {
+    let app = TestApp::new().await;
+    let team = app.team().await;
+    let case = app.intercept(&team.case_worker, "milano", json!({"alias": "T"})).await;
+    let case_id = case["id"].as_str().unwrap();
+    let reply = app
+        .post(&format!("/api/v1/cases/{case_id}/transitions"))
+        .token(&team.case_worker.access_token)
+        .if_match(1)
+        .json(&json!({"to": "screening", "effective_at": "2026-03-01T00:00:00Z"}))
+        .send()
+        .await;
+    assert_eq!(reply.status, 200);
+    let trail = app
+        .get(&format!("/api/v1/audit?case_id={case_id}&action=transition"))
+        .token(&app.admin.access_token)
+        .send()
+        .await;
+    assert_eq!(trail.body["items"].as_array().unwrap().len(), 1);
+    // A refused transition changes nothing and records nothing.
+    let reply = app
+        .post(&format!("/api/v1/cases/{case_id}/transitions"))
+        .token(&team.case_worker.access_token)
+        .if_match(2)
+        .json(&json!({"to": "taken_in_charge", "effective_at": "2026-03-01T00:00:00Z"}))
+        .send()
+        .await;
+    reply.problem(409);
+    let trail = app
+        .get(&format!("/api/v1/audit?case_id={case_id}&action=transition"))
+        .token(&app.admin.access_token)
+        .send()
+        .await;
+    assert_eq!(trail.body["items"].as_array().unwrap().len(), 1);
+}
+
+#[actix_web::test]
+async fn audit_verify_detects_a_changed_or_removed_entry() {
+    let app = TestApp::new().await;
+    let team = app.team().await;
+    for n in 0..3 {
+        app.intercept(&team.case_worker, "milano", json!({"alias": format!("V{n}")})).await;
+    }
+    app.get("/api/v1/cases").token(&team.case_worker.access_token).send().await;
+    let env = app.env();
+    let verify = {
+        let env = env.clone();
+        move || {
+            let env = env.clone();
+            std::thread::spawn(move || run_cli(&["audit", "verify"], &env, "")).join().unwrap()
+        }
+    };
+    let (code, out, err) = verify();
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("audit chain intact: 9 entries"), "{out}");
+
+    // Someone rewrites who read a record.
+    app.execute_sql(&format!("UPDATE audit_events SET actor_id = '{}' WHERE seq = 4", team.coordinator.id)).await;
+    let (code, _, err) = verify();
+    assert_eq!(code, 1);
+    assert!(err.contains("broken at entry 4"), "{err}");
+    app.execute_sql(&format!("UPDATE audit_events SET actor_id = '{}' WHERE seq = 4", team.case_worker.id)).await;
+    assert_eq!(verify().0, 0);
+
+    // Someone removes the last entries.
+    app.execute_sql("DELETE FROM audit_events WHERE seq >= 8").await;
+    let (code, _, err) = verify();
+    assert_eq!(code, 1);
+    assert!(err.contains("entries were removed"), "{err}");
+}
