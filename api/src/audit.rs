@@ -4,10 +4,10 @@
 use actix_web::{HttpResponse, get, web};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use domain::access::Capability;
-use domain::audit::{AuditAction, ChainVerifier, ChainedEntry};
+use domain::audit::{AuditAction, AuditEntry, ChainVerifier, ChainedEntry};
 use domain::users::Role;
 use persistence::audit::{self as store, AuditFilter};
-use persistence::{DbConnection, PageRequest};
+use persistence::{DbConnection, PageRequest, write_transaction};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -172,6 +172,24 @@ pub async fn access_log(
     let query = query.0;
     let filter = AuditFilter { beneficiary_id: Some(id), ..AuditFilter::default() };
     page_of(&state, filter, query.cursor.as_deref(), query.limit).await
+}
+
+/// Runs a read of personal data and appends its audit entries in the same transaction: when
+/// the trail cannot be written, nothing is returned. `read` answers the data and its entries.
+pub async fn audited<T, F>(state: &AppState, read: F) -> Result<T, ApiError>
+where
+    F: FnOnce(&mut DbConnection) -> Result<(T, Vec<AuditEntry>), ApiError> + Send + 'static,
+    T: Send + 'static,
+{
+    state
+        .db(move |conn| {
+            write_transaction(conn, |conn| {
+                let (value, entries) = read(conn)?;
+                store::append(conn, entries)?;
+                Ok(value)
+            })
+        })
+        .await
 }
 
 /// What `inlav audit verify` found.

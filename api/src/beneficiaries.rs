@@ -20,6 +20,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 use validator::Validate;
 
+use crate::audit::audited;
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::extract::{
@@ -540,20 +541,13 @@ pub async fn search_beneficiaries(
     };
     let page = PageRequest { after: decode_id_cursor(query.cursor.as_deref())?, limit: page_limit(query.limit) };
     let now = state.now();
-    let page = state
-        .db(move |conn| {
-            write_transaction(conn, |conn| {
-                let page = store::search(conn, &scope, &filter, &page)?;
-                let entries = page
-                    .items
-                    .iter()
-                    .map(|b| caller.audit(now, AuditAction::List, &b.district, Some(b.id), None))
-                    .collect();
-                audit::append(conn, entries)?;
-                Ok::<_, ApiError>(page)
-            })
-        })
-        .await?;
+    let page = audited(&state, move |conn| {
+        let page = store::search(conn, &scope, &filter, &page)?;
+        let entries =
+            page.items.iter().map(|b| caller.audit(now, AuditAction::List, &b.district, Some(b.id), None)).collect();
+        Ok((page, entries))
+    })
+    .await?;
     let next_cursor = page.has_more.then(|| page.items.last().map(|b| encode_cursor(&[b.id.to_string()]))).flatten();
     Ok(HttpResponse::Ok()
         .json(Paged { items: page.items.into_iter().map(BeneficiaryView::from).collect(), next_cursor }))
@@ -579,15 +573,12 @@ pub async fn get_beneficiary(
     let scope = caller.case_scope()?;
     let id = resource_id(&id)?;
     let now = state.now();
-    let beneficiary = state
-        .db(move |conn| {
-            write_transaction(conn, |conn| {
-                let beneficiary = visible(conn, &scope, id)?;
-                audit::append(conn, vec![caller.audit(now, AuditAction::Read, &beneficiary.district, Some(id), None)])?;
-                Ok::<_, ApiError>(beneficiary)
-            })
-        })
-        .await?;
+    let beneficiary = audited(&state, move |conn| {
+        let beneficiary = visible(conn, &scope, id)?;
+        let entry = caller.audit(now, AuditAction::Read, &beneficiary.district, Some(id), None);
+        Ok((beneficiary, vec![entry]))
+    })
+    .await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, etag(beneficiary.version)))
         .json(BeneficiaryView::from(beneficiary)))

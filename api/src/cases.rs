@@ -30,6 +30,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 use validator::Validate;
 
+use crate::audit::audited;
 use crate::auth::Caller;
 use crate::beneficiaries::{BeneficiaryInput, register, registering_district, validate};
 use crate::error::ApiError;
@@ -599,28 +600,18 @@ pub async fn list_cases(
     let page = PageRequest { after, limit: page_limit(query.limit) };
     let now = state.now();
     let role = caller.role;
-    let page = state
-        .db(move |conn| {
-            write_transaction(conn, |conn| {
-                let page = store::list(conn, &scope, &filter, &page)?;
-                let entries = page
-                    .items
-                    .iter()
-                    .map(|l| {
-                        caller.audit(
-                            now,
-                            AuditAction::List,
-                            &l.case.district,
-                            Some(l.case.beneficiary_id),
-                            Some(l.case.id),
-                        )
-                    })
-                    .collect();
-                audit::append(conn, entries)?;
-                Ok::<_, ApiError>(page)
+    let page = audited(&state, move |conn| {
+        let page = store::list(conn, &scope, &filter, &page)?;
+        let entries = page
+            .items
+            .iter()
+            .map(|l| {
+                caller.audit(now, AuditAction::List, &l.case.district, Some(l.case.beneficiary_id), Some(l.case.id))
             })
-        })
-        .await?;
+            .collect();
+        Ok((page, entries))
+    })
+    .await?;
     let next_cursor = page
         .has_more
         .then(|| page.items.last().map(|l| encode_cursor(&[l.case.intercepted_at.to_rfc3339(), l.case.id.to_string()])))
@@ -651,19 +642,13 @@ pub async fn get_case(
     let id = resource_id(&id)?;
     let now = state.now();
     let role = caller.role;
-    let (case, beneficiary) = state
-        .db(move |conn| {
-            write_transaction(conn, |conn| {
-                let case = visible_case(conn, &scope, id)?;
-                let beneficiary = beneficiaries::find(conn, case.beneficiary_id)?;
-                audit::append(
-                    conn,
-                    vec![caller.audit(now, AuditAction::Read, &case.district, Some(case.beneficiary_id), Some(id))],
-                )?;
-                Ok::<_, ApiError>((case, beneficiary))
-            })
-        })
-        .await?;
+    let (case, beneficiary) = audited(&state, move |conn| {
+        let case = visible_case(conn, &scope, id)?;
+        let beneficiary = beneficiaries::find(conn, case.beneficiary_id)?;
+        let entry = caller.audit(now, AuditAction::Read, &case.district, Some(case.beneficiary_id), Some(id));
+        Ok(((case, beneficiary), vec![entry]))
+    })
+    .await?;
     let version = case.version;
     Ok(HttpResponse::Ok().insert_header((header::ETAG, etag(version))).json(CaseRead::of(role, case, &beneficiary)))
 }
@@ -1227,19 +1212,13 @@ where
     let scope = caller.case_scope()?;
     let id = resource_id(id)?;
     let now = state.now();
-    state
-        .db(move |conn| {
-            write_transaction(conn, |conn| {
-                let case = visible_case(conn, &scope, id)?;
-                let result = read(conn, &case, now.date_naive())?;
-                audit::append(
-                    conn,
-                    vec![caller.audit(now, AuditAction::Read, &case.district, Some(case.beneficiary_id), Some(id))],
-                )?;
-                Ok(result)
-            })
-        })
-        .await
+    audited(state, move |conn| {
+        let case = visible_case(conn, &scope, id)?;
+        let result = read(conn, &case, now.date_naive())?;
+        let entry = caller.audit(now, AuditAction::Read, &case.district, Some(case.beneficiary_id), Some(id));
+        Ok((result, vec![entry]))
+    })
+    .await
 }
 
 /// The timeline of a case: interception, transitions, assignments and field changes.

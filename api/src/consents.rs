@@ -9,13 +9,14 @@ use domain::consents::{Consent, ConsentKind, ConsentMethod, check_new, check_wit
 use domain::iso::parse_language;
 use domain::users::check_label;
 use persistence::consents::{self as store, NewConsent};
-use persistence::{audit, organizations, write_transaction};
+use persistence::{audit, organizations};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 use validator::Validate;
 
+use crate::audit::audited;
 use crate::auth::Caller;
 use crate::beneficiaries::visible;
 use crate::error::ApiError;
@@ -181,19 +182,13 @@ pub async fn list_consents(
     let scope = caller.case_scope()?;
     let beneficiary_id = resource_id(&id)?;
     let now = state.now();
-    let consents = state
-        .db(move |conn| {
-            write_transaction(conn, |conn| {
-                let beneficiary = visible(conn, &scope, beneficiary_id)?;
-                let consents = store::of_beneficiary(conn, beneficiary_id)?;
-                audit::append(
-                    conn,
-                    vec![caller.audit(now, AuditAction::Read, &beneficiary.district, Some(beneficiary_id), None)],
-                )?;
-                Ok::<_, ApiError>(consents)
-            })
-        })
-        .await?;
+    let consents = audited(&state, move |conn| {
+        let beneficiary = visible(conn, &scope, beneficiary_id)?;
+        let consents = store::of_beneficiary(conn, beneficiary_id)?;
+        let entry = caller.audit(now, AuditAction::Read, &beneficiary.district, Some(beneficiary_id), None);
+        Ok((consents, vec![entry]))
+    })
+    .await?;
     Ok(HttpResponse::Ok()
         .json(Paged { items: consents.into_iter().map(ConsentView::from).collect(), next_cursor: None }))
 }

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
+use diesel::sql_types::Bool;
 use domain::Vocabulary;
 use domain::access::CaseScope;
 use domain::beneficiaries::{
@@ -12,7 +13,7 @@ use domain::beneficiaries::{
 use domain::districts::DistrictCode;
 use uuid::Uuid;
 
-use crate::db::{DbConnection, from_db_time, to_db_time, write_transaction};
+use crate::db::{DbConnection, MultiBackend, from_db_time, to_db_time, write_transaction};
 use crate::error::{Error, Result, decode, decode_id};
 use crate::pagination::{Page, PageRequest, like_contains};
 use crate::schema::{beneficiaries, beneficiary_citizenships, beneficiary_documents, beneficiary_languages, cases};
@@ -184,20 +185,26 @@ pub fn visible_ids(conn: &mut DbConnection, ids: &[Uuid], scope: &CaseScope) -> 
         return Ok(Vec::new());
     }
     let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
-    let mut query = beneficiaries::table.select(beneficiaries::id).filter(beneficiaries::id.eq_any(&ids)).into_boxed();
-    query = match scope {
+    let query =
+        beneficiaries::table.select(beneficiaries::id).filter(beneficiaries::id.eq_any(&ids)).filter(in_scope(scope));
+    query.load::<String>(conn)?.iter().map(|id| decode_id(id)).collect()
+}
+
+/// The condition for a beneficiary to be in scope: registered in one of the districts or with
+/// a case there (district roles); with an interception the user recorded (outreach workers).
+fn in_scope(scope: &CaseScope) -> Box<dyn BoxableExpression<beneficiaries::table, MultiBackend, SqlType = Bool>> {
+    match scope {
         CaseScope::Districts(districts) => {
-            let codes: Vec<&str> = districts.iter().map(DistrictCode::as_str).collect();
+            let codes: Vec<String> = districts.iter().map(|d| d.as_str().to_string()).collect();
             let with_case =
                 cases::table.filter(cases::district_code.eq_any(codes.clone())).select(cases::beneficiary_id);
-            query.filter(beneficiaries::district_code.eq_any(codes).or(beneficiaries::id.eq_any(with_case)))
+            Box::new(beneficiaries::district_code.eq_any(codes).or(beneficiaries::id.eq_any(with_case)))
         }
-        CaseScope::RecordedBy(user) => query.filter(
-            beneficiaries::id
-                .eq_any(cases::table.filter(cases::recorded_by.eq(user.to_string())).select(cases::beneficiary_id)),
-        ),
-    };
-    query.load::<String>(conn)?.iter().map(|id| decode_id(id)).collect()
+        CaseScope::RecordedBy(user) => {
+            let recorded = cases::table.filter(cases::recorded_by.eq(user.to_string())).select(cases::beneficiary_id);
+            Box::new(beneficiaries::id.eq_any(recorded))
+        }
+    }
 }
 
 /// Beneficiaries in scope matching the filter, newest first.
@@ -215,18 +222,7 @@ pub fn search(
     if let Some(after) = page.after {
         query = query.filter(beneficiaries::id.lt(after.to_string()));
     }
-    query = match scope {
-        CaseScope::Districts(districts) => {
-            let codes: Vec<&str> = districts.iter().map(DistrictCode::as_str).collect();
-            let with_case =
-                cases::table.filter(cases::district_code.eq_any(codes.clone())).select(cases::beneficiary_id);
-            query.filter(beneficiaries::district_code.eq_any(codes).or(beneficiaries::id.eq_any(with_case)))
-        }
-        CaseScope::RecordedBy(user) => query.filter(
-            beneficiaries::id
-                .eq_any(cases::table.filter(cases::recorded_by.eq(user.to_string())).select(cases::beneficiary_id)),
-        ),
-    };
+    query = query.filter(in_scope(scope));
     if let Some(q) = filter.q.as_deref().map(domain::beneficiaries::fold).filter(|q| !q.is_empty()) {
         query = query.filter(beneficiaries::search_key.like(like_contains(&q)).escape('\\'));
     }
