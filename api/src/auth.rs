@@ -5,7 +5,8 @@ use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, post, web};
 use chrono::{DateTime, Utc};
-use domain::access::{Capability, CaseScope, allows};
+use domain::Vocabulary;
+use domain::access::{Capability, CaseScope, TokenScope, allows};
 use domain::audit::{AuditAction, AuditEntry};
 use domain::auth::{
     ACCESS_TOKEN_TTL, FAILURE_WINDOW, RefreshVerdict, judge_refresh, login_locked_until, new_session_expiry,
@@ -59,8 +60,12 @@ pub struct Claims {
     pub org: String,
     pub districts: Vec<String>,
     /// The user's token version when the token was issued; a later change of role,
-    /// districts, organisation, password or status invalidates the token.
+    /// districts, organisation, password or status invalidates the token. For a partner
+    /// system, its key version: rotation and revocation invalidate the token.
     pub ver: i32,
+    /// Present for partner systems: the granted scopes, space-separated (RFC 8693 `scope`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
 }
 
 impl TokenKeys {
@@ -85,8 +90,37 @@ impl TokenKeys {
             org: user.organization_id.to_string(),
             districts: user.districts.iter().map(|d| d.as_str().to_string()).collect(),
             ver: token_version,
+            scope: None,
         };
-        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(|err| {
+        self.sign(&claims)
+    }
+
+    /// A token for a partner system: it acts as `partner` of its organisation, within its scopes.
+    pub fn issue_for_system(
+        &self,
+        account_id: Uuid,
+        organization_id: Uuid,
+        key_version: i32,
+        scopes: &[TokenScope],
+        now: DateTime<Utc>,
+    ) -> Result<String, ApiError> {
+        let claims = Claims {
+            iss: ISSUER.into(),
+            aud: AUDIENCE.into(),
+            sub: account_id.to_string(),
+            iat: now.timestamp(),
+            exp: (now + ACCESS_TOKEN_TTL).timestamp(),
+            role: Role::Partner,
+            org: organization_id.to_string(),
+            districts: Vec::new(),
+            ver: key_version,
+            scope: Some(scopes.iter().map(|s| s.code()).collect::<Vec<_>>().join(" ")),
+        };
+        self.sign(&claims)
+    }
+
+    fn sign(&self, claims: &Claims) -> Result<String, ApiError> {
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &self.encoding).map_err(|err| {
             tracing::error!(%err, "cannot sign an access token");
             ApiError::internal()
         })
@@ -107,9 +141,21 @@ pub struct Caller {
     pub organization_id: Uuid,
     pub districts: Vec<DistrictCode>,
     pub request_id: Option<String>,
+    /// `Some` for partner systems: what their token allows. Users have every right of their role.
+    pub scopes: Option<Vec<TokenScope>>,
 }
 
 impl Caller {
+    /// 403 unless the caller is a user, or a partner system holding the scope.
+    pub fn require_scope(&self, scope: TokenScope) -> Result<(), ApiError> {
+        match &self.scopes {
+            Some(scopes) if !scopes.contains(&scope) => {
+                Err(ApiError::forbidden().with_detail(format!("the token lacks the scope {}", scope.code())))
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// 403 unless the caller's role has the capability.
     pub fn require(&self, capability: Capability) -> Result<(), ApiError> {
         if allows(self.role, capability) { Ok(()) } else { Err(ApiError::forbidden()) }
@@ -158,15 +204,37 @@ impl FromRequest for Caller {
             let claims = state.tokens().verify(&token, state.now()).ok_or_else(invalid)?;
             let user_id = Uuid::parse_str(&claims.sub).map_err(|_| invalid())?;
             let organization_id = Uuid::parse_str(&claims.org).map_err(|_| invalid())?;
-            let standing = state.db(move |conn| Ok(store::token_standing(conn, user_id)?)).await?;
+            let scopes = match &claims.scope {
+                Some(scope) => Some(
+                    scope
+                        .split_whitespace()
+                        .map(TokenScope::parse)
+                        .collect::<Result<Vec<_>, _>>()
+                        .map_err(|_| invalid())?,
+                ),
+                None => None,
+            };
+            let system = scopes.is_some();
+            let standing = state
+                .db(move |conn| {
+                    Ok(if system {
+                        persistence::service_accounts::token_standing(conn, user_id)?
+                    } else {
+                        store::token_standing(conn, user_id)?
+                    })
+                })
+                .await?;
             match standing {
-                Some((true, version)) if version == claims.ver => Ok(Caller {
-                    user_id,
-                    role: claims.role,
-                    organization_id,
-                    districts: claims.districts.into_iter().map(DistrictCode::from_trusted).collect(),
-                    request_id,
-                }),
+                Some((true, version)) if version == claims.ver && (!system || claims.role == Role::Partner) => {
+                    Ok(Caller {
+                        user_id,
+                        role: claims.role,
+                        organization_id,
+                        districts: claims.districts.into_iter().map(DistrictCode::from_trusted).collect(),
+                        request_id,
+                        scopes,
+                    })
+                }
                 _ => Err(invalid()),
             }
         })
@@ -235,7 +303,7 @@ pub async fn login(state: web::Data<AppState>, body: ValidJson<LoginRequest>) ->
     let lookup_email = email.clone();
     let (failures, credentials) = state
         .db(move |conn| {
-            let failures = store::login_failures_since(conn, &lookup_email, now - FAILURE_WINDOW)?;
+            let failures = store::login_failures_since(conn, lookup_email.as_str(), now - FAILURE_WINDOW)?;
             let credentials = store::credentials(conn, &lookup_email)?;
             Ok((failures, credentials))
         })
@@ -250,7 +318,7 @@ pub async fn login(state: web::Data<AppState>, body: ValidJson<LoginRequest>) ->
         state
             .db(move |conn| {
                 Ok(write_transaction(conn, |conn| {
-                    store::record_login_failure(conn, &email, now, now - FAILURE_WINDOW)
+                    store::record_login_failure(conn, email.as_str(), now, now - FAILURE_WINDOW)
                 })?)
             })
             .await?;
@@ -260,7 +328,7 @@ pub async fn login(state: web::Data<AppState>, body: ValidJson<LoginRequest>) ->
     let response = state
         .db(move |conn| {
             write_transaction(conn, |conn| {
-                store::clear_login_failures(conn, &email)?;
+                store::clear_login_failures(conn, email.as_str())?;
                 start_session(conn, &tokens, account.user_id, now)
             })
         })

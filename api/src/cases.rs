@@ -372,13 +372,13 @@ const EARLIEST_INTERCEPTION: NaiveDate = match NaiveDate::from_ymd_opt(2000, 1, 
 };
 
 /// A case the caller may see, or 404.
-fn visible_case(conn: &mut DbConnection, scope: &CaseScope, id: Uuid) -> Result<Case, ApiError> {
+pub(crate) fn visible_case(conn: &mut DbConnection, scope: &CaseScope, id: Uuid) -> Result<Case, ApiError> {
     let case = store::find(conn, id)?;
     if scope.covers(&case.district, case.recorded_by) { Ok(case) } else { Err(ApiError::not_found()) }
 }
 
 /// 403 for roles that see only the interception view.
-fn require_full_view(caller: &Caller) -> Result<(), ApiError> {
+pub(crate) fn require_full_view(caller: &Caller) -> Result<(), ApiError> {
     if sees_full_case(caller.role) { Ok(()) } else { Err(ApiError::forbidden()) }
 }
 

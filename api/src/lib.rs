@@ -2,6 +2,7 @@
 //!
 //! Handlers are grouped by capability, named as in the `domain` and `persistence` crates.
 
+pub mod alerts;
 pub mod audit;
 pub mod auth;
 pub mod beneficiaries;
@@ -15,13 +16,20 @@ pub mod error;
 pub mod extract;
 pub mod health;
 pub mod idempotency;
+pub mod legal;
+pub mod network;
+pub mod notes;
 pub mod openapi;
 pub mod organizations;
 pub mod passwords;
+pub mod referrals;
 pub mod schemas;
 pub mod secrets;
 pub mod server;
+pub mod service_accounts;
+pub mod services;
 pub mod state;
 pub mod telemetry;
 pub mod users;
 pub mod vocabularies;
+pub mod work_grants;

@@ -113,4 +113,15 @@ vocabularies! {
     eligibility_verdicts: Verdict => domain::eligibility::Verdict;
     eligibility_warnings: Warning => domain::eligibility::Warning;
     audit_actions: AuditAction => domain::audit::AuditAction;
+    token_scopes: TokenScope => domain::access::TokenScope;
+    network_service_statuses: NetworkServiceStatus => domain::network::NetworkServiceStatus;
+    service_outcomes: ServiceOutcome => domain::services::ServiceOutcome;
+    referral_statuses: ReferralStatus => domain::referrals::ReferralStatus;
+    legal_procedure_kinds: ProcedureKind => domain::legal::ProcedureKind;
+    legal_procedure_statuses: ProcedureStatus => domain::legal::ProcedureStatus;
+    legal_authorities: Authority => domain::legal::Authority;
+    work_grant_statuses: GrantStatus => domain::work_grants::GrantStatus;
+    work_grant_rules: GrantRule => domain::work_grants::GrantRule;
+    note_confidentiality: Confidentiality => domain::notes::Confidentiality;
+    alert_kinds: AlertKind => domain::alerts::AlertKind;
 }

@@ -21,7 +21,10 @@ use crate::openapi::{self, RouteTable};
 use crate::secrets::{self, SecretSource};
 use crate::state::AppState;
 use crate::telemetry::{ensure_problem, fallback, request_context};
-use crate::{audit, auth, beneficiaries, cases, consents, districts, health, organizations, users, vocabularies};
+use crate::{
+    alerts, audit, auth, beneficiaries, cases, consents, districts, health, legal, network, notes, organizations,
+    referrals, service_accounts, services, users, vocabularies, work_grants,
+};
 
 /// Regione Lombardia, seeded by the first migration: the organisation of the first admin.
 pub const REGION_ORGANIZATION_ID: Uuid = Uuid::from_u128(0x01900000_0000_7000_8000_000000000001);
@@ -35,11 +38,19 @@ where
     app.service(
         scope::scope("/api/v1")
             .configure(auth::configure)
+            .configure(service_accounts::configure)
             .configure(users::configure)
             .configure(beneficiaries::configure)
             .configure(consents::configure)
             .configure(cases::configure)
             .configure(audit::configure)
+            .configure(network::configure)
+            .configure(services::configure)
+            .configure(referrals::configure)
+            .configure(legal::configure)
+            .configure(work_grants::configure)
+            .configure(notes::configure)
+            .configure(alerts::configure)
             .configure(organizations::configure)
             .configure(districts::configure)
             .configure(vocabularies::configure),

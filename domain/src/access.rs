@@ -6,6 +6,16 @@ use uuid::Uuid;
 
 use crate::districts::DistrictCode;
 use crate::users::Role;
+use crate::vocabulary;
+
+vocabulary! {
+    /// What a partner system's token may do. Partner users may do all of it.
+    pub enum TokenScope as "token_scopes" {
+        ReferralsRead => ("referrals:read", "Leggere gli invii ricevuti", "Read referrals received"),
+        ReferralsWrite => ("referrals:write", "Rispondere agli invii e aggiornarli", "Answer and update referrals"),
+        ServicesWrite => ("services:write", "Registrare gli interventi", "Record services delivered"),
+    }
+}
 
 /// Something a caller may ask the system to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,6 +48,24 @@ pub enum Capability {
     ReadAudit,
     /// Read who accessed a beneficiary's data.
     ReadAccessLog,
+    /// Read the network's services.
+    ReadNetwork,
+    /// Create and change network services (coordinators: of their districts only).
+    ManageNetwork,
+    /// Record services delivered within a case.
+    RecordServices,
+    /// Propose, send and follow referrals of the district's cases.
+    SendReferrals,
+    /// Answer the referrals sent to one's organisation.
+    AnswerReferrals,
+    /// Create, rotate and revoke partner systems' credentials.
+    ManageServiceAccounts,
+    /// Work grants of cases in scope.
+    ManageWorkGrants,
+    /// Case notes (each level read by its roles).
+    UseNotes,
+    /// The alerts of one's scope.
+    ReadAlerts,
 }
 
 pub fn allows(role: Role, capability: Capability) -> bool {
@@ -54,6 +82,15 @@ pub fn allows(role: Role, capability: Capability) -> bool {
         TransitionCases => matches!(role, DistrictCoordinator | CaseWorker),
         CoordinateCases | ReadAccessLog => role == DistrictCoordinator,
         ReadAudit => matches!(role, Admin | DistrictCoordinator),
+        ReadNetwork => {
+            matches!(role, Admin | DistrictCoordinator | CaseWorker | LegalAdvisor | OutreachWorker | Partner)
+        }
+        ManageNetwork => matches!(role, Admin | DistrictCoordinator),
+        RecordServices => matches!(role, DistrictCoordinator | CaseWorker | LegalAdvisor | Partner),
+        SendReferrals | ManageWorkGrants => matches!(role, DistrictCoordinator | CaseWorker),
+        AnswerReferrals => role == Partner,
+        ManageServiceAccounts => role == Admin,
+        UseNotes | ReadAlerts => matches!(role, DistrictCoordinator | CaseWorker | LegalAdvisor),
     }
 }
 

@@ -365,6 +365,17 @@ pub fn plan_transition(context: &TransitionContext, request: &TransitionRequest)
     Ok(Plan::Apply)
 }
 
+/// Whether a case was taken in charge at any moment of `day`, from its status history: the
+/// statuses it entered, with their effective dates, in order (the interception first).
+pub fn in_charge_on(history: &[(DateTime<Utc>, CaseStatus)], day: NaiveDate) -> bool {
+    let Some(start) = day.and_hms_opt(0, 0, 0).map(|t| t.and_utc()) else { return false };
+    let end = start + chrono::Duration::days(1);
+    history.iter().enumerate().any(|(i, (from, status))| {
+        let until = history.get(i + 1).map(|(next, _)| *next);
+        *status == CaseStatus::TakenInCharge && *from < end && until.is_none_or(|until| until > start)
+    })
+}
+
 /// Effective dates are given by the operator, who records after the fact: never in the
 /// future, never before the previous event.
 pub fn check_effective_at(
@@ -550,6 +561,27 @@ mod tests {
             panic!()
         };
         assert_eq!((v.as_slice()[0].field.as_str(), v.as_slice()[0].code), ("reason", "required"));
+    }
+
+    #[test]
+    fn a_case_is_in_charge_on_the_days_its_intervals_cover() {
+        let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+        let day = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let history = [
+            (at("2026-01-01T10:00:00Z"), CaseStatus::Intercepted),
+            (at("2026-01-05T10:00:00Z"), CaseStatus::TakenInCharge),
+            (at("2026-01-10T00:00:00Z"), CaseStatus::Suspended),
+            (at("2026-01-20T12:00:00Z"), CaseStatus::TakenInCharge),
+            (at("2026-02-01T09:00:00Z"), CaseStatus::Closed),
+        ];
+        assert!(!in_charge_on(&history, day("2026-01-04")));
+        assert!(in_charge_on(&history, day("2026-01-05")));
+        assert!(in_charge_on(&history, day("2026-01-09")));
+        assert!(!in_charge_on(&history, day("2026-01-10")));
+        assert!(in_charge_on(&history, day("2026-01-20")));
+        assert!(in_charge_on(&history, day("2026-02-01")));
+        assert!(!in_charge_on(&history, day("2026-02-02")));
+        assert!(!in_charge_on(&history[..1], day("2026-01-02")));
     }
 
     #[test]

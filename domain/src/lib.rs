@@ -3,6 +3,7 @@
 //! Each module is a capability, named as in the `persistence` and `api` crates.
 
 pub mod access;
+pub mod alerts;
 pub mod audit;
 pub mod auth;
 pub mod beneficiaries;
@@ -12,10 +13,15 @@ pub mod districts;
 pub mod eligibility;
 pub mod exploitation;
 pub mod iso;
+pub mod legal;
+pub mod network;
+pub mod notes;
 pub mod organizations;
+pub mod referrals;
 pub mod services;
 pub mod users;
 pub mod validation;
 pub mod vocabulary;
+pub mod work_grants;
 
 pub use vocabulary::Vocabulary;

@@ -1,5 +1,9 @@
 //! The service taxonomy of the programme (Che cosa fa il PUA): what a PUA or a partner gives.
 
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use uuid::Uuid;
+
+use crate::users::Role;
 use crate::vocabulary;
 
 vocabulary! {
@@ -48,10 +52,75 @@ impl ServiceCategory {
     }
 }
 
+vocabulary! {
+    pub enum ServiceOutcome as "service_outcomes" {
+        Completed => ("completed", "Concluso", "Completed"),
+        InProgress => ("in_progress", "In corso", "In progress"),
+        Interrupted => ("interrupted", "Interrotto", "Interrupted"),
+        NoShow => ("no_show", "Persona assente", "Did not show up"),
+    }
+}
+
+/// A service given within a case (intervento / prestazione).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceDelivery {
+    pub id: Uuid,
+    pub case_id: Uuid,
+    pub category: ServiceCategory,
+    pub delivered_on: NaiveDate,
+    pub duration_minutes: Option<i32>,
+    /// The organisation that gave it.
+    pub delivered_by: Uuid,
+    /// The operator who gave it, when a user of the system.
+    pub operator_id: Option<Uuid>,
+    pub notes: Option<String>,
+    pub outcome: Option<ServiceOutcome>,
+    /// Who recorded it (a user or a partner system).
+    pub recorded_by: Uuid,
+    pub recorded_by_role: Role,
+    pub recorded_at: DateTime<Utc>,
+    pub version: i32,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// How long the author may still change or delete a record.
+pub const EDIT_WINDOW: Duration = Duration::days(7);
+
+impl ServiceCategoryGroup {
+    /// Prevention and orientation may be given from the first contact; pathways and support
+    /// only to someone taken in charge.
+    pub fn needs_taking_in_charge(self) -> bool {
+        matches!(self, ServiceCategoryGroup::Pathway | ServiceCategoryGroup::Support)
+    }
+}
+
+/// Who may change or delete a recorded service: the author for seven days, then only
+/// district coordinators.
+pub fn may_amend(role: Role, is_author: bool, recorded_at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    role == Role::DistrictCoordinator || (is_author && now - recorded_at <= EDIT_WINDOW)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::vocabulary::Vocabulary;
+
+    #[test]
+    fn pathways_and_support_need_taking_in_charge() {
+        assert!(!ServiceCategory::PreventionHealthSafety.group().needs_taking_in_charge());
+        assert!(!ServiceCategory::OrientationHousing.group().needs_taking_in_charge());
+        assert!(ServiceCategory::JobPlacement.group().needs_taking_in_charge());
+        assert!(ServiceCategory::WorkGrant.group().needs_taking_in_charge());
+    }
+
+    #[test]
+    fn the_author_amends_for_seven_days_then_only_coordinators() {
+        let recorded = DateTime::parse_from_rfc3339("2026-03-01T10:00:00Z").unwrap().with_timezone(&Utc);
+        assert!(may_amend(Role::CaseWorker, true, recorded, recorded + Duration::days(7)));
+        assert!(!may_amend(Role::CaseWorker, true, recorded, recorded + Duration::days(7) + Duration::seconds(1)));
+        assert!(!may_amend(Role::CaseWorker, false, recorded, recorded));
+        assert!(may_amend(Role::DistrictCoordinator, false, recorded, recorded + Duration::days(300)));
+    }
 
     #[test]
     fn every_group_has_categories_and_codes_carry_their_family() {

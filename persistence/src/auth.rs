@@ -33,23 +33,21 @@ pub fn token_standing(conn: &mut DbConnection, user_id: Uuid) -> Result<Option<(
     Ok(users::table.find(user_id.to_string()).select((users::active, users::token_version)).first(conn).optional()?)
 }
 
-pub fn login_failures_since(
-    conn: &mut DbConnection,
-    email: &Email,
-    since: DateTime<Utc>,
-) -> Result<Vec<DateTime<Utc>>> {
+/// Failed attempts under a key (an e-mail address, or `client:<client_id>` for partner
+/// systems) since an instant.
+pub fn login_failures_since(conn: &mut DbConnection, key: &str, since: DateTime<Utc>) -> Result<Vec<DateTime<Utc>>> {
     let rows: Vec<NaiveDateTime> = login_failures::table
-        .filter(login_failures::email.eq(email.as_str()))
+        .filter(login_failures::email.eq(key))
         .filter(login_failures::failed_at.gt(to_db_time(since)))
         .select(login_failures::failed_at)
         .load(conn)?;
     Ok(rows.into_iter().map(from_db_time).collect())
 }
 
-/// Records a failed login, and forgets failures older than `forget_before` (of any account).
+/// Records a failed attempt, and forgets failures older than `forget_before` (of any key).
 pub fn record_login_failure(
     conn: &mut DbConnection,
-    email: &Email,
+    key: &str,
     at: DateTime<Utc>,
     forget_before: DateTime<Utc>,
 ) -> Result<()> {
@@ -58,15 +56,15 @@ pub fn record_login_failure(
     diesel::insert_into(login_failures::table)
         .values((
             login_failures::id.eq(Uuid::now_v7().to_string()),
-            login_failures::email.eq(email.as_str()),
+            login_failures::email.eq(key),
             login_failures::failed_at.eq(to_db_time(at)),
         ))
         .execute(conn)?;
     Ok(())
 }
 
-pub fn clear_login_failures(conn: &mut DbConnection, email: &Email) -> Result<()> {
-    diesel::delete(login_failures::table.filter(login_failures::email.eq(email.as_str()))).execute(conn)?;
+pub fn clear_login_failures(conn: &mut DbConnection, key: &str) -> Result<()> {
+    diesel::delete(login_failures::table.filter(login_failures::email.eq(key))).execute(conn)?;
     Ok(())
 }
 

@@ -137,6 +137,20 @@ pub fn insert(
     })
 }
 
+/// Several beneficiaries at once (in no particular order).
+pub fn find_many(conn: &mut DbConnection, ids: &[Uuid]) -> Result<Vec<Beneficiary>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let keys: Vec<String> = ids.iter().map(Uuid::to_string).collect();
+    let rows = beneficiaries::table
+        .filter(beneficiaries::id.eq_any(&keys))
+        .select(BeneficiaryRow::as_select())
+        .load::<BeneficiaryRow>(conn)?;
+    let sets = Sets::load(conn, &keys)?;
+    rows.into_iter().map(|row| into_beneficiary(row, &sets)).collect()
+}
+
 pub fn find(conn: &mut DbConnection, id: Uuid) -> Result<Beneficiary> {
     let row = beneficiaries::table.find(id.to_string()).select(BeneficiaryRow::as_select()).first(conn)?;
     let sets = Sets::load(conn, std::slice::from_ref(&row.id))?;

@@ -296,6 +296,33 @@ pub fn add_event(conn: &mut DbConnection, event: &NewCaseEvent) -> Result<()> {
     Ok(())
 }
 
+/// The statuses a case entered, with their effective dates, oldest first (the interception
+/// first): what `domain::cases::in_charge_on` reads.
+pub fn status_history(conn: &mut DbConnection, case_id: Uuid) -> Result<Vec<(DateTime<Utc>, CaseStatus)>> {
+    let rows: Vec<(Option<NaiveDateTime>, Option<String>)> = case_events::table
+        .filter(case_events::case_id.eq(case_id.to_string()))
+        .filter(case_events::kind.eq_any([EventKind::Interception.code(), EventKind::Transition.code()]))
+        .select((case_events::effective_at, case_events::to_status))
+        .order((case_events::effective_at.asc(), case_events::recorded_at.asc()))
+        .load(conn)?;
+    rows.into_iter()
+        .filter_map(|(at, status)| Some((at?, status?)))
+        .map(|(at, status)| Ok((from_db_time(at), decode(&status)?)))
+        .collect()
+}
+
+/// The cases of these districts that are not closed.
+pub fn open_in(conn: &mut DbConnection, districts: &[DistrictCode]) -> Result<Vec<Case>> {
+    let rows = cases::table
+        .filter(cases::district_code.eq_any(districts.iter().map(|d| d.as_str().to_string()).collect::<Vec<_>>()))
+        .filter(cases::status.ne(CaseStatus::Closed.code()))
+        .select(CaseRow::as_select())
+        .load::<CaseRow>(conn)?;
+    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    let sets = Sets::load(conn, &ids)?;
+    rows.into_iter().map(|row| into_case(row, &sets)).collect()
+}
+
 type EventRow = (
     String,
     String,

@@ -11,11 +11,18 @@ pub mod db;
 pub mod districts;
 pub mod error;
 pub mod idempotency;
+pub mod legal;
+pub mod network;
+pub mod notes;
 pub mod organizations;
 pub mod pagination;
+pub mod referrals;
 pub mod schema;
+pub mod service_accounts;
+pub mod services;
 mod sql;
 pub mod users;
+pub mod work_grants;
 
 pub use db::{Backend, DatabaseUrl, DbConnection, Pool, PoolSettings, SqliteSync, write_transaction};
 pub use error::{Error, Result};

@@ -276,6 +276,197 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    network_services (id) {
+        id -> Text,
+        organization_id -> Text,
+        name -> Text,
+        description -> Nullable<Text>,
+        status -> Text,
+        eligibility_description -> Nullable<Text>,
+        email -> Nullable<Text>,
+        url -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        address_1 -> Nullable<Text>,
+        city -> Nullable<Text>,
+        postal_code -> Nullable<Text>,
+        schedule_description -> Nullable<Text>,
+        search_key -> Text,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    network_service_categories (service_id, category) {
+        service_id -> Text,
+        category -> Text,
+    }
+}
+
+diesel::table! {
+    network_service_areas (service_id, district_code) {
+        service_id -> Text,
+        district_code -> Text,
+    }
+}
+
+diesel::table! {
+    network_service_languages (service_id, language) {
+        service_id -> Text,
+        language -> Text,
+    }
+}
+
+diesel::table! {
+    network_service_documents (service_id, position) {
+        service_id -> Text,
+        position -> Integer,
+        document -> Text,
+    }
+}
+
+diesel::table! {
+    service_deliveries (id) {
+        id -> Text,
+        case_id -> Text,
+        category -> Text,
+        delivered_on -> Date,
+        duration_minutes -> Nullable<Integer>,
+        delivered_by -> Text,
+        operator_id -> Nullable<Text>,
+        notes -> Nullable<Text>,
+        outcome -> Nullable<Text>,
+        recorded_by -> Text,
+        recorded_by_role -> Text,
+        recorded_at -> Timestamp,
+        deleted_at -> Nullable<Timestamp>,
+        deleted_by -> Nullable<Text>,
+        version -> Integer,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    referrals (id) {
+        id -> Text,
+        case_id -> Text,
+        district_code -> Text,
+        to_organization_id -> Text,
+        network_service_id -> Nullable<Text>,
+        category -> Text,
+        reason -> Text,
+        joint_intake -> Bool,
+        status -> Text,
+        consent_override_by -> Nullable<Text>,
+        consent_override_reason -> Nullable<Text>,
+        created_by -> Text,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+        version -> Integer,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    referral_events (id) {
+        id -> Text,
+        referral_id -> Text,
+        from_status -> Nullable<Text>,
+        to_status -> Text,
+        reason -> Nullable<Text>,
+        actor_id -> Text,
+        actor_role -> Text,
+        actor_organization_id -> Text,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    service_accounts (id) {
+        id -> Text,
+        organization_id -> Text,
+        name -> Text,
+        client_id -> Text,
+        secret_hash -> Text,
+        key_version -> Integer,
+        active -> Bool,
+        created_by -> Text,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    service_account_scopes (service_account_id, scope) {
+        service_account_id -> Text,
+        scope -> Text,
+    }
+}
+
+diesel::table! {
+    legal_procedures (id) {
+        id -> Text,
+        case_id -> Text,
+        kind -> Text,
+        status -> Text,
+        authority -> Nullable<Text>,
+        filed_on -> Nullable<Date>,
+        decided_on -> Nullable<Date>,
+        next_deadline -> Nullable<Date>,
+        notes -> Nullable<Text>,
+        created_by -> Text,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    work_grants (id) {
+        id -> Text,
+        case_id -> Text,
+        funder_organization_id -> Text,
+        host_employer -> Text,
+        start_on -> Date,
+        end_on -> Date,
+        monthly_amount_cents -> BigInt,
+        hours_per_week -> Integer,
+        status -> Text,
+        approved_by -> Nullable<Text>,
+        created_by -> Text,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    case_notes (id) {
+        id -> Text,
+        case_id -> Text,
+        body -> Text,
+        confidentiality -> Text,
+        corrects_id -> Nullable<Text>,
+        author_id -> Text,
+        author_role -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(network_service_categories -> network_services (service_id));
+diesel::joinable!(network_service_areas -> network_services (service_id));
+diesel::joinable!(network_service_languages -> network_services (service_id));
+diesel::joinable!(network_service_documents -> network_services (service_id));
+diesel::joinable!(service_deliveries -> cases (case_id));
+diesel::joinable!(referrals -> cases (case_id));
+diesel::joinable!(referral_events -> referrals (referral_id));
+diesel::joinable!(service_account_scopes -> service_accounts (service_account_id));
+diesel::joinable!(legal_procedures -> cases (case_id));
+diesel::joinable!(work_grants -> cases (case_id));
+
 diesel::joinable!(beneficiary_citizenships -> beneficiaries (beneficiary_id));
 diesel::joinable!(beneficiary_languages -> beneficiaries (beneficiary_id));
 diesel::joinable!(beneficiary_documents -> beneficiaries (beneficiary_id));
@@ -314,4 +505,17 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_events,
     audit_head,
     idempotency_keys,
+    network_services,
+    network_service_categories,
+    network_service_areas,
+    network_service_languages,
+    network_service_documents,
+    service_deliveries,
+    referrals,
+    referral_events,
+    service_accounts,
+    service_account_scopes,
+    legal_procedures,
+    work_grants,
+    case_notes,
 );

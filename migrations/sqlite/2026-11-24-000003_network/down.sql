@@ -1,0 +1,13 @@
+DROP TABLE case_notes;
+DROP TABLE work_grants;
+DROP TABLE legal_procedures;
+DROP TABLE service_account_scopes;
+DROP TABLE service_accounts;
+DROP TABLE referral_events;
+DROP TABLE referrals;
+DROP TABLE service_deliveries;
+DROP TABLE network_service_documents;
+DROP TABLE network_service_languages;
+DROP TABLE network_service_areas;
+DROP TABLE network_service_categories;
+DROP TABLE network_services;
