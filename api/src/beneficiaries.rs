@@ -392,13 +392,9 @@ pub fn registering_district(state: &AppState, caller: &Caller, named: Option<&st
     }
 }
 
-/// Validates a registration; the guardian rule is judged on `intercepted_on`.
-pub fn validate(
-    input: &BeneficiaryInput,
-    today: NaiveDate,
-    intercepted_on: NaiveDate,
-) -> Result<BeneficiaryData, ApiError> {
-    Ok(check(input.draft(), today, intercepted_on)?)
+/// Validates a registration.
+pub fn validate(input: &BeneficiaryInput, today: NaiveDate) -> Result<BeneficiaryData, ApiError> {
+    Ok(check(input.draft(), today)?)
 }
 
 /// Registers a person unless records that may be the same person exist (and `confirm_new`
@@ -496,7 +492,7 @@ pub async fn create_beneficiary(
     let ValidJson(input, digest) = body;
     let district = registering_district(&state, &caller, input.district.as_deref())?;
     let now = state.now();
-    let data = validate(&input, now.date_naive(), now.date_naive())?;
+    let data = validate(&input, now.date_naive())?;
     let actor = caller.clone();
     once(&state, &caller, &key, &digest, move |conn| {
         let beneficiary = register(conn, &actor, &district, &data, input.confirm_new, now)?;
@@ -615,8 +611,7 @@ pub async fn update_beneficiary(
                 if current.version != if_match.0 {
                     return Err(ApiError::precondition_failed());
                 }
-                let intercepted_on = store::earliest_interception(conn, id)?.unwrap_or(now).date_naive();
-                let data = check(patch.apply(current.data), now.date_naive(), intercepted_on)?;
+                let data = check(patch.apply(current.data), now.date_naive())?;
                 let updated = store::update(conn, id, if_match.0, &data, now)?;
                 audit::append(conn, vec![caller.audit(now, AuditAction::Update, &updated.district, Some(id), None)])?;
                 Ok(updated)

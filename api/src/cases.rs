@@ -485,7 +485,7 @@ pub async fn create_case(
             if person.district.as_deref().is_some_and(|d| d != input.district) {
                 violations.add("beneficiary.district", "mismatch", "the person is registered in the case's district");
             }
-            match validate(person, now.date_naive(), input.intercepted_at.date_naive()) {
+            match validate(person, now.date_naive()) {
                 Ok(data) => Some((data, person.confirm_new)),
                 Err(error) => {
                     for field in error.errors() {

@@ -165,13 +165,10 @@ impl From<BeneficiaryData> for BeneficiaryDraft {
 pub const NAME_MAX_CHARS: usize = 100;
 pub const ALIAS_MAX_CHARS: usize = 60;
 
-/// Validates a draft. `today` bounds dates; `intercepted_on` (the earliest interception of the
-/// person, or today) decides whether the person is a minor who needs a guardian.
-pub fn check(
-    draft: BeneficiaryDraft,
-    today: NaiveDate,
-    intercepted_on: NaiveDate,
-) -> Result<BeneficiaryData, Violations> {
+/// Validates a draft; `today` bounds dates. A minor's missing guardian is not refused here: the
+/// first contact must be recordable with whatever is known. It blocks taking in charge
+/// (`guardian_missing`) and raises an alert until a guardian is recorded.
+pub fn check(draft: BeneficiaryDraft, today: NaiveDate) -> Result<BeneficiaryData, Violations> {
     let mut v = Violations::new();
     let alias = v.check(check_label("alias", &draft.alias, ALIAS_MAX_CHARS));
     let optional_label = |v: &mut Violations, field: &str, value: Option<String>, max: usize| {
@@ -245,11 +242,6 @@ pub fn check(
             g.contact.filter(|c| !c.trim().is_empty()).and_then(|c| v.check(check_label("guardian.contact", &c, 120)));
         Some(Guardian { name: name?, relation: relation?, contact })
     });
-    let birth_plausible = draft.birth_date.is_none_or(|d| d <= today && d.year() >= 1900);
-    if guardian.is_none() && birth_plausible && minor_on(draft.birth_date, birth_year, intercepted_on) == Minor::Yes {
-        v.add("guardian", "guardian_required", "a minor on the date of interception needs a guardian");
-    }
-
     let mut documents: Vec<DocumentEntry> = <DocumentKind as crate::Vocabulary>::ALL
         .iter()
         .map(|kind| DocumentEntry { kind: *kind, status: DocumentStatus::Missing, on: None })
@@ -511,7 +503,7 @@ mod tests {
 
     #[test]
     fn an_alias_alone_is_enough_and_the_checklist_is_complete() {
-        let data = check(draft(), date("2026-03-02"), date("2026-03-02")).unwrap();
+        let data = check(draft(), date("2026-03-02")).unwrap();
         assert_eq!(data.alias, "K.");
         assert_eq!(data.citizenships, None);
         assert_eq!(data.documents.len(), 7);
@@ -519,19 +511,19 @@ mod tests {
     }
 
     #[test]
-    fn a_minor_needs_a_guardian() {
+    fn a_minor_is_recorded_with_or_without_a_guardian() {
         let minor = BeneficiaryDraft { birth_date: Some(date("2010-01-01")), ..draft() };
-        let err = check(minor.clone(), date("2026-03-02"), date("2026-03-02")).unwrap_err();
-        assert_eq!(err.as_slice()[0].code, "guardian_required");
+        assert_eq!(check(minor.clone(), date("2026-03-02")).unwrap().guardian, None);
         let guarded = BeneficiaryDraft {
             guardian: Some(Guardian { name: "Aisha".into(), relation: "madre".into(), contact: None }),
             ..minor
         };
-        assert!(check(guarded, date("2026-03-02"), date("2026-03-02")).is_ok());
-        // An adult now, but a minor when intercepted: still needs one.
-        let adult_now = BeneficiaryDraft { birth_date: Some(date("2008-01-01")), ..draft() };
-        assert!(check(adult_now.clone(), date("2026-03-02"), date("2026-03-02")).is_ok());
-        assert!(check(adult_now, date("2026-03-02"), date("2025-12-01")).is_err());
+        assert!(check(guarded, date("2026-03-02")).unwrap().guardian.is_some());
+        let incomplete = BeneficiaryDraft {
+            guardian: Some(Guardian { name: " ".into(), relation: "madre".into(), contact: None }),
+            ..draft()
+        };
+        assert_eq!(check(incomplete, date("2026-03-02")).unwrap_err().as_slice()[0].field, "guardian.name");
     }
 
     #[test]
@@ -546,7 +538,7 @@ mod tests {
             arrival_year: Some(2016),
             ..draft()
         };
-        let data = check(input, date("2026-03-02"), date("2026-03-02")).unwrap();
+        let data = check(input, date("2026-03-02")).unwrap();
         assert_eq!(data.alias, "Sami");
         assert_eq!(data.citizenships, Some(vec!["MA".to_string(), "TN".to_string()]));
         assert_eq!(data.languages, ["ar", "fr"]);
@@ -562,12 +554,8 @@ mod tests {
             codice_fiscale: Some("ABC".into()),
             ..draft()
         };
-        let codes: Vec<(String, &str)> = check(bad, date("2026-03-02"), date("2026-03-02"))
-            .unwrap_err()
-            .into_vec()
-            .into_iter()
-            .map(|v| (v.field, v.code))
-            .collect();
+        let codes: Vec<(String, &str)> =
+            check(bad, date("2026-03-02")).unwrap_err().into_vec().into_iter().map(|v| (v.field, v.code)).collect();
         assert_eq!(
             codes,
             [
@@ -588,18 +576,16 @@ mod tests {
         let a = check(
             BeneficiaryDraft { first_name: Some("Mohamed".into()), last_name: Some("El Amrani".into()), ..draft() },
             date("2026-03-02"),
-            date("2026-03-02"),
         )
         .unwrap();
         let b = check(
             BeneficiaryDraft { first_name: Some("EL AMRANI".into()), last_name: Some("Mohamed".into()), ..draft() },
-            date("2026-03-02"),
             date("2026-03-02"),
         )
         .unwrap();
         assert_eq!(name_key(&a), name_key(&b));
         assert_eq!(name_key(&a).as_deref(), Some("amrani el mohamed"));
         assert_eq!(search_key(&a), "k mohamed el amrani");
-        assert_eq!(name_key(&check(draft(), date("2026-03-02"), date("2026-03-02")).unwrap()), None);
+        assert_eq!(name_key(&check(draft(), date("2026-03-02")).unwrap()), None);
     }
 }

@@ -306,15 +306,6 @@ pub fn possible_duplicates(conn: &mut DbConnection, data: &BeneficiaryData, exce
     found.into_iter().filter(|id| Some(id) != except.as_ref()).map(|id| decode_id(&id)).collect()
 }
 
-/// The earliest interception of the person, which decides whether they were a minor.
-pub fn earliest_interception(conn: &mut DbConnection, id: Uuid) -> Result<Option<DateTime<Utc>>> {
-    let at: Option<NaiveDateTime> = cases::table
-        .filter(cases::beneficiary_id.eq(id.to_string()))
-        .select(diesel::dsl::min(cases::intercepted_at))
-        .first(conn)?;
-    Ok(at.map(from_db_time))
-}
-
 fn replace_sets(conn: &mut DbConnection, id: Uuid, data: &BeneficiaryData) -> Result<()> {
     let key = id.to_string();
     diesel::delete(beneficiary_citizenships::table.filter(beneficiary_citizenships::beneficiary_id.eq(&key)))

@@ -153,6 +153,51 @@ async fn the_lifecycle_end_to_end() {
 }
 
 #[actix_web::test]
+async fn a_minor_is_taken_in_charge_only_with_a_guardian() {
+    let app = TestApp::new().await;
+    let team = app.team().await;
+    let mut minor = adult("Minor");
+    minor["birth_date"] = json!("2010-06-01");
+    let case = app.intercept(&team.case_worker, "milano", minor).await;
+    let id = case["id"].as_str().unwrap();
+    let beneficiary = case["beneficiary"]["id"].as_str().unwrap();
+    app.post(&format!("/api/v1/beneficiaries/{beneficiary}/consents"))
+        .token(&team.case_worker.access_token)
+        .json(&json!({"kind": "privacy_notice", "given_on": "2026-02-21", "method": "written", "language": "bn"}))
+        .send()
+        .await;
+    patch_case(
+        &app,
+        &team.case_worker,
+        id,
+        json!({"needs": ["training"], "work": {"contract": "irregular"}, "case_worker_id": team.case_worker.id}),
+    )
+    .await;
+    transition(&app, &team.case_worker, id, json!({"to": "screening", "effective_at": days_ago(9)})).await;
+    let eligibility =
+        app.get(&format!("/api/v1/cases/{id}/eligibility")).token(&team.case_worker.access_token).send().await;
+    let warnings: Vec<&str> =
+        eligibility.body["warnings"].as_array().unwrap().iter().map(|w| w["code"].as_str().unwrap()).collect();
+    assert_eq!(warnings, ["minor", "guardian_missing"]);
+    let reply =
+        transition(&app, &team.case_worker, id, json!({"to": "taken_in_charge", "effective_at": days_ago(8)})).await;
+    let codes: Vec<&str> =
+        reply.problem(409)["preconditions"].as_array().unwrap().iter().map(|p| p["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, ["guardian_missing"]);
+    let reply = app
+        .patch(&format!("/api/v1/beneficiaries/{beneficiary}"))
+        .token(&team.case_worker.access_token)
+        .if_match(1)
+        .json(&json!({"guardian": {"name": "Tutore nominato dal tribunale", "relation": "tutore legale"}}))
+        .send()
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let reply =
+        transition(&app, &team.case_worker, id, json!({"to": "taken_in_charge", "effective_at": days_ago(8)})).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+}
+
+#[actix_web::test]
 async fn effective_dates_are_neither_in_the_future_nor_before_the_previous_event() {
     let app = TestApp::new().await;
     let team = app.team().await;

@@ -3,15 +3,19 @@
 //! Tests under `pg_only` need both backends at once and run only in the PostgreSQL suite.
 
 mod access;
+mod alerts;
 mod audit;
 mod auth;
 mod beneficiaries;
 mod cases;
 mod cli;
 mod http;
+mod network;
 mod openapi;
 mod organizations;
+mod pathways;
 mod pg_only;
 mod reference;
+mod referrals;
 mod support;
 mod users;

@@ -452,3 +452,61 @@ impl TestApp {
             .expect("sql")
     }
 }
+
+impl TestApp {
+    /// A case of Milano taken in charge 8 days before the start of the clock, with the privacy
+    /// notice, a need, irregular work and the team's case worker. Answers `(case, beneficiary)`.
+    pub async fn case_in_charge(&self, team: &Team, person: Value) -> (String, String) {
+        let case = self.intercept(&team.case_worker, "milano", person).await;
+        let id = case["id"].as_str().expect("case id").to_string();
+        let beneficiary = case["beneficiary"]["id"].as_str().expect("beneficiary id").to_string();
+        let token = &team.case_worker.access_token;
+        let reply = self
+            .post(&format!("/api/v1/beneficiaries/{beneficiary}/consents"))
+            .token(token)
+            .json(&json!({"kind": "privacy_notice", "given_on": "2026-02-20", "method": "written", "language": "it"}))
+            .send()
+            .await;
+        assert_eq!(reply.status, 201, "{}", reply.body);
+        let path = format!("/api/v1/cases/{id}");
+        let reply = self
+            .patch(&path)
+            .token(token)
+            .if_match(1)
+            .json(&json!({"needs": ["job_placement"], "work": {"contract": "irregular"}, "case_worker_id": team.case_worker.id}))
+            .send()
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        for (step, (to, days)) in [("screening", 9), ("taken_in_charge", 8)].iter().enumerate() {
+            let reply = self
+                .post(&format!("{path}/transitions"))
+                .token(token)
+                .if_match(2 + step as i64)
+                .json(&json!({"to": to, "effective_at": days_ago(*days)}))
+                .send()
+                .await;
+            assert_eq!(reply.status, 200, "{}", reply.body);
+        }
+        (id, beneficiary)
+    }
+
+    /// Registers a partner system of `organization` with `scopes`; answers `(client_id, secret)`.
+    pub async fn service_account(&self, organization: &str, scopes: &[&str]) -> (String, String, String) {
+        let reply = self
+            .post("/api/v1/service-accounts")
+            .token(&self.admin.access_token)
+            .json(&json!({"organization_id": organization, "name": "Gestionale ETS", "scopes": scopes}))
+            .send()
+            .await;
+        assert_eq!(reply.status, 201, "{}", reply.body);
+        (reply.str("id").to_string(), reply.str("client_id").to_string(), reply.str("client_secret").to_string())
+    }
+
+    /// A partner system's token, by the client-credentials form.
+    pub async fn system_token(&self, client_id: &str, secret: &str) -> String {
+        let form = format!("grant_type=client_credentials&client_id={client_id}&client_secret={secret}");
+        let reply = self.post("/api/v1/auth/token").raw("application/x-www-form-urlencoded", form).send().await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        reply.str("access_token").to_string()
+    }
+}
