@@ -1,10 +1,10 @@
 //! Districts of the programme and their targets (reference data).
 
 use actix_web::http::header;
-use actix_web::{HttpResponse, get, patch, web};
+use actix_web::{HttpResponse, get, patch, post, web};
 use chrono::NaiveDate;
 use domain::access::Capability;
-use domain::districts::{District, DistrictCode, DistrictSettings, DistrictTargets};
+use domain::districts::{District, DistrictCode, DistrictSettings, DistrictTargets, Targets};
 use domain::eligibility::RuleSet;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -14,12 +14,18 @@ use validator::Validate;
 
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::extract::{IfMatch, Paged, ValidJson, etag};
+use crate::extract::{IfMatch, Paged, ValidJson, etag, resource_id};
+use crate::pacts::path_district;
 use crate::schemas;
 use crate::state::AppState;
 
 pub fn configure(config: &mut ServiceConfig) {
-    config.service(list_districts).service(update_district);
+    config
+        .service(list_districts)
+        .service(update_district)
+        .service(list_targets)
+        .service(create_targets)
+        .service(update_targets);
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -41,6 +47,52 @@ pub struct DistrictView {
     pub targets: Vec<TargetsView>,
 }
 
+/// Targets for a period (both ends inclusive). Periods of a district do not overlap.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TargetsInput {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    #[schema(example = 70)]
+    pub intercepted_min: i32,
+    #[schema(example = 100)]
+    pub intercepted_max: i32,
+    #[schema(example = 30)]
+    pub taken_in_charge_min: i32,
+    #[schema(example = 50)]
+    pub taken_in_charge_max: i32,
+}
+
+impl TargetsInput {
+    fn targets(&self) -> Result<Targets, ApiError> {
+        let targets = Targets {
+            period_from: self.from,
+            period_to: self.to,
+            intercepted_min: self.intercepted_min,
+            intercepted_max: self.intercepted_max,
+            taken_in_charge_min: self.taken_in_charge_min,
+            taken_in_charge_max: self.taken_in_charge_max,
+        };
+        targets.check()?;
+        Ok(targets)
+    }
+}
+
+impl From<DistrictTargets> for TargetsView {
+    fn from(t: DistrictTargets) -> Self {
+        TargetsView {
+            id: t.id,
+            from: t.targets.period_from,
+            to: t.targets.period_to,
+            intercepted_min: t.targets.intercepted_min,
+            intercepted_max: t.targets.intercepted_max,
+            taken_in_charge_min: t.targets.taken_in_charge_min,
+            taken_in_charge_max: t.targets.taken_in_charge_max,
+            version: t.version,
+        }
+    }
+}
+
 /// Settings to change; absent fields stay.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -56,16 +108,8 @@ impl DistrictView {
             targets: targets
                 .iter()
                 .filter(|t| t.district_code == district.code)
-                .map(|t| TargetsView {
-                    id: t.id,
-                    from: t.targets.period_from,
-                    to: t.targets.period_to,
-                    intercepted_min: t.targets.intercepted_min,
-                    intercepted_max: t.targets.intercepted_max,
-                    taken_in_charge_min: t.targets.taken_in_charge_min,
-                    taken_in_charge_max: t.targets.taken_in_charge_max,
-                    version: t.version,
-                })
+                .cloned()
+                .map(TargetsView::from)
                 .collect(),
             code: district.code.as_str().to_string(),
             name: district.name,
@@ -145,4 +189,93 @@ pub async fn update_district(
         .await?;
     let version = district.version;
     Ok(HttpResponse::Ok().insert_header((header::ETAG, etag(version))).json(DistrictView::new(district, &targets)))
+}
+
+/// The targets of a district, by period.
+#[utoipa::path(
+    tag = "reference",
+    security(("bearer" = [])),
+    params(("code" = String, Path, description = "District code")),
+    responses((status = 200, description = "Oldest period first", body = Paged<TargetsView>))
+)]
+#[get("/districts/{code}/targets")]
+pub async fn list_targets(
+    state: web::Data<AppState>,
+    caller: Caller,
+    code: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Capability::ReadReferenceData)?;
+    let district = path_district(&state, &code)?;
+    let targets = state.db(move |conn| Ok(persistence::districts::targets_of(conn, &district)?)).await?;
+    Ok(HttpResponse::Ok()
+        .json(Paged { items: targets.into_iter().map(TargetsView::from).collect(), next_cursor: None }))
+}
+
+/// Set targets for a period (the admin and the regional coordinator). 409 when the period
+/// overlaps another of the district.
+#[utoipa::path(
+    tag = "reference",
+    security(("bearer" = [])),
+    params(("code" = String, Path, description = "District code")),
+    request_body = TargetsInput,
+    responses(
+        (status = 201, description = "Recorded", body = TargetsView, headers(("ETag" = String, description = "Its version"))),
+        (status = 403, description = "Not the admin or the regional coordinator", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The period overlaps another", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/districts/{code}/targets")]
+pub async fn create_targets(
+    state: web::Data<AppState>,
+    caller: Caller,
+    code: web::Path<String>,
+    body: ValidJson<TargetsInput>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Capability::ManageTargets)?;
+    let district = path_district(&state, &code)?;
+    let targets = body.0.targets()?;
+    let now = state.now();
+    let created =
+        state.db(move |conn| Ok(persistence::districts::insert_targets(conn, &district, &targets, now)?)).await?;
+    Ok(HttpResponse::Created().insert_header((header::ETAG, etag(created.version))).json(TargetsView::from(created)))
+}
+
+/// Change the targets of a period (the admin and the regional coordinator). Requires `If-Match`.
+#[utoipa::path(
+    tag = "reference",
+    security(("bearer" = [])),
+    params(
+        ("code" = String, Path, description = "District code"),
+        ("id" = Uuid, Path, description = "Targets id"),
+        ("If-Match" = String, Header, description = "The ETag read"),
+    ),
+    request_body = TargetsInput,
+    responses(
+        (status = 200, description = "Changed", body = TargetsView, headers(("ETag" = String, description = "Its new version"))),
+        (status = 403, description = "Not the admin or the regional coordinator", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The period overlaps another", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/districts/{code}/targets/{id}")]
+pub async fn update_targets(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+    if_match: IfMatch,
+    body: ValidJson<TargetsInput>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Capability::ManageTargets)?;
+    let district = path_district(&state, &path.0)?;
+    let id = resource_id(&path.1)?;
+    let targets = body.0.targets()?;
+    let now = state.now();
+    let updated = state
+        .db(move |conn| {
+            if persistence::districts::find_targets(conn, id)?.district_code != district {
+                return Err(ApiError::not_found());
+            }
+            Ok(persistence::districts::update_targets(conn, id, if_match.0, &targets, now)?)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().insert_header((header::ETAG, etag(updated.version))).json(TargetsView::from(updated)))
 }

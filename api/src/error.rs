@@ -260,6 +260,7 @@ impl From<persistence::Error> for ApiError {
                 tracing::info!(%cause, "write refused by a constraint");
                 ApiError::conflict("the change conflicts with stored data")
             }
+            E::Refused(why) => ApiError::conflict(why),
             E::Busy => ApiError::unavailable("the database is busy; retry shortly"),
             E::Unavailable(cause) => {
                 tracing::warn!(%cause, "database unavailable");

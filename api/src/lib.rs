@@ -2,6 +2,7 @@
 //!
 //! Handlers are grouped by capability, named as in the `domain` and `persistence` crates.
 
+pub mod activities;
 pub mod alerts;
 pub mod audit;
 pub mod auth;
@@ -21,6 +22,7 @@ pub mod network;
 pub mod notes;
 pub mod openapi;
 pub mod organizations;
+pub mod pacts;
 pub mod passwords;
 pub mod referrals;
 pub mod schemas;

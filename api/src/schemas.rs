@@ -124,4 +124,7 @@ vocabularies! {
     work_grant_rules: GrantRule => domain::work_grants::GrantRule;
     note_confidentiality: Confidentiality => domain::notes::Confidentiality;
     alert_kinds: AlertKind => domain::alerts::AlertKind;
+    activity_kinds: ActivityKind => domain::activities::ActivityKind;
+    pact_statuses: PactStatus => domain::pacts::PactStatus;
+    age_bands: AgeBand => domain::reports::AgeBand;
 }

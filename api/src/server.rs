@@ -22,8 +22,8 @@ use crate::secrets::{self, SecretSource};
 use crate::state::AppState;
 use crate::telemetry::{ensure_problem, fallback, request_context};
 use crate::{
-    alerts, audit, auth, beneficiaries, cases, consents, districts, health, legal, network, notes, organizations,
-    referrals, service_accounts, services, users, vocabularies, work_grants,
+    activities, alerts, audit, auth, beneficiaries, cases, consents, districts, health, legal, network, notes,
+    organizations, pacts, referrals, service_accounts, services, users, vocabularies, work_grants,
 };
 
 /// Regione Lombardia, seeded by the first migration: the organisation of the first admin.
@@ -51,6 +51,8 @@ where
             .configure(work_grants::configure)
             .configure(notes::configure)
             .configure(alerts::configure)
+            .configure(activities::configure)
+            .configure(pacts::configure)
             .configure(organizations::configure)
             .configure(districts::configure)
             .configure(vocabularies::configure),

@@ -66,6 +66,18 @@ pub enum Capability {
     UseNotes,
     /// The alerts of one's scope.
     ReadAlerts,
+    /// Record activities of one's districts.
+    RecordActivities,
+    /// Read activities: one's districts, or all for the Region and the evaluators.
+    ReadActivities,
+    /// Territorial pacts: the Region, the admin, and coordinators for their district.
+    ManagePacts,
+    /// Targets per district and period.
+    ManageTargets,
+    /// The indicators report: exact for one's districts, suppressed for all districts.
+    ReadReports,
+    /// The pseudonymised research export.
+    ExportResearch,
 }
 
 pub fn allows(role: Role, capability: Capability) -> bool {
@@ -91,6 +103,16 @@ pub fn allows(role: Role, capability: Capability) -> bool {
         AnswerReferrals => role == Partner,
         ManageServiceAccounts => role == Admin,
         UseNotes | ReadAlerts => matches!(role, DistrictCoordinator | CaseWorker | LegalAdvisor),
+        RecordActivities => matches!(role, DistrictCoordinator | CaseWorker | LegalAdvisor | OutreachWorker),
+        ReadActivities | ReadReports => {
+            matches!(
+                role,
+                DistrictCoordinator | CaseWorker | LegalAdvisor | OutreachWorker | RegionalCoordinator | Evaluator
+            )
+        }
+        ManagePacts => matches!(role, Admin | RegionalCoordinator | DistrictCoordinator),
+        ManageTargets => matches!(role, Admin | RegionalCoordinator),
+        ExportResearch => matches!(role, RegionalCoordinator | Evaluator),
     }
 }
 
@@ -121,6 +143,12 @@ impl CaseScope {
             CaseScope::RecordedBy(user) => *user == recorded_by,
         }
     }
+}
+
+/// Whether a role reads figures of every district (with small counts suppressed) rather than
+/// of its own districts (exact).
+pub fn sees_all_districts(role: Role) -> bool {
+    matches!(role, Role::RegionalCoordinator | Role::Evaluator)
 }
 
 /// Whether a role sees the whole case, or only the outreach view (alias, channel, status).

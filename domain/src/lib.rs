@@ -3,6 +3,7 @@
 //! Each module is a capability, named as in the `persistence` and `api` crates.
 
 pub mod access;
+pub mod activities;
 pub mod alerts;
 pub mod audit;
 pub mod auth;
@@ -17,7 +18,9 @@ pub mod legal;
 pub mod network;
 pub mod notes;
 pub mod organizations;
+pub mod pacts;
 pub mod referrals;
+pub mod reports;
 pub mod services;
 pub mod users;
 pub mod validation;

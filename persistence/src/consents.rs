@@ -88,7 +88,7 @@ pub fn withdraw(conn: &mut DbConnection, id: Uuid, on: NaiveDate, by: Uuid, reas
     .execute(conn)?;
     if updated == 0 {
         find(conn, id)?;
-        return Err(Error::Conflict("the consent was already withdrawn".into()));
+        return Err(Error::Refused("the consent was already withdrawn".into()));
     }
     find(conn, id)
 }

@@ -5,7 +5,10 @@ use diesel::prelude::*;
 use domain::Vocabulary;
 use domain::districts::{District, DistrictCode, DistrictSettings, DistrictTargets, Targets};
 
-use crate::db::DbConnection;
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::db::{DbConnection, to_db_time, write_transaction};
 use crate::error::{Error, Result, decode, decode_id};
 use crate::schema::{district_targets, districts, service_categories};
 
@@ -108,6 +111,92 @@ pub fn targets(conn: &mut DbConnection) -> Result<Vec<DistrictTargets>> {
             })
         })
         .collect()
+}
+
+/// The targets of one district, by period.
+pub fn targets_of(conn: &mut DbConnection, district: &DistrictCode) -> Result<Vec<DistrictTargets>> {
+    Ok(targets(conn)?.into_iter().filter(|t| &t.district_code == district).collect())
+}
+
+/// Records targets for a period; `Conflict` when the period overlaps another of the district.
+pub fn insert_targets(
+    conn: &mut DbConnection,
+    district: &DistrictCode,
+    targets: &Targets,
+    now: DateTime<Utc>,
+) -> Result<DistrictTargets> {
+    write_transaction(conn, |conn| {
+        reject_overlap(conn, district, targets, None)?;
+        let id = Uuid::now_v7();
+        let at = to_db_time(now);
+        diesel::insert_into(district_targets::table)
+            .values((
+                district_targets::id.eq(id.to_string()),
+                district_targets::district_code.eq(district.as_str()),
+                district_targets::period_from.eq(targets.period_from),
+                district_targets::period_to.eq(targets.period_to),
+                district_targets::intercepted_min.eq(targets.intercepted_min),
+                district_targets::intercepted_max.eq(targets.intercepted_max),
+                district_targets::taken_in_charge_min.eq(targets.taken_in_charge_min),
+                district_targets::taken_in_charge_max.eq(targets.taken_in_charge_max),
+                district_targets::version.eq(1),
+                district_targets::created_at.eq(at),
+                district_targets::updated_at.eq(at),
+            ))
+            .execute(conn)?;
+        find_targets(conn, id)
+    })
+}
+
+pub fn find_targets(conn: &mut DbConnection, id: Uuid) -> Result<DistrictTargets> {
+    targets(conn)?.into_iter().find(|t| t.id == id).ok_or(Error::NotFound)
+}
+
+/// Changes targets if the stored version is still `expected_version`.
+pub fn update_targets(
+    conn: &mut DbConnection,
+    id: Uuid,
+    expected_version: i32,
+    targets: &Targets,
+    now: DateTime<Utc>,
+) -> Result<DistrictTargets> {
+    write_transaction(conn, |conn| {
+        let current = find_targets(conn, id)?;
+        reject_overlap(conn, &current.district_code, targets, Some(id))?;
+        let updated = diesel::update(
+            district_targets::table
+                .filter(district_targets::id.eq(id.to_string()))
+                .filter(district_targets::version.eq(expected_version)),
+        )
+        .set((
+            district_targets::period_from.eq(targets.period_from),
+            district_targets::period_to.eq(targets.period_to),
+            district_targets::intercepted_min.eq(targets.intercepted_min),
+            district_targets::intercepted_max.eq(targets.intercepted_max),
+            district_targets::taken_in_charge_min.eq(targets.taken_in_charge_min),
+            district_targets::taken_in_charge_max.eq(targets.taken_in_charge_max),
+            district_targets::version.eq(expected_version + 1),
+            district_targets::updated_at.eq(to_db_time(now)),
+        ))
+        .execute(conn)?;
+        if updated == 0 {
+            return Err(Error::StaleVersion);
+        }
+        find_targets(conn, id)
+    })
+}
+
+fn reject_overlap(
+    conn: &mut DbConnection,
+    district: &DistrictCode,
+    targets: &Targets,
+    except: Option<Uuid>,
+) -> Result<()> {
+    let overlapping = targets_of(conn, district)?
+        .into_iter()
+        .filter(|t| Some(t.id) != except)
+        .any(|t| t.targets.period_from <= targets.period_to && targets.period_from <= t.targets.period_to);
+    if overlapping { Err(Error::Refused("targets already cover part of this period".into())) } else { Ok(()) }
 }
 
 /// The service taxonomy as stored: `(code, group)` in presentation order.

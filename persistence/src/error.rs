@@ -12,6 +12,9 @@ pub enum Error {
     /// A uniqueness or reference constraint refused the write.
     #[error("conflicts with stored data: {0}")]
     Conflict(String),
+    /// A rule of the stored data refuses the write; the message is meant for the user.
+    #[error("{0}")]
+    Refused(String),
     /// SQLite could not take its lock within the busy timeout.
     #[error("the database is busy")]
     Busy,

@@ -2,6 +2,7 @@
 //!
 //! Modules are capabilities, named as in the `domain` and `api` crates.
 
+pub mod activities;
 pub mod audit;
 pub mod auth;
 pub mod beneficiaries;
@@ -15,8 +16,10 @@ pub mod legal;
 pub mod network;
 pub mod notes;
 pub mod organizations;
+pub mod pacts;
 pub mod pagination;
 pub mod referrals;
+pub mod reports;
 pub mod schema;
 pub mod service_accounts;
 pub mod services;

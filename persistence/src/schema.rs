@@ -467,6 +467,68 @@ diesel::joinable!(service_account_scopes -> service_accounts (service_account_id
 diesel::joinable!(legal_procedures -> cases (case_id));
 diesel::joinable!(work_grants -> cases (case_id));
 
+diesel::table! {
+    activities (id) {
+        id -> Text,
+        district_code -> Text,
+        organization_id -> Text,
+        kind -> Text,
+        held_on -> Date,
+        duration_minutes -> Nullable<Integer>,
+        location_label -> Nullable<Text>,
+        participants_male -> Integer,
+        participants_female -> Integer,
+        participants_other -> Integer,
+        participants_unknown -> Integer,
+        contacts_made -> Integer,
+        notes -> Nullable<Text>,
+        created_by -> Text,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    activity_topics (activity_id, topic) {
+        activity_id -> Text,
+        topic -> Text,
+    }
+}
+
+diesel::table! {
+    activity_organizations (activity_id, organization_id) {
+        activity_id -> Text,
+        organization_id -> Text,
+    }
+}
+
+diesel::table! {
+    pacts (id) {
+        id -> Text,
+        district_code -> Text,
+        title -> Text,
+        status -> Text,
+        signed_on -> Nullable<Date>,
+        valid_until -> Nullable<Date>,
+        document_reference -> Nullable<Text>,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    pact_signatories (pact_id, organization_id) {
+        pact_id -> Text,
+        organization_id -> Text,
+    }
+}
+
+diesel::joinable!(activity_topics -> activities (activity_id));
+diesel::joinable!(activity_organizations -> activities (activity_id));
+diesel::joinable!(pact_signatories -> pacts (pact_id));
+
 diesel::joinable!(beneficiary_citizenships -> beneficiaries (beneficiary_id));
 diesel::joinable!(beneficiary_languages -> beneficiaries (beneficiary_id));
 diesel::joinable!(beneficiary_documents -> beneficiaries (beneficiary_id));
@@ -518,4 +580,22 @@ diesel::allow_tables_to_appear_in_same_query!(
     legal_procedures,
     work_grants,
     case_notes,
+    activities,
+    activity_topics,
+    activity_organizations,
+    pacts,
+    pact_signatories,
+);
+
+// Grouped counts of the reports group cases by columns of the tables joined to them.
+diesel::allow_columns_to_appear_in_same_group_by_clause!(
+    cases::district_code,
+    beneficiaries::gender,
+    beneficiaries::citizenships_known,
+    beneficiary_citizenships::country,
+    case_needs::need,
+    service_deliveries::category,
+    legal_procedures::kind,
+    legal_procedures::status,
+    work_grants::status,
 );

@@ -129,11 +129,7 @@ pub fn rotate(
         .execute(conn)?;
     if updated == 0 {
         let account = find(conn, id)?;
-        return Err(if account.active {
-            Error::StaleVersion
-        } else {
-            Error::Conflict("the account is revoked".into())
-        });
+        return Err(if account.active { Error::StaleVersion } else { Error::Refused("the account is revoked".into()) });
     }
     find(conn, id)
 }

@@ -1,0 +1,147 @@
+//! The arithmetic of monitoring and evaluation: suppression of small counts, medians and
+//! percentiles, rates, age bands, and the keyed pseudonyms of the research export.
+
+use chrono::{Datelike, NaiveDate};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+use crate::vocabulary;
+
+/// Counts from 1 to this are suppressed in breakdowns by person for roles that see all
+/// districts: a handful of people in a district can be recognised.
+pub const SUPPRESSION_MAX: i64 = 4;
+
+/// A count as published: `None` when suppressed.
+pub fn suppress(count: i64) -> Option<i64> {
+    if (1..=SUPPRESSION_MAX).contains(&count) { None } else { Some(count) }
+}
+
+/// The median (average of the middle two for an even number).
+pub fn median(values: &[i64]) -> Option<f64> {
+    let mut sorted = values.to_vec();
+    sorted.sort_unstable();
+    let n = sorted.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(sorted[n / 2] as f64),
+        _ => Some((sorted[n / 2 - 1] + sorted[n / 2]) as f64 / 2.0),
+    }
+}
+
+/// The nearest-rank percentile (`p` from 1 to 100): the smallest value with at least p% of the
+/// values at or below it.
+pub fn percentile(values: &[i64], p: u32) -> Option<i64> {
+    let mut sorted = values.to_vec();
+    sorted.sort_unstable();
+    if sorted.is_empty() {
+        return None;
+    }
+    let rank = (f64::from(p.clamp(1, 100)) / 100.0 * sorted.len() as f64).ceil() as usize;
+    sorted.get(rank.max(1) - 1).copied()
+}
+
+/// `numerator / denominator`, or `None` without a denominator.
+pub fn rate(numerator: i64, denominator: i64) -> Option<f64> {
+    (denominator > 0).then(|| (numerator as f64 / denominator as f64 * 1000.0).round() / 1000.0)
+}
+
+vocabulary! {
+    pub enum AgeBand as "age_bands" {
+        Under18 => ("under_18", "Meno di 18 anni", "Under 18"),
+        From18To24 => ("18_24", "18-24 anni", "18-24"),
+        From25To34 => ("25_34", "25-34 anni", "25-34"),
+        From35To44 => ("35_44", "35-44 anni", "35-44"),
+        From45To54 => ("45_54", "45-54 anni", "45-54"),
+        From55 => ("55_plus", "55 anni e più", "55 and over"),
+        Unknown => ("unknown", "Non nota", "Unknown"),
+    }
+}
+
+/// The age band on a day, from a birth date or, failing that, a birth year (then the age is
+/// the difference of years: it may be one too many).
+pub fn age_band(birth_date: Option<NaiveDate>, birth_year: Option<i32>, on: NaiveDate) -> AgeBand {
+    let age = match (birth_date, birth_year) {
+        (Some(date), _) => on.years_since(date).map(i64::from),
+        (None, Some(year)) => Some(i64::from(on.year() - year)).filter(|a| *a >= 0),
+        (None, None) => None,
+    };
+    match age {
+        None => AgeBand::Unknown,
+        Some(a) if a < 18 => AgeBand::Under18,
+        Some(a) if a < 25 => AgeBand::From18To24,
+        Some(a) if a < 35 => AgeBand::From25To34,
+        Some(a) if a < 45 => AgeBand::From35To44,
+        Some(a) if a < 55 => AgeBand::From45To54,
+        Some(_) => AgeBand::From55,
+    }
+}
+
+/// A pseudonym: HMAC-SHA256 of the id under the server's key, hex, 32 characters. Stable for
+/// a key; without the key it cannot be linked back to the id.
+pub fn pseudonym(key: &[u8], kind: &str, id: &str) -> String {
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(key) else {
+        return String::new();
+    };
+    mac.update(kind.as_bytes());
+    mac.update(b":");
+    mac.update(id.as_bytes());
+    mac.finalize().into_bytes().iter().take(16).map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn small_counts_are_suppressed_zero_is_not() {
+        assert_eq!(suppress(0), Some(0));
+        for n in 1..=4 {
+            assert_eq!(suppress(n), None);
+        }
+        assert_eq!(suppress(5), Some(5));
+    }
+
+    #[test]
+    fn median_and_nearest_rank_percentile() {
+        assert_eq!(median(&[]), None);
+        assert_eq!(median(&[7]), Some(7.0));
+        assert_eq!(median(&[9, 1, 5]), Some(5.0));
+        assert_eq!(median(&[1, 2, 3, 10]), Some(2.5));
+        let values: Vec<i64> = (1..=10).collect();
+        assert_eq!(percentile(&values, 90), Some(9));
+        assert_eq!(percentile(&values, 100), Some(10));
+        assert_eq!(percentile(&[4], 90), Some(4));
+        assert_eq!(percentile(&[], 90), None);
+        assert_eq!(percentile(&[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11], 90), Some(10));
+    }
+
+    #[test]
+    fn rates_have_three_decimals() {
+        assert_eq!(rate(2, 3), Some(0.667));
+        assert_eq!(rate(1, 0), None);
+    }
+
+    #[test]
+    fn age_bands_from_date_or_year() {
+        let on = day("2025-06-01");
+        assert_eq!(age_band(Some(day("2007-06-02")), None, on), AgeBand::Under18);
+        assert_eq!(age_band(Some(day("2007-06-01")), None, on), AgeBand::From18To24);
+        assert_eq!(age_band(None, Some(1990), on), AgeBand::From35To44);
+        assert_eq!(age_band(None, Some(1970), on), AgeBand::From55);
+        assert_eq!(age_band(None, None, on), AgeBand::Unknown);
+        assert_eq!(age_band(None, Some(2030), on), AgeBand::Unknown);
+    }
+
+    #[test]
+    fn pseudonyms_are_keyed_and_stable() {
+        let a = pseudonym(b"key-one-key-one-key-one-key-one!", "case", "0190");
+        assert_eq!(a.len(), 32);
+        assert_eq!(a, pseudonym(b"key-one-key-one-key-one-key-one!", "case", "0190"));
+        assert_ne!(a, pseudonym(b"key-two-key-two-key-two-key-two!", "case", "0190"));
+        assert_ne!(a, pseudonym(b"key-one-key-one-key-one-key-one!", "person", "0190"));
+    }
+}

@@ -1,0 +1,464 @@
+//! The queries behind the indicators report and the research export: grouped counts per
+//! district over a range of days, so the work stays in the database however many cases there
+//! are. Each answers `(district, key…, count)` rows; the api assembles and suppresses them.
+
+use std::collections::HashMap;
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::dsl::{count_star, sum};
+use diesel::prelude::*;
+use domain::Vocabulary;
+use domain::cases::{CaseStatus, EventKind};
+use domain::districts::DistrictCode;
+use domain::referrals::ReferralStatus;
+use uuid::Uuid;
+
+use crate::db::DbConnection;
+use crate::error::{Result, decode_id};
+use crate::schema::{
+    activities, beneficiaries, beneficiary_citizenships, case_events, case_needs, cases, consents, legal_procedures,
+    referrals, service_deliveries, work_grants,
+};
+
+/// The districts and the days (both ends included) a report covers.
+#[derive(Debug, Clone)]
+pub struct Range {
+    pub districts: Vec<DistrictCode>,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+impl Range {
+    fn codes(&self) -> Vec<String> {
+        self.districts.iter().map(|d| d.as_str().to_string()).collect()
+    }
+
+    /// The first instant of `from` and the first instant after `to`.
+    fn instants(&self) -> (NaiveDateTime, NaiveDateTime) {
+        let start = self.from.and_hms_opt(0, 0, 0).unwrap_or_default();
+        let end = self.to.succ_opt().unwrap_or(self.to).and_hms_opt(0, 0, 0).unwrap_or_default();
+        (start, end)
+    }
+}
+
+/// `(district, key, count)`.
+pub type Counts = Vec<(String, Option<String>, i64)>;
+
+/// Cases intercepted in the range, by the beneficiary's gender.
+pub fn intercepted_by_gender(conn: &mut DbConnection, range: &Range) -> Result<Counts> {
+    let (start, end) = range.instants();
+    Ok(cases::table
+        .inner_join(beneficiaries::table)
+        .filter(cases::district_code.eq_any(range.codes()))
+        .filter(cases::intercepted_at.ge(start))
+        .filter(cases::intercepted_at.lt(end))
+        .group_by((cases::district_code, beneficiaries::gender))
+        .select((cases::district_code, beneficiaries::gender, count_star()))
+        .load(conn)?)
+}
+
+/// Transitions into `taken_in_charge` that start a taking in charge (from screening, or a
+/// reopening), effective in the range: distinct cases by gender. Resuming a suspended case is
+/// not a new taking in charge.
+pub fn taken_in_charge_by_gender(conn: &mut DbConnection, range: &Range) -> Result<Counts> {
+    let (start, end) = range.instants();
+    // COUNT(DISTINCT) does not compile through the multi-backend connection: the transitions of
+    // a range are few, so distinct cases are counted here.
+    let rows: Vec<(String, String, Option<String>)> = case_events::table
+        .inner_join(cases::table.inner_join(beneficiaries::table))
+        .filter(cases::district_code.eq_any(range.codes()))
+        .filter(case_events::kind.eq(EventKind::Transition.code()))
+        .filter(case_events::to_status.eq(CaseStatus::TakenInCharge.code()))
+        .filter(case_events::from_status.eq_any([CaseStatus::Screening.code(), CaseStatus::Closed.code()]))
+        .filter(case_events::effective_at.ge(start))
+        .filter(case_events::effective_at.lt(end))
+        .select((case_events::case_id, cases::district_code, beneficiaries::gender))
+        .load(conn)?;
+    let mut seen = std::collections::HashSet::new();
+    let mut counts: HashMap<(String, Option<String>), i64> = HashMap::new();
+    for (case, district, gender) in rows {
+        if seen.insert(case) {
+            *counts.entry((district, gender)).or_default() += 1;
+        }
+    }
+    Ok(counts.into_iter().map(|((d, g), n)| (d, g, n)).collect())
+}
+
+/// Cases intercepted in the range by citizenship: `(district, country, n)`, where a person
+/// with two citizenships counts under both; and per district the cases whose citizenship is
+/// `unknown` and those `stateless`, as pseudo-countries.
+pub fn citizenships(conn: &mut DbConnection, range: &Range) -> Result<Counts> {
+    let (start, end) = range.instants();
+    let in_range = || {
+        cases::table
+            .inner_join(beneficiaries::table)
+            .filter(cases::district_code.eq_any(range.codes()))
+            .filter(cases::intercepted_at.ge(start))
+            .filter(cases::intercepted_at.lt(end))
+    };
+    let by_country: Vec<(String, String, i64)> = cases::table
+        .inner_join(beneficiaries::table.inner_join(beneficiary_citizenships::table))
+        .filter(cases::district_code.eq_any(range.codes()))
+        .filter(cases::intercepted_at.ge(start))
+        .filter(cases::intercepted_at.lt(end))
+        .group_by((cases::district_code, beneficiary_citizenships::country))
+        .select((cases::district_code, beneficiary_citizenships::country, count_star()))
+        .load(conn)?;
+    let known: Vec<(String, bool, i64)> = in_range()
+        .group_by((cases::district_code, beneficiaries::citizenships_known))
+        .select((cases::district_code, beneficiaries::citizenships_known, count_star()))
+        .load(conn)?;
+    let with_country: Vec<(String, i64)> = in_range()
+        .filter(
+            beneficiaries::id.eq_any(beneficiary_citizenships::table.select(beneficiary_citizenships::beneficiary_id)),
+        )
+        .group_by(cases::district_code)
+        .select((cases::district_code, count_star()))
+        .load(conn)?;
+    let mut counts: Counts = by_country.into_iter().map(|(d, c, n)| (d, Some(c), n)).collect();
+    for (district, is_known, n) in known {
+        if is_known {
+            let with = with_country.iter().find(|(d, _)| *d == district).map_or(0, |(_, n)| *n);
+            counts.push((district, Some("stateless".into()), n - with));
+        } else {
+            counts.push((district, Some("unknown".into()), n));
+        }
+    }
+    Ok(counts.into_iter().filter(|(_, _, n)| *n > 0).collect())
+}
+
+/// Cases intercepted in the range, by profile.
+pub fn profiles(conn: &mut DbConnection, range: &Range) -> Result<Counts> {
+    let (start, end) = range.instants();
+    Ok(cases::table
+        .filter(cases::district_code.eq_any(range.codes()))
+        .filter(cases::intercepted_at.ge(start))
+        .filter(cases::intercepted_at.lt(end))
+        .group_by((cases::district_code, cases::profile))
+        .select((cases::district_code, cases::profile, count_star()))
+        .load(conn)?)
+}
+
+/// Cases intercepted in the range, by channel.
+pub fn channels(conn: &mut DbConnection, range: &Range) -> Result<Counts> {
+    let (start, end) = range.instants();
+    let rows: Vec<(String, String, i64)> = cases::table
+        .filter(cases::district_code.eq_any(range.codes()))
+        .filter(cases::intercepted_at.ge(start))
+        .filter(cases::intercepted_at.lt(end))
+        .group_by((cases::district_code, cases::channel))
+        .select((cases::district_code, cases::channel, count_star()))
+        .load(conn)?;
+    Ok(rows.into_iter().map(|(d, k, n)| (d, Some(k), n)).collect())
+}
+
+/// Needs of the cases intercepted in the range.
+pub fn needs(conn: &mut DbConnection, range: &Range) -> Result<Counts> {
+    let (start, end) = range.instants();
+    let rows: Vec<(String, String, i64)> = case_needs::table
+        .inner_join(cases::table)
+        .filter(cases::district_code.eq_any(range.codes()))
+        .filter(cases::intercepted_at.ge(start))
+        .filter(cases::intercepted_at.lt(end))
+        .group_by((cases::district_code, case_needs::need))
+        .select((cases::district_code, case_needs::need, count_star()))
+        .load(conn)?;
+    Ok(rows.into_iter().map(|(d, k, n)| (d, Some(k), n)).collect())
+}
+
+/// Services delivered in the range (not deleted), by category.
+pub fn services_by_category(conn: &mut DbConnection, range: &Range) -> Result<Counts> {
+    let rows: Vec<(String, String, i64)> = service_deliveries::table
+        .inner_join(cases::table)
+        .filter(cases::district_code.eq_any(range.codes()))
+        .filter(service_deliveries::deleted_at.is_null())
+        .filter(service_deliveries::delivered_on.ge(range.from))
+        .filter(service_deliveries::delivered_on.le(range.to))
+        .group_by((cases::district_code, service_deliveries::category))
+        .select((cases::district_code, service_deliveries::category, count_star()))
+        .load(conn)?;
+    Ok(rows.into_iter().map(|(d, k, n)| (d, Some(k), n)).collect())
+}
+
+/// Referrals proposed in the range, by their current status.
+pub fn referrals_by_status(conn: &mut DbConnection, range: &Range) -> Result<Counts> {
+    let (start, end) = range.instants();
+    let rows: Vec<(String, String, i64)> = referrals::table
+        .filter(referrals::district_code.eq_any(range.codes()))
+        .filter(referrals::created_at.ge(start))
+        .filter(referrals::created_at.lt(end))
+        .group_by((referrals::district_code, referrals::status))
+        .select((referrals::district_code, referrals::status, count_star()))
+        .load(conn)?;
+    Ok(rows.into_iter().map(|(d, k, n)| (d, Some(k), n)).collect())
+}
+
+/// Legal procedures opened in the range: `(district, kind, status, n)`.
+pub fn legal_procedures(conn: &mut DbConnection, range: &Range) -> Result<Vec<(String, String, String, i64)>> {
+    let (start, end) = range.instants();
+    Ok(legal_procedures::table
+        .inner_join(cases::table)
+        .filter(cases::district_code.eq_any(range.codes()))
+        .filter(legal_procedures::created_at.ge(start))
+        .filter(legal_procedures::created_at.lt(end))
+        .group_by((cases::district_code, legal_procedures::kind, legal_procedures::status))
+        .select((cases::district_code, legal_procedures::kind, legal_procedures::status, count_star()))
+        .load(conn)?)
+}
+
+/// Work grants whose period overlaps the range, by status.
+pub fn work_grants_by_status(conn: &mut DbConnection, range: &Range) -> Result<Counts> {
+    let rows: Vec<(String, String, i64)> = work_grants::table
+        .inner_join(cases::table)
+        .filter(cases::district_code.eq_any(range.codes()))
+        .filter(work_grants::start_on.le(range.to))
+        .filter(work_grants::end_on.ge(range.from))
+        .group_by((cases::district_code, work_grants::status))
+        .select((cases::district_code, work_grants::status, count_star()))
+        .load(conn)?;
+    Ok(rows.into_iter().map(|(d, k, n)| (d, Some(k), n)).collect())
+}
+
+/// Cases closed in the range (and still closed), by outcome.
+pub fn outcomes(conn: &mut DbConnection, range: &Range) -> Result<Counts> {
+    let (start, end) = range.instants();
+    Ok(cases::table
+        .filter(cases::district_code.eq_any(range.codes()))
+        .filter(cases::status.eq(CaseStatus::Closed.code()))
+        .filter(cases::status_since.ge(start))
+        .filter(cases::status_since.lt(end))
+        .group_by((cases::district_code, cases::outcome))
+        .select((cases::district_code, cases::outcome, count_star()))
+        .load(conn)?)
+}
+
+/// For each case first taken in charge (from screening) in the range: `(district,
+/// intercepted_at, taken_in_charge_at)`.
+pub fn intake_delays(conn: &mut DbConnection, range: &Range) -> Result<Vec<(String, NaiveDateTime, NaiveDateTime)>> {
+    let (start, end) = range.instants();
+    let rows: Vec<(String, NaiveDateTime, Option<NaiveDateTime>)> = case_events::table
+        .inner_join(cases::table)
+        .filter(cases::district_code.eq_any(range.codes()))
+        .filter(case_events::kind.eq(EventKind::Transition.code()))
+        .filter(case_events::to_status.eq(CaseStatus::TakenInCharge.code()))
+        .filter(case_events::from_status.eq(CaseStatus::Screening.code()))
+        .filter(case_events::effective_at.ge(start))
+        .filter(case_events::effective_at.lt(end))
+        .select((cases::district_code, cases::intercepted_at, case_events::effective_at))
+        .load(conn)?;
+    Ok(rows.into_iter().filter_map(|(d, i, e)| Some((d, i, e?))).collect())
+}
+
+/// Cases intercepted in the range whose beneficiary may have been a minor then (born in or
+/// after the year 19 years before the range): `(district, birth_date, birth_year, intercepted_at)`.
+pub fn minor_candidates(
+    conn: &mut DbConnection,
+    range: &Range,
+) -> Result<Vec<(String, Option<NaiveDate>, Option<i32>, NaiveDateTime)>> {
+    use chrono::Datelike;
+    let (start, end) = range.instants();
+    Ok(cases::table
+        .inner_join(beneficiaries::table)
+        .filter(cases::district_code.eq_any(range.codes()))
+        .filter(cases::intercepted_at.ge(start))
+        .filter(cases::intercepted_at.lt(end))
+        .filter(beneficiaries::birth_year.ge(range.from.year() - 19))
+        .select((cases::district_code, beneficiaries::birth_date, beneficiaries::birth_year, cases::intercepted_at))
+        .load(conn)?)
+}
+
+/// Activities held in the range: `(district, kind, count, participants)`.
+pub fn activities_by_kind(conn: &mut DbConnection, range: &Range) -> Result<Vec<(String, String, i64, i64)>> {
+    let rows: Vec<(String, String, i64, Option<i64>, Option<i64>, Option<i64>, Option<i64>)> = activities::table
+        .filter(activities::district_code.eq_any(range.codes()))
+        .filter(activities::held_on.ge(range.from))
+        .filter(activities::held_on.le(range.to))
+        .group_by((activities::district_code, activities::kind))
+        .select((
+            activities::district_code,
+            activities::kind,
+            count_star(),
+            sum(activities::participants_male),
+            sum(activities::participants_female),
+            sum(activities::participants_other),
+            sum(activities::participants_unknown),
+        ))
+        .load(conn)?;
+    Ok(rows.into_iter().map(|(d, k, n, m, f, o, u)| (d, k, n, [m, f, o, u].into_iter().flatten().sum())).collect())
+}
+
+/// One case of the research export, before pseudonyms and suppression: identifiers stay in the
+/// database layer's hands only as ids to be hashed.
+#[derive(Debug, Clone)]
+pub struct ExportCase {
+    pub case_id: Uuid,
+    pub beneficiary_id: Uuid,
+    pub district: String,
+    pub gender: Option<String>,
+    pub birth_date: Option<NaiveDate>,
+    pub birth_year: Option<i32>,
+    /// `None`: not known; empty: stateless.
+    pub citizenships: Option<Vec<String>>,
+    pub channel: String,
+    pub profile: Option<String>,
+    pub needs: Vec<String>,
+    pub status: String,
+    pub intercepted_at: NaiveDateTime,
+    pub taken_in_charge_at: Option<NaiveDateTime>,
+    pub outcome: Option<String>,
+    pub services: HashMap<String, i64>,
+    pub referrals: HashMap<String, i64>,
+    /// Research-use consents: `(granted, given_on, recorded_at, withdrawn)`.
+    pub research_consents: Vec<(bool, NaiveDate, NaiveDateTime, bool)>,
+}
+
+type ExportRow = (
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<NaiveDate>,
+    Option<i32>,
+    bool,
+    String,
+    Option<String>,
+    String,
+    NaiveDateTime,
+    Option<NaiveDateTime>,
+    Option<String>,
+);
+
+/// The next batch of cases intercepted in the range, after `after` in id order.
+pub fn export_batch(
+    conn: &mut DbConnection,
+    range: &Range,
+    after: Option<Uuid>,
+    limit: i64,
+) -> Result<Vec<ExportCase>> {
+    let (start, end) = range.instants();
+    let mut query = cases::table
+        .inner_join(beneficiaries::table)
+        .filter(cases::district_code.eq_any(range.codes()))
+        .filter(cases::intercepted_at.ge(start))
+        .filter(cases::intercepted_at.lt(end))
+        .order(cases::id.asc())
+        .limit(limit)
+        .select((
+            cases::id,
+            cases::beneficiary_id,
+            cases::district_code,
+            beneficiaries::gender,
+            beneficiaries::birth_date,
+            beneficiaries::birth_year,
+            beneficiaries::citizenships_known,
+            cases::channel,
+            cases::profile,
+            cases::status,
+            cases::intercepted_at,
+            cases::taken_in_charge_at,
+            cases::outcome,
+        ))
+        .into_boxed();
+    if let Some(after) = after {
+        query = query.filter(cases::id.gt(after.to_string()));
+    }
+    let rows: Vec<ExportRow> = query.load(conn)?;
+    let case_ids: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();
+    let person_ids: Vec<String> = rows.iter().map(|r| r.1.clone()).collect();
+
+    let mut needs: HashMap<String, Vec<String>> = HashMap::new();
+    for (case, need) in case_needs::table
+        .filter(case_needs::case_id.eq_any(&case_ids))
+        .select((case_needs::case_id, case_needs::need))
+        .load::<(String, String)>(conn)?
+    {
+        needs.entry(case).or_default().push(need);
+    }
+    let mut countries: HashMap<String, Vec<String>> = HashMap::new();
+    for (person, country) in beneficiary_citizenships::table
+        .filter(beneficiary_citizenships::beneficiary_id.eq_any(&person_ids))
+        .select((beneficiary_citizenships::beneficiary_id, beneficiary_citizenships::country))
+        .load::<(String, String)>(conn)?
+    {
+        countries.entry(person).or_default().push(country);
+    }
+    let mut services: HashMap<String, HashMap<String, i64>> = HashMap::new();
+    for (case, category, n) in service_deliveries::table
+        .filter(service_deliveries::case_id.eq_any(&case_ids))
+        .filter(service_deliveries::deleted_at.is_null())
+        .group_by((service_deliveries::case_id, service_deliveries::category))
+        .select((service_deliveries::case_id, service_deliveries::category, count_star()))
+        .load::<(String, String, i64)>(conn)?
+    {
+        services.entry(case).or_default().insert(category, n);
+    }
+    let mut referral_counts: HashMap<String, HashMap<String, i64>> = HashMap::new();
+    for (case, status, n) in referrals::table
+        .filter(referrals::case_id.eq_any(&case_ids))
+        .filter(referrals::status.ne(ReferralStatus::Proposed.code()))
+        .group_by((referrals::case_id, referrals::status))
+        .select((referrals::case_id, referrals::status, count_star()))
+        .load::<(String, String, i64)>(conn)?
+    {
+        referral_counts.entry(case).or_default().insert(status, n);
+    }
+    let mut research: HashMap<String, Vec<(bool, NaiveDate, NaiveDateTime, bool)>> = HashMap::new();
+    for (person, granted, given_on, recorded_at, withdrawn) in consents::table
+        .filter(consents::beneficiary_id.eq_any(&person_ids))
+        .filter(consents::kind.eq(domain::consents::ConsentKind::ResearchUse.code()))
+        .select((
+            consents::beneficiary_id,
+            consents::granted,
+            consents::given_on,
+            consents::recorded_at,
+            consents::withdrawn_on.is_not_null(),
+        ))
+        .load::<(String, bool, NaiveDate, NaiveDateTime, bool)>(conn)?
+    {
+        research.entry(person).or_default().push((granted, given_on, recorded_at, withdrawn));
+    }
+
+    rows.into_iter()
+        .map(
+            |(
+                id,
+                person,
+                district,
+                gender,
+                birth_date,
+                birth_year,
+                known,
+                channel,
+                profile,
+                status,
+                intercepted_at,
+                taken_in_charge_at,
+                outcome,
+            )| {
+                let mut case_needs = needs.remove(&id).unwrap_or_default();
+                case_needs.sort();
+                let mut person_countries = countries.get(&person).cloned().unwrap_or_default();
+                person_countries.sort();
+                Ok(ExportCase {
+                    case_id: decode_id(&id)?,
+                    beneficiary_id: decode_id(&person)?,
+                    district,
+                    gender,
+                    birth_date,
+                    birth_year,
+                    citizenships: known.then_some(person_countries),
+                    channel,
+                    profile,
+                    needs: case_needs,
+                    status,
+                    intercepted_at,
+                    taken_in_charge_at,
+                    outcome,
+                    services: services.remove(&id).unwrap_or_default(),
+                    referrals: referral_counts.remove(&id).unwrap_or_default(),
+                    research_consents: research.get(&person).cloned().unwrap_or_default(),
+                })
+            },
+        )
+        .collect()
+}
