@@ -171,8 +171,9 @@ async fn create_user(
     out: &mut dyn Write,
 ) -> Result<(), String> {
     let pool = server::open_database(config)?;
-    // Tokens are not issued here, so the signing secret is not needed.
-    let state = server::load_state(pool, Arc::new(SystemClock), &[0u8; 32])?;
+    // Neither tokens nor pseudonyms are made here, so no secret is needed.
+    let unused = server::Secrets { jwt: vec![0; 32], pseudonym: vec![0; 32] };
+    let state = server::load_state(pool, Arc::new(SystemClock), &unused)?;
     let wanted = organization.to_string();
     input.organization_id = state
         .db(move |conn| {

@@ -33,6 +33,8 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// From `INLAV_JWT_SECRET`; when absent the secret is kept in the data directory.
     pub jwt_secret: Option<Vec<u8>>,
+    /// From `INLAV_PSEUDONYM_KEY`; when absent the key is kept in the data directory.
+    pub pseudonym_key: Option<Vec<u8>>,
     pub admin_email: Option<String>,
     pub admin_password: Option<String>,
     pub log: LogSettings,
@@ -57,16 +59,8 @@ impl Config {
         let bind = bind_text.trim().parse::<SocketAddr>().map_err(|_| {
             ConfigError(format!("INLAV_BIND: `{}` is not an address such as 127.0.0.1:8080", shorten(&bind_text)))
         })?;
-        let jwt_secret = match get("INLAV_JWT_SECRET") {
-            Some(secret) if secret.len() < MIN_SECRET_BYTES => {
-                return Err(ConfigError(format!(
-                    "INLAV_JWT_SECRET: too short ({} bytes); use at least {MIN_SECRET_BYTES} random bytes",
-                    secret.len()
-                )));
-            }
-            Some(secret) => Some(secret.into_bytes()),
-            None => None,
-        };
+        let jwt_secret = secret_from(get, "INLAV_JWT_SECRET")?;
+        let pseudonym_key = secret_from(get, "INLAV_PSEUDONYM_KEY")?;
         let log = parse_log(&get("INLAV_LOG").unwrap_or_else(|| "info".into()))?;
         let defaults = PoolSettings::default();
         let pool = PoolSettings {
@@ -95,7 +89,29 @@ impl Config {
         if let Some(password) = &admin_password {
             check_password("INLAV_ADMIN_PASSWORD", password).map_err(|v| ConfigError(v.to_string()))?;
         }
-        Ok(Config { database_url, bind, data_dir, jwt_secret, admin_email, admin_password, log, pool, workers })
+        Ok(Config {
+            database_url,
+            bind,
+            data_dir,
+            jwt_secret,
+            pseudonym_key,
+            admin_email,
+            admin_password,
+            log,
+            pool,
+            workers,
+        })
+    }
+}
+
+fn secret_from(get: impl Fn(&str) -> Option<String>, name: &str) -> Result<Option<Vec<u8>>, ConfigError> {
+    match get(name) {
+        Some(secret) if secret.len() < MIN_SECRET_BYTES => Err(ConfigError(format!(
+            "{name}: too short ({} bytes); use at least {MIN_SECRET_BYTES} random bytes",
+            secret.len()
+        ))),
+        Some(secret) => Ok(Some(secret.into_bytes())),
+        None => Ok(None),
     }
 }
 

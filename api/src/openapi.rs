@@ -35,7 +35,11 @@ Lists are paginated with `limit` and the opaque `cursor` from `next_cursor`. Upd
         (name = "work grants", description = "Borse lavoro"),
         (name = "notes", description = "Case notes by confidentiality level"),
         (name = "partner systems", description = "Client credentials for partners' software"),
-        (name = "reference", description = "Districts and code lists"),
+        (name = "activities", description = "Awareness sessions, outreach and desk shifts, campaigns, trainings, network meetings: no personal data"),
+        (name = "pacts", description = "Territorial pacts of the districts' networks"),
+        (name = "reports", description = "Indicators against targets, per district and in total; small counts suppressed for the Region and evaluators"),
+        (name = "exports", description = "The pseudonymised research export for the evaluators"),
+        (name = "reference", description = "Districts, their targets, and code lists"),
         (name = "operations", description = "Liveness and readiness"),
     ),
     modifiers(&BearerSecurity)

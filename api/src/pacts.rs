@@ -129,7 +129,7 @@ fn require_signatories(conn: &mut persistence::DbConnection, data: &PactData) ->
 
 /// Record a territorial pact of a district.
 #[utoipa::path(
-    tag = "reference",
+    tag = "pacts",
     security(("bearer" = [])),
     params(("code" = String, Path, description = "District code")),
     request_body = PactInput,
@@ -160,7 +160,7 @@ pub async fn create_pact(
 
 /// The territorial pacts of a district.
 #[utoipa::path(
-    tag = "reference",
+    tag = "pacts",
     security(("bearer" = [])),
     params(("code" = String, Path, description = "District code")),
     responses((status = 200, description = "Oldest first", body = Paged<PactView>))
@@ -179,7 +179,7 @@ pub async fn list_pacts(
 
 /// Replace a pact's record. Requires `If-Match`.
 #[utoipa::path(
-    tag = "reference",
+    tag = "pacts",
     security(("bearer" = [])),
     params(
         ("code" = String, Path, description = "District code"),

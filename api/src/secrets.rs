@@ -1,4 +1,5 @@
-//! Secrets: randomness and the JWT signing secret kept in the data directory.
+//! Secrets: randomness, and the secrets kept in the data directory when the environment does
+//! not give them: the JWT signing secret and the key of the research export's pseudonyms.
 
 use std::fs;
 use std::io::Write;
@@ -27,6 +28,8 @@ pub fn random_token(bytes: usize) -> String {
 }
 
 pub const JWT_SECRET_FILE: &str = "jwt-secret";
+/// Losing this file changes every pseudonym of later exports: back it up with the database.
+pub const PSEUDONYM_KEY_FILE: &str = "pseudonym-key";
 
 /// Where the signing secret came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,10 +42,20 @@ pub enum SecretSource {
 /// The JWT secret: from the environment, else from `<data_dir>/jwt-secret`, generated on first
 /// start with mode 0600.
 pub fn jwt_secret(from_env: Option<&[u8]>, data_dir: &Path) -> Result<(Vec<u8>, SecretSource), String> {
+    kept_secret(from_env, data_dir, JWT_SECRET_FILE)
+}
+
+/// The pseudonym key: from the environment, else from `<data_dir>/pseudonym-key`, generated on
+/// first use with mode 0600.
+pub fn pseudonym_key(from_env: Option<&[u8]>, data_dir: &Path) -> Result<(Vec<u8>, SecretSource), String> {
+    kept_secret(from_env, data_dir, PSEUDONYM_KEY_FILE)
+}
+
+fn kept_secret(from_env: Option<&[u8]>, data_dir: &Path, file: &str) -> Result<(Vec<u8>, SecretSource), String> {
     if let Some(secret) = from_env {
         return Ok((secret.to_vec(), SecretSource::Environment));
     }
-    let path = data_dir.join(JWT_SECRET_FILE);
+    let path = data_dir.join(file);
     match fs::read_to_string(&path) {
         Ok(text) => {
             let secret = text.trim().as_bytes().to_vec();
@@ -52,7 +65,7 @@ pub fn jwt_secret(from_env: Option<&[u8]>, data_dir: &Path) -> Result<(Vec<u8>, 
             if let Ok(meta) = fs::metadata(&path)
                 && meta.permissions().mode() & 0o077 != 0
             {
-                tracing::warn!(path = %path.display(), "the JWT secret file is readable by other users; chmod 600 it");
+                tracing::warn!(path = %path.display(), "a secret file is readable by other users; chmod 600 it");
             }
             Ok((secret, SecretSource::ExistingFile))
         }
@@ -68,13 +81,13 @@ pub fn jwt_secret(from_env: Option<&[u8]>, data_dir: &Path) -> Result<(Vec<u8>, 
                 .create_new(true)
                 .mode(0o600)
                 .open(&path)
-                .map_err(|err| format!("{}: cannot write the JWT secret: {err}", path.display()))?;
+                .map_err(|err| format!("{}: cannot write the secret: {err}", path.display()))?;
             file.write_all(secret.as_bytes())
                 .and_then(|()| file.sync_all())
-                .map_err(|err| format!("{}: cannot write the JWT secret: {err}", path.display()))?;
+                .map_err(|err| format!("{}: cannot write the secret: {err}", path.display()))?;
             Ok((secret.into_bytes(), SecretSource::GeneratedFile))
         }
-        Err(err) => Err(format!("{}: cannot read the JWT secret: {err}", path.display())),
+        Err(err) => Err(format!("{}: cannot read the secret: {err}", path.display())),
     }
 }
 
@@ -91,9 +104,12 @@ mod tests {
         let mode = fs::metadata(dir.join(JWT_SECRET_FILE)).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
         let (second, source) = jwt_secret(None, &dir).unwrap();
-        assert_eq!((second, source), (first, SecretSource::ExistingFile));
+        assert_eq!((second, source), (first.clone(), SecretSource::ExistingFile));
         fs::write(dir.join(JWT_SECRET_FILE), "short").unwrap();
         assert!(jwt_secret(None, &dir).unwrap_err().contains("shorter"));
+        let (key, source) = pseudonym_key(None, &dir).unwrap();
+        assert_eq!(source, SecretSource::GeneratedFile);
+        assert_ne!(key, first, "each secret has a file of its own");
         fs::remove_dir_all(&dir).unwrap();
     }
 

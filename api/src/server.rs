@@ -22,8 +22,8 @@ use crate::secrets::{self, SecretSource};
 use crate::state::AppState;
 use crate::telemetry::{ensure_problem, fallback, request_context};
 use crate::{
-    activities, alerts, audit, auth, beneficiaries, cases, consents, districts, health, legal, network, notes,
-    organizations, pacts, referrals, service_accounts, services, users, vocabularies, work_grants,
+    activities, alerts, audit, auth, beneficiaries, cases, consents, districts, exports, health, legal, network, notes,
+    organizations, pacts, referrals, reports, service_accounts, services, users, vocabularies, work_grants,
 };
 
 /// Regione Lombardia, seeded by the first migration: the organisation of the first admin.
@@ -53,6 +53,8 @@ where
             .configure(alerts::configure)
             .configure(activities::configure)
             .configure(pacts::configure)
+            .configure(reports::configure)
+            .configure(exports::configure)
             .configure(organizations::configure)
             .configure(districts::configure)
             .configure(vocabularies::configure),
@@ -122,30 +124,43 @@ pub fn open_database(config: &Config) -> Result<Pool, String> {
 }
 
 /// The shared state over an open, migrated database.
-pub fn load_state(pool: Pool, clock: Arc<dyn Clock>, jwt_secret: &[u8]) -> Result<AppState, String> {
+pub fn load_state(pool: Pool, clock: Arc<dyn Clock>, secrets: &Secrets) -> Result<AppState, String> {
     let mut conn = pool.get().map_err(|err| format!("database: {}", one_line(&err.to_string())))?;
     let districts =
         persistence::districts::list(&mut conn).map_err(|err| format!("database: {}", one_line(&err.to_string())))?;
     drop(conn);
     let codes = districts.into_iter().map(|d| d.code).collect();
-    Ok(AppState::new(pool, clock, TokenKeys::new(jwt_secret), codes))
+    Ok(AppState::new(pool, clock, TokenKeys::new(&secrets.jwt), secrets.pseudonym.clone(), codes))
 }
 
-/// The JWT secret, with a warning when it was generated.
-pub fn signing_secret(config: &Config) -> Result<Vec<u8>, String> {
-    let (secret, source) = secrets::jwt_secret(config.jwt_secret.as_deref(), &config.data_dir)?;
+/// The secrets a running service needs.
+pub struct Secrets {
+    pub jwt: Vec<u8>,
+    pub pseudonym: Vec<u8>,
+}
+
+/// The JWT secret and the pseudonym key, with a warning for each one generated.
+pub fn load_secrets(config: &Config) -> Result<Secrets, String> {
+    let (jwt, source) = secrets::jwt_secret(config.jwt_secret.as_deref(), &config.data_dir)?;
+    announce_secret(source, config, secrets::JWT_SECRET_FILE, "INLAV_JWT_SECRET");
+    let (pseudonym, source) = secrets::pseudonym_key(config.pseudonym_key.as_deref(), &config.data_dir)?;
+    announce_secret(source, config, secrets::PSEUDONYM_KEY_FILE, "INLAV_PSEUDONYM_KEY");
+    Ok(Secrets { jwt, pseudonym })
+}
+
+fn announce_secret(source: SecretSource, config: &Config, file: &str, variable: &str) {
+    let path = config.data_dir.join(file);
     match source {
         SecretSource::Environment => {}
         SecretSource::ExistingFile => {
-            tracing::info!(path = %config.data_dir.join(secrets::JWT_SECRET_FILE).display(), "INLAV_JWT_SECRET not set: using the kept secret")
+            tracing::info!(path = %path.display(), "{variable} not set: using the kept secret")
         }
         SecretSource::GeneratedFile => tracing::warn!(
-            path = %config.data_dir.join(secrets::JWT_SECRET_FILE).display(),
-            "INLAV_JWT_SECRET not set: generated a signing secret and kept it in the data directory; \
-             several instances must share one secret, so set INLAV_JWT_SECRET for them"
+            path = %path.display(),
+            "{variable} not set: generated a secret and kept it in the data directory; \
+             several instances must share one, so set {variable} for them"
         ),
     }
-    Ok(secret)
 }
 
 /// What the first start did about the administrator.
@@ -200,8 +215,8 @@ pub fn announce(bootstrap: &Bootstrap, out: &mut dyn std::io::Write) {
 /// Starts the service and runs until SIGINT or SIGTERM; in-flight requests are finished.
 pub async fn serve(config: Config) -> Result<(), String> {
     let pool = open_database(&config)?;
-    let secret = signing_secret(&config)?;
-    let state = load_state(pool, Arc::new(SystemClock), &secret)?;
+    let secrets = load_secrets(&config)?;
+    let state = load_state(pool, Arc::new(SystemClock), &secrets)?;
     let bootstrap = bootstrap_admin(&state, &config).await?;
     announce(&bootstrap, &mut std::io::stdout());
 

@@ -18,13 +18,25 @@ struct Inner {
     pool: Pool,
     clock: Arc<dyn Clock>,
     tokens: TokenKeys,
+    /// Keys the pseudonyms of the research export.
+    pseudonym_key: Vec<u8>,
     /// Districts are reference data that change only by migration, so they are read once.
     districts: Vec<DistrictCode>,
 }
 
 impl AppState {
-    pub fn new(pool: Pool, clock: Arc<dyn Clock>, tokens: TokenKeys, districts: Vec<DistrictCode>) -> AppState {
-        AppState(Arc::new(Inner { pool, clock, tokens, districts }))
+    pub fn new(
+        pool: Pool,
+        clock: Arc<dyn Clock>,
+        tokens: TokenKeys,
+        pseudonym_key: Vec<u8>,
+        districts: Vec<DistrictCode>,
+    ) -> AppState {
+        AppState(Arc::new(Inner { pool, clock, tokens, pseudonym_key, districts }))
+    }
+
+    pub fn pseudonym_key(&self) -> &[u8] {
+        &self.0.pseudonym_key
     }
 
     pub fn now(&self) -> DateTime<Utc> {

@@ -68,11 +68,29 @@ pub fn sharing_allowed(consents: &[Consent], organization: Uuid, on: NaiveDate) 
 /// Whether the person refused research use: the latest research-use record is a refusal or
 /// was withdrawn. No record at all is not a refusal.
 pub fn research_refused(consents: &[Consent]) -> bool {
-    consents
-        .iter()
-        .filter(|c| c.kind == ConsentKind::ResearchUse)
-        .max_by_key(|c| (c.given_on, c.recorded_at))
-        .is_some_and(|latest| !latest.granted || latest.withdrawn_on.is_some())
+    research_refused_in(consents.iter().filter(|c| c.kind == ConsentKind::ResearchUse).map(|c| ResearchAnswer {
+        granted: c.granted,
+        given_on: c.given_on,
+        recorded_at: c.recorded_at,
+        withdrawn: c.withdrawn_on.is_some(),
+    }))
+}
+
+/// What a research-use consent record says, without the rest of the record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResearchAnswer {
+    pub granted: bool,
+    pub given_on: NaiveDate,
+    pub recorded_at: DateTime<Utc>,
+    pub withdrawn: bool,
+}
+
+/// [`research_refused`] over the research-use answers alone.
+pub fn research_refused_in(answers: impl IntoIterator<Item = ResearchAnswer>) -> bool {
+    answers
+        .into_iter()
+        .max_by_key(|a| (a.given_on, a.recorded_at))
+        .is_some_and(|latest| !latest.granted || latest.withdrawn)
 }
 
 /// Checks a consent to record.

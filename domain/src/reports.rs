@@ -5,6 +5,7 @@ use chrono::{Datelike, NaiveDate};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
+use crate::referrals::ReferralStatus;
 use crate::vocabulary;
 
 /// Counts from 1 to this are suppressed in breakdowns by person for roles that see all
@@ -45,6 +46,31 @@ pub fn rate(numerator: i64, denominator: i64) -> Option<f64> {
     (denominator > 0).then(|| (numerator as f64 / denominator as f64 * 1000.0).round() / 1000.0)
 }
 
+/// The share of referrals the receiving organisation accepted, among those it answered
+/// (accepted, later completed or failed, or declined); and the share of accepted referrals
+/// completed so far. Counts are by current status.
+pub fn referral_rates(count_of: impl Fn(ReferralStatus) -> i64) -> ReferralRates {
+    use ReferralStatus::*;
+    let accepted = count_of(Accepted) + count_of(Completed) + count_of(Failed);
+    let answered = accepted + count_of(Declined);
+    ReferralRates {
+        acceptance: rate(accepted, answered),
+        acceptance_denominator: answered,
+        completion: rate(count_of(Completed), accepted),
+        completion_denominator: accepted,
+    }
+}
+
+/// Rates with the counts they divide by: a rate over a handful of people is as telling as the
+/// count itself, so suppression looks at the denominators.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ReferralRates {
+    pub acceptance: Option<f64>,
+    pub acceptance_denominator: i64,
+    pub completion: Option<f64>,
+    pub completion_denominator: i64,
+}
+
 vocabulary! {
     pub enum AgeBand as "age_bands" {
         Under18 => ("under_18", "Meno di 18 anni", "Under 18"),
@@ -73,6 +99,29 @@ pub fn age_band(birth_date: Option<NaiveDate>, birth_year: Option<i32>, on: Naiv
         Some(a) if a < 45 => AgeBand::From35To44,
         Some(a) if a < 55 => AgeBand::From45To54,
         Some(_) => AgeBand::From55,
+    }
+}
+
+/// A country shared by fewer people than this in an export is written as `other`: a rare
+/// citizenship, with a district and an age band, can point at one person.
+pub const EXPORT_MIN_PEOPLE_PER_COUNTRY: usize = 5;
+
+/// The citizenship column of the research export: `unknown` when not known, `stateless` with
+/// no country, else the countries joined by `|` in order, each country held by fewer than
+/// [`EXPORT_MIN_PEOPLE_PER_COUNTRY`] people (as `people_with` tells) written as `other`.
+pub fn exported_citizenship(countries: Option<&[String]>, people_with: impl Fn(&str) -> usize) -> String {
+    match countries {
+        None => "unknown".to_string(),
+        Some([]) => "stateless".to_string(),
+        Some(countries) => {
+            let mut shown: Vec<&str> = countries
+                .iter()
+                .map(|c| if people_with(c) >= EXPORT_MIN_PEOPLE_PER_COUNTRY { c.as_str() } else { "other" })
+                .collect();
+            shown.sort_unstable();
+            shown.dedup();
+            shown.join("|")
+        }
     }
 }
 
@@ -126,6 +175,27 @@ mod tests {
     }
 
     #[test]
+    fn referral_rates_count_answers_and_acceptances() {
+        use ReferralStatus::*;
+        let counts = |status: ReferralStatus| match status {
+            Proposed => 7,
+            Sent => 5,
+            Accepted => 2,
+            Completed => 3,
+            Failed => 1,
+            Declined => 4,
+            Revoked => 9,
+        };
+        let rates = referral_rates(counts);
+        assert_eq!(rates.acceptance_denominator, 10);
+        assert_eq!(rates.acceptance, Some(0.6));
+        assert_eq!(rates.completion_denominator, 6);
+        assert_eq!(rates.completion, Some(0.5));
+        let none = referral_rates(|_| 0);
+        assert_eq!((none.acceptance, none.completion), (None, None));
+    }
+
+    #[test]
     fn age_bands_from_date_or_year() {
         let on = day("2025-06-01");
         assert_eq!(age_band(Some(day("2007-06-02")), None, on), AgeBand::Under18);
@@ -134,6 +204,22 @@ mod tests {
         assert_eq!(age_band(None, Some(1970), on), AgeBand::From55);
         assert_eq!(age_band(None, None, on), AgeBand::Unknown);
         assert_eq!(age_band(None, Some(2030), on), AgeBand::Unknown);
+    }
+
+    #[test]
+    fn rare_countries_become_other() {
+        let people = |c: &str| match c {
+            "MA" => 12,
+            "PK" => 5,
+            _ => 4,
+        };
+        let countries = |list: &[&str]| list.iter().map(|c| c.to_string()).collect::<Vec<_>>();
+        assert_eq!(exported_citizenship(None, people), "unknown");
+        assert_eq!(exported_citizenship(Some(&[]), people), "stateless");
+        assert_eq!(exported_citizenship(Some(&countries(&["PK"])), people), "PK");
+        assert_eq!(exported_citizenship(Some(&countries(&["ER"])), people), "other");
+        assert_eq!(exported_citizenship(Some(&countries(&["SN", "MA"])), people), "MA|other");
+        assert_eq!(exported_citizenship(Some(&countries(&["SN", "ER"])), people), "other");
     }
 
     #[test]

@@ -268,13 +268,40 @@ where
     F: FnOnce(&mut DbConnection) -> std::result::Result<T, E>,
     E: From<Error>,
 {
+    transaction_begun_with(conn, Some("BEGIN IMMEDIATE"), None, f)
+}
+
+/// Runs `f` over one consistent snapshot of the database, for reads made of several queries
+/// that must agree (an export read twice). PostgreSQL: `REPEATABLE READ, READ ONLY`; SQLite
+/// (WAL): a deferred transaction, whose snapshot is taken at its first read.
+pub fn read_snapshot<T, E, F>(conn: &mut DbConnection, f: F) -> std::result::Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> std::result::Result<T, E>,
+    E: From<Error>,
+{
+    transaction_begun_with(conn, None, Some("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"), f)
+}
+
+fn transaction_begun_with<T, E, F>(
+    conn: &mut DbConnection,
+    sqlite_begin: Option<&str>,
+    postgres_begin: Option<&str>,
+    f: F,
+) -> std::result::Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> std::result::Result<T, E>,
+    E: From<Error>,
+{
     type Manager = <DbConnection as Connection>::TransactionManager;
     let storage = |error: diesel::result::Error| E::from(Error::from(error));
-    let immediate = match conn {
-        DbConnection::Sqlite(inner) => Some(AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")),
-        DbConnection::Postgresql(_) => None,
+    let begun = match (&mut *conn, sqlite_begin, postgres_begin) {
+        (DbConnection::Sqlite(inner), Some(sql), _) => Some(AnsiTransactionManager::begin_transaction_sql(inner, sql)),
+        (DbConnection::Postgresql(inner), _, Some(sql)) => {
+            Some(AnsiTransactionManager::begin_transaction_sql(inner, sql))
+        }
+        _ => None,
     };
-    match immediate {
+    match begun {
         Some(Ok(())) => {}
         Some(Err(diesel::result::Error::AlreadyInTransaction)) | None => {
             Manager::begin_transaction(conn).map_err(storage)?

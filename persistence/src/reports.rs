@@ -9,11 +9,12 @@ use diesel::dsl::{count_star, sum};
 use diesel::prelude::*;
 use domain::Vocabulary;
 use domain::cases::{CaseStatus, EventKind};
+use domain::consents::{ResearchAnswer, research_refused_in};
 use domain::districts::DistrictCode;
 use domain::referrals::ReferralStatus;
 use uuid::Uuid;
 
-use crate::db::DbConnection;
+use crate::db::{DbConnection, from_db_time};
 use crate::error::{Result, decode_id};
 use crate::schema::{
     activities, beneficiaries, beneficiary_citizenships, case_events, case_needs, cases, consents, legal_procedures,
@@ -249,12 +250,12 @@ pub fn intake_delays(conn: &mut DbConnection, range: &Range) -> Result<Vec<(Stri
     Ok(rows.into_iter().filter_map(|(d, i, e)| Some((d, i, e?))).collect())
 }
 
+/// `(district, birth_date, birth_year, intercepted_at)`.
+pub type MinorCandidate = (String, Option<NaiveDate>, Option<i32>, NaiveDateTime);
+
 /// Cases intercepted in the range whose beneficiary may have been a minor then (born in or
 /// after the year 19 years before the range): `(district, birth_date, birth_year, intercepted_at)`.
-pub fn minor_candidates(
-    conn: &mut DbConnection,
-    range: &Range,
-) -> Result<Vec<(String, Option<NaiveDate>, Option<i32>, NaiveDateTime)>> {
+pub fn minor_candidates(conn: &mut DbConnection, range: &Range) -> Result<Vec<MinorCandidate>> {
     use chrono::Datelike;
     let (start, end) = range.instants();
     Ok(cases::table
@@ -269,7 +270,8 @@ pub fn minor_candidates(
 
 /// Activities held in the range: `(district, kind, count, participants)`.
 pub fn activities_by_kind(conn: &mut DbConnection, range: &Range) -> Result<Vec<(String, String, i64, i64)>> {
-    let rows: Vec<(String, String, i64, Option<i64>, Option<i64>, Option<i64>, Option<i64>)> = activities::table
+    type Sums = (String, String, i64, Option<i64>, Option<i64>, Option<i64>, Option<i64>);
+    let rows: Vec<Sums> = activities::table
         .filter(activities::district_code.eq_any(range.codes()))
         .filter(activities::held_on.ge(range.from))
         .filter(activities::held_on.le(range.to))
@@ -308,8 +310,8 @@ pub struct ExportCase {
     pub outcome: Option<String>,
     pub services: HashMap<String, i64>,
     pub referrals: HashMap<String, i64>,
-    /// Research-use consents: `(granted, given_on, recorded_at, withdrawn)`.
-    pub research_consents: Vec<(bool, NaiveDate, NaiveDateTime, bool)>,
+    /// The beneficiary refused research use: the case must not be exported.
+    pub research_refused: bool,
 }
 
 type ExportRow = (
@@ -402,7 +404,7 @@ pub fn export_batch(
     {
         referral_counts.entry(case).or_default().insert(status, n);
     }
-    let mut research: HashMap<String, Vec<(bool, NaiveDate, NaiveDateTime, bool)>> = HashMap::new();
+    let mut research: HashMap<String, Vec<ResearchAnswer>> = HashMap::new();
     for (person, granted, given_on, recorded_at, withdrawn) in consents::table
         .filter(consents::beneficiary_id.eq_any(&person_ids))
         .filter(consents::kind.eq(domain::consents::ConsentKind::ResearchUse.code()))
@@ -415,7 +417,12 @@ pub fn export_batch(
         ))
         .load::<(String, bool, NaiveDate, NaiveDateTime, bool)>(conn)?
     {
-        research.entry(person).or_default().push((granted, given_on, recorded_at, withdrawn));
+        research.entry(person).or_default().push(ResearchAnswer {
+            granted,
+            given_on,
+            recorded_at: from_db_time(recorded_at),
+            withdrawn,
+        });
     }
 
     rows.into_iter()
@@ -456,7 +463,7 @@ pub fn export_batch(
                     outcome,
                     services: services.remove(&id).unwrap_or_default(),
                     referrals: referral_counts.remove(&id).unwrap_or_default(),
-                    research_consents: research.get(&person).cloned().unwrap_or_default(),
+                    research_refused: research_refused_in(research.get(&person).into_iter().flatten().copied()),
                 })
             },
         )

@@ -10,6 +10,7 @@ mod beneficiaries;
 mod cases;
 mod cli;
 mod http;
+mod monitoring;
 mod network;
 mod openapi;
 mod organizations;

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::rc::Rc;
 use std::sync::{Arc, OnceLock};
 
-use actix_web::body::{BoxBody, MessageBody};
+use actix_web::body::BoxBody;
 use actix_web::dev::ServiceResponse;
 use actix_web::http::header::HeaderMap;
 use actix_web::test::{self as actix_test, TestRequest};
@@ -23,6 +23,7 @@ pub const ADMIN_EMAIL: &str = "admin@inlav.test";
 pub const ADMIN_PASSWORD: &str = "admin-password-for-tests";
 pub const PASSWORD: &str = "a-good-password-1";
 pub const JWT_SECRET: &[u8] = b"test-secret-test-secret-test-secret-1234";
+pub const PSEUDONYM_KEY: &[u8] = b"test-pseudonym-key-test-pseudonym-key-12";
 pub const REGION_ID: &str = "01900000-0000-7000-8000-000000000001";
 
 /// The instant every test starts at; tests move the clock explicitly.
@@ -147,7 +148,8 @@ impl TestApp {
         let config = api::config::Config::from_env(|name| env_with_admin.get(name).cloned()).expect("test config");
         let pool = server::open_database(&config).expect("open test database");
         let clock = Arc::new(ManualClock::new(start_time()));
-        let state = server::load_state(pool, clock.clone(), JWT_SECRET).expect("load state");
+        let secrets = server::Secrets { jwt: JWT_SECRET.to_vec(), pseudonym: PSEUDONYM_KEY.to_vec() };
+        let state = server::load_state(pool, clock.clone(), &secrets).expect("load state");
         server::bootstrap_admin(&state, &config).await.expect("bootstrap admin");
         let (spec, routes) = spec_and_routes().clone();
         let service = Rc::new(actix_test::init_service(server::app(state.clone(), spec, routes)).await);
@@ -310,7 +312,10 @@ impl Req<'_> {
         let response = (self.app.call)(self.inner.to_request()).await;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        let bytes = response.into_body().try_into_bytes().unwrap_or_default();
+        // Streamed bodies (exports) are read to the end; a body that fails midway fails the test.
+        let bytes = actix_web::body::to_bytes(response.into_body())
+            .await
+            .unwrap_or_else(|err| panic!("the body failed midway: {err}"));
         let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
         Reply { status, headers, body, bytes: bytes.to_vec() }
     }
