@@ -178,6 +178,7 @@ mod tests {
             ("DATABASE_URL", "mysql://x/y", "DATABASE_URL"),
             ("INLAV_BIND", "localhost", "INLAV_BIND"),
             ("INLAV_JWT_SECRET", "short", "INLAV_JWT_SECRET"),
+            ("INLAV_PSEUDONYM_KEY", "short", "INLAV_PSEUDONYM_KEY"),
             ("INLAV_LOG", "info,[[[", "INLAV_LOG"),
             ("INLAV_DB_POOL_SIZE", "0", "INLAV_DB_POOL_SIZE"),
             ("INLAV_SQLITE_SYNC", "off", "INLAV_SQLITE_SYNC"),
