@@ -5,7 +5,7 @@ CARGO ?= cargo
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 VENV ?= .venv
 
-.PHONY: run build release test test-pg lint fmt openapi openapi-check smoke smoke-pg
+.PHONY: run build release test test-pg lint fmt openapi openapi-check smoke smoke-pg fuzz faults
 
 ## Build and start the service on SQLite (data/inlav.db), at http://127.0.0.1:8080/docs/
 run:
@@ -48,3 +48,8 @@ smoke: build
 
 smoke-pg: build
 	python3 scripts/smoke.py target/debug/inlav '$(SMOKE_DATABASE_URL)'
+
+## Schemathesis against the served spec, as a district coordinator and as a partner (bounded)
+fuzz: build
+	test -x $(VENV)/bin/schemathesis || (python3 -m venv $(VENV) && $(VENV)/bin/pip install -q 'schemathesis==4.32.5')
+	python3 scripts/fuzz.py target/debug/inlav $(VENV)/bin/schemathesis
