@@ -59,17 +59,25 @@ fn declared_length(req: &HttpRequest) -> Option<usize> {
     req.headers().get(header::CONTENT_LENGTH)?.to_str().ok()?.trim().parse().ok()
 }
 
-/// Accepts `application/json` and `application/*+json`, with parameters.
+/// Accepts `application/json` and `application/*+json`, with parameters; a charset, if given,
+/// must be UTF-8 (JSON is UTF-8: a body in another encoding would be misread).
 fn check_json_media_type(req: &HttpRequest) -> Result<(), ApiError> {
     let Some(value) = req.headers().get(header::CONTENT_TYPE) else {
         return Err(ApiError::unsupported_media_type("send the body as application/json"));
     };
-    let essence = value.to_str().unwrap_or("").split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-    if essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json")) {
-        Ok(())
-    } else {
-        Err(ApiError::unsupported_media_type("send the body as application/json"))
+    let mut parts = value.to_str().unwrap_or("").split(';');
+    let essence = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+    if !(essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))) {
+        return Err(ApiError::unsupported_media_type("send the body as application/json"));
     }
+    let foreign_charset = parts.filter_map(|p| p.split_once('=')).any(|(name, value)| {
+        name.trim().eq_ignore_ascii_case("charset")
+            && !["utf-8", "utf8"].contains(&value.trim().trim_matches('"').to_ascii_lowercase().as_str())
+    });
+    if foreign_charset {
+        return Err(ApiError::unsupported_media_type("send the body as application/json in UTF-8"));
+    }
+    Ok(())
 }
 
 /// Parses a JSON body: syntax errors are 400; values that do not fit the type are 422 with the

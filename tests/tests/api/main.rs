@@ -9,6 +9,7 @@ mod auth;
 mod beneficiaries;
 mod cases;
 mod cli;
+mod hostile;
 mod http;
 mod monitoring;
 mod network;
