@@ -2,6 +2,7 @@
 //! data, signing secret, first administrator, HTTP server.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
@@ -223,8 +224,13 @@ pub async fn serve(config: Config) -> Result<(), String> {
     let spec = spec();
     let routes = RouteTable::from_spec(&spec);
     let factory_state = state.clone();
-    let mut server =
-        HttpServer::new(move || app(factory_state.clone(), spec.clone(), routes.clone())).shutdown_timeout(30);
+    let mut server = HttpServer::new(move || app(factory_state.clone(), spec.clone(), routes.clone()))
+        .shutdown_timeout(30)
+        // A client has 10 s to send its headers, and idle keep-alive connections close after
+        // 30 s: slow or silent clients do not hold workers.
+        .client_request_timeout(Duration::from_secs(10))
+        .client_disconnect_timeout(Duration::from_secs(5))
+        .keep_alive(Duration::from_secs(30));
     if let Some(workers) = config.workers {
         server = server.workers(workers);
     }

@@ -113,6 +113,9 @@ pub struct PoolSettings {
     pub sqlite_sync: SqliteSync,
     /// SQLite: how long a writer waits for another writer's lock.
     pub sqlite_busy_timeout: Duration,
+    /// PostgreSQL: the longest a statement may run, and a transaction may sit idle, before the
+    /// server cancels it; a stuck query then ends in an error rather than holding a connection.
+    pub statement_timeout: Duration,
 }
 
 impl Default for PoolSettings {
@@ -123,6 +126,7 @@ impl Default for PoolSettings {
             connect_timeout: Duration::from_secs(3),
             sqlite_sync: SqliteSync::Full,
             sqlite_busy_timeout: Duration::from_secs(5),
+            statement_timeout: Duration::from_secs(30),
         }
     }
 }
@@ -172,7 +176,12 @@ impl Manager {
 
     fn connect_postgres(&self, url: &str) -> std::result::Result<DbConnection, ConnectError> {
         let url = with_connect_timeout(url, self.settings.connect_timeout);
-        let conn = PgConnection::establish(&url)?;
+        let mut conn = PgConnection::establish(&url)?;
+        let timeout = self.settings.statement_timeout.as_millis();
+        conn.batch_execute(&format!(
+            "SET statement_timeout = {timeout}; SET idle_in_transaction_session_timeout = {};",
+            timeout * 2
+        ))?;
         Ok(DbConnection::Postgresql(conn))
     }
 }

@@ -1,0 +1,401 @@
+#!/usr/bin/env python3
+"""Fault tests of the real binary (`make faults`), each bounded in time, traffic to 127.0.0.1 only.
+
+1. outage     PostgreSQL is stopped under a write load: answers are 503 problems within the pool
+              timeout, /ready says 503, the service recovers by itself within 2 s of the database
+              returning, and every write answered 2xx is in the database.
+2. races      two server processes on one PostgreSQL database, and one process on SQLite with many
+              connections: N concurrent transitions with one If-Match give one 200 and N-1 412;
+              N concurrent POSTs with one Idempotency-Key give one resource; never a 5xx.
+3. restart    SIGTERM under a write load (SQLite and PostgreSQL): the process exits 0, a new one
+              starts on the same data, and every write answered 2xx is in the database.
+
+usage: faults.py <path to inlav> [outage] [races] [restart]   (default: all)
+It stops and starts the local PostgreSQL cluster (pg_ctlcluster), so run it where that is yours.
+"""
+import json
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections import Counter
+
+PG_BASE = os.environ.get("FAULTS_PG", "postgres://postgres@127.0.0.1:5432")
+PASSWORD = "faults-password-0123"
+REGION = "01900000-0000-7000-8000-000000000001"
+POOL_TIMEOUT_MS = 1500
+FAILURES = []
+
+
+def check(condition, message):
+    status = "ok  " if condition else "FAIL"
+    print(f"  [{status}] {message}", flush=True)
+    if not condition:
+        FAILURES.append(message)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def lower(headers):
+    return {name.lower(): value for name, value in headers.items()}
+
+
+def call(base, method, path, body=None, token=None, headers=None, timeout=15):
+    """Answers (status, json or None, headers, seconds); status 0 when the connection failed."""
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(base + path, data=data, method=method)
+    if data is not None:
+        req.add_header("Content-Type", "application/json")
+    if token:
+        req.add_header("Authorization", "Bearer " + token)
+    for name, value in (headers or {}).items():
+        req.add_header(name, value)
+    started = time.monotonic()
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            raw = resp.read()
+            return resp.status, (json.loads(raw) if raw else None), lower(resp.headers), time.monotonic() - started
+    except urllib.error.HTTPError as err:
+        raw = err.read()
+        try:
+            parsed = json.loads(raw) if raw else None
+        except ValueError:
+            parsed = None
+        return err.code, parsed, lower(err.headers), time.monotonic() - started
+    except (OSError, urllib.error.URLError):
+        return 0, None, {}, time.monotonic() - started
+
+
+class Server:
+    """One `inlav serve` process."""
+
+    def __init__(self, binary, data_dir, database_url=None, pool_size=8, port=None):
+        self.binary, self.data_dir, self.database_url, self.pool_size = binary, data_dir, database_url, pool_size
+        self.port = port or free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.process = None
+
+    def start(self):
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "INLAV_BIND": f"127.0.0.1:{self.port}",
+            "INLAV_DATA_DIR": self.data_dir,
+            "INLAV_LOG": "warn",
+            "INLAV_ADMIN_PASSWORD": PASSWORD,
+            "INLAV_JWT_SECRET": "faults-secret-faults-secret-faults-secret",
+            "INLAV_DB_POOL_SIZE": str(self.pool_size),
+            "INLAV_DB_TIMEOUT_MS": str(POOL_TIMEOUT_MS),
+            "INLAV_WORKERS": "2",
+        }
+        if self.database_url:
+            env["DATABASE_URL"] = self.database_url
+        log = open(os.path.join(self.data_dir, f"server-{self.port}.log"), "a")
+        self.process = subprocess.Popen([self.binary, "serve"], env=env, cwd=self.data_dir, stdout=log, stderr=log)
+        started = time.monotonic()
+        while time.monotonic() - started < 60:
+            if self.process.poll() is not None:
+                sys.exit(f"faults: the server exited with {self.process.returncode}; see {log.name}")
+            if call(self.base, "GET", "/ready", timeout=2)[0] == 200:
+                return time.monotonic() - started
+            time.sleep(0.05)
+        sys.exit("faults: the server did not become ready in 60 s")
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                return self.process.wait(timeout=40)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                return None
+        return self.process.returncode if self.process else None
+
+
+def login(base, email):
+    status, body, _, _ = call(base, "POST", "/api/v1/auth/login", {"email": email, "password": PASSWORD})
+    if status != 200:
+        sys.exit(f"faults: login {email}: {status} {body}")
+    return body["access_token"]
+
+
+def coordinator_token(base):
+    admin = login(base, "admin@inlav.local")
+    email = f"coordinator-{uuid.uuid4().hex[:8]}@faults.local"
+    user = {"email": email, "display_name": "Coordinatrice", "role": "district_coordinator", "organization_id": REGION, "districts": ["milano"], "password": PASSWORD}
+    status, body, _, _ = call(base, "POST", "/api/v1/users", user, admin)
+    if status != 201:
+        sys.exit(f"faults: create coordinator: {status} {body}")
+    return login(base, email)
+
+
+def interception(alias):
+    at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 3600))
+    return {"beneficiary": {"alias": alias, "citizenships": ["MA"]}, "district": "milano", "channel": "street_outreach", "intercepted_at": at}
+
+
+class Writers:
+    """Threads that create cases until stopped; each answer is kept with its time."""
+
+    def __init__(self, bases, token, threads=4):
+        self.bases, self.token, self.threads = bases, token, threads
+        self.stop_flag = threading.Event()
+        self.lock = threading.Lock()
+        self.answers = []  # (finished_at, status, seconds, id or None, content_type)
+        self.workers = []
+
+    def run(self, index):
+        n = 0
+        while not self.stop_flag.is_set():
+            n += 1
+            base = self.bases[n % len(self.bases)]
+            status, body, headers, seconds = call(
+                base, "POST", "/api/v1/cases", interception(f"w{index}-{n}"), self.token,
+                {"Idempotency-Key": uuid.uuid4().hex}, timeout=15,
+            )
+            case_id = body.get("id") if status == 201 and isinstance(body, dict) else None
+            with self.lock:
+                self.answers.append((time.monotonic(), status, seconds, case_id, headers.get("content-type", "")))
+            if status == 0:
+                time.sleep(0.05)
+
+    def start(self):
+        for i in range(self.threads):
+            worker = threading.Thread(target=self.run, args=(i,), daemon=True)
+            worker.start()
+            self.workers.append(worker)
+
+    def stop(self):
+        self.stop_flag.set()
+        for worker in self.workers:
+            worker.join(timeout=30)
+
+    def acknowledged(self):
+        return {a[3] for a in self.answers if a[1] == 201 and a[3]}
+
+
+def pg_cluster():
+    out = subprocess.run(["pg_lsclusters", "-h"], capture_output=True, text=True, check=True).stdout.split()
+    return out[0], out[1]
+
+
+def pg_ctl(action):
+    version, name = pg_cluster()
+    subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, name, action] + (["-m", "fast"] if action == "stop" else []), check=True, capture_output=True)
+
+
+def pg_accepts():
+    return subprocess.run(["psql", f"{PG_BASE}/postgres", "-Atqc", "select 1"], capture_output=True).returncode == 0
+
+
+def pg_fresh_database(name):
+    subprocess.run(["psql", f"{PG_BASE}/postgres", "-qc", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"], check=True, capture_output=True)
+    subprocess.run(["psql", f"{PG_BASE}/postgres", "-qc", f"CREATE DATABASE {name}"], check=True, capture_output=True)
+    return f"{PG_BASE}/{name}"
+
+
+def pg_case_ids(url):
+    out = subprocess.run(["psql", url, "-Atqc", "select id from cases"], capture_output=True, text=True, check=True).stdout
+    return set(out.split())
+
+
+def sqlite_case_ids(data_dir):
+    with sqlite3.connect(os.path.join(data_dir, "inlav.db")) as db:
+        return {row[0] for row in db.execute("select id from cases")}
+
+
+def summary(answers):
+    return dict(sorted(Counter(a[1] for a in answers).items()))
+
+
+def outage(binary):
+    print("\n=== outage: PostgreSQL stopped under load ===", flush=True)
+    url = pg_fresh_database("inlav_faults_outage")
+    with tempfile.TemporaryDirectory() as data_dir:
+        server = Server(binary, data_dir, url, pool_size=4)
+        server.start()
+        token = coordinator_token(server.base)
+        writers = Writers([server.base], token)
+        writers.start()
+        time.sleep(2)
+        pg_ctl("stop")
+        stopped_at = time.monotonic()
+        print(f"  PostgreSQL stopped after {len(writers.answers)} answers", flush=True)
+        ready_answers = []
+        while time.monotonic() - stopped_at < 5:
+            ready_answers.append(call(server.base, "GET", "/ready", timeout=10))
+            time.sleep(0.2)
+        starting_at = time.monotonic()
+        pg_ctl("start")
+        while not pg_accepts():
+            time.sleep(0.05)
+        back_at = time.monotonic()
+        recovered_at = None
+        while time.monotonic() - back_at < 10:
+            status = call(server.base, "POST", "/api/v1/cases", interception("probe"), token, {"Idempotency-Key": uuid.uuid4().hex}, timeout=5)[0]
+            if status == 201:
+                recovered_at = time.monotonic()
+                break
+            time.sleep(0.05)
+        time.sleep(2)
+        writers.stop()
+        # Answers given entirely while the database was down.
+        during = [a for a in writers.answers if stopped_at < a[0] - a[2] and a[0] < starting_at]
+        print(f"  answers: {summary(writers.answers)}; during the outage: {summary(during)}", flush=True)
+        check(all(a[1] == 503 for a in during) and during, f"every write during the outage answers 503 ({len(during)} answers)")
+        check(all("application/problem+json" in a[4] for a in during), "as problem+json")
+        slowest = max((a[2] for a in during), default=0)
+        check(slowest <= POOL_TIMEOUT_MS / 1000 + 1.0, f"promptly: the slowest took {slowest:.2f} s (pool timeout {POOL_TIMEOUT_MS} ms)")
+        check(all(r[0] == 503 for r in ready_answers), f"/ready says 503 while the database is down ({Counter(r[0] for r in ready_answers)})")
+        recovery = (recovered_at - back_at) if recovered_at else None
+        check(recovery is not None and recovery <= 2.0, f"recovers within 2 s of the database returning: {recovery if recovery is None else round(recovery, 3)} s")
+        check(call(server.base, "GET", "/ready")[0] == 200, "/ready says 200 again")
+        check(not any(a[1] >= 500 and a[1] != 503 for a in writers.answers), "no 5xx but 503")
+        acknowledged = writers.acknowledged()
+        missing = acknowledged - pg_case_ids(url)
+        check(not missing, f"all {len(acknowledged)} writes answered 201 are in the database ({len(missing)} missing)")
+        check(server.stop() == 0, "SIGTERM: exit 0")
+
+
+def race(bases, token, label):
+    """N concurrent transitions with one If-Match, and N concurrent POSTs with one key."""
+    n = 16
+    status, case, headers, _ = call(bases[0], "POST", "/api/v1/cases", interception("race"), token)
+    if status != 201:
+        sys.exit(f"faults: race case: {status} {case}")
+    etag = headers.get("etag") or '"1"'
+    results, lock = [], threading.Lock()
+    barrier = threading.Barrier(n)
+
+    def transition(i):
+        barrier.wait()
+        answer = call(bases[i % len(bases)], "POST", f"/api/v1/cases/{case['id']}/transitions", {"to": "screening", "effective_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 600))}, token, {"If-Match": etag})
+        with lock:
+            results.append(answer[0])
+
+    threads = [threading.Thread(target=transition, args=(i,)) for i in range(n)]
+    [t.start() for t in threads]
+    [t.join(timeout=60) for t in threads]
+    counts = Counter(results)
+    check(counts.get(200) == 1 and counts.get(412) == n - 1, f"{label}: {n} transitions with one If-Match: {dict(counts)}")
+
+    key, alias = uuid.uuid4().hex, f"idem-{uuid.uuid4().hex[:8]}"
+    body = interception(alias)
+    posts = []
+    barrier = threading.Barrier(n)
+
+    def post(i):
+        barrier.wait()
+        answer = call(bases[i % len(bases)], "POST", "/api/v1/cases", body, token, {"Idempotency-Key": key})
+        with lock:
+            posts.append((answer[0], (answer[1] or {}).get("id")))
+
+    threads = [threading.Thread(target=post, args=(i,)) for i in range(n)]
+    [t.start() for t in threads]
+    [t.join(timeout=60) for t in threads]
+    ids = {p[1] for p in posts if p[0] == 201}
+    check(all(p[0] == 201 for p in posts) and len(ids) == 1, f"{label}: {n} POSTs with one Idempotency-Key: statuses {dict(Counter(p[0] for p in posts))}, {len(ids)} resource(s)")
+
+
+def burst(base, token, label, total=300, threads=24):
+    answers, lock = [], threading.Lock()
+    counter = iter(range(total))
+
+    def work():
+        for i in counter:
+            status = call(base, "POST", "/api/v1/cases", interception(f"burst-{i}"), token, timeout=30)[0]
+            with lock:
+                answers.append(status)
+
+    pool = [threading.Thread(target=work) for _ in range(threads)]
+    [t.start() for t in pool]
+    [t.join(timeout=120) for t in pool]
+    counts = Counter(answers)
+    check(not any(s >= 500 for s in answers) and counts.get(201, 0) == total, f"{label}: {total} creates from {threads} clients: {dict(counts)}")
+
+
+def races(binary):
+    print("\n=== races: two processes on one PostgreSQL ===", flush=True)
+    url = pg_fresh_database("inlav_faults_races")
+    with tempfile.TemporaryDirectory() as data_dir:
+        first, second = Server(binary, data_dir, url), Server(binary, data_dir, url)
+        first.start()
+        second.start()
+        token = coordinator_token(first.base)
+        race([first.base, second.base], token, "PostgreSQL, two processes")
+        check(first.stop() == 0 and second.stop() == 0, "both exit 0 on SIGTERM")
+    print("\n=== races: one process on SQLite, many connections ===", flush=True)
+    with tempfile.TemporaryDirectory() as data_dir:
+        server = Server(binary, data_dir, None, pool_size=16)
+        server.start()
+        token = coordinator_token(server.base)
+        race([server.base], token, "SQLite, 16 connections")
+        burst(server.base, token, "SQLite, 16 connections")
+        log = open(os.path.join(data_dir, f"server-{server.port}.log")).read()
+        check("database is locked" not in log, "no `database is locked` in the log")
+        check(server.stop() == 0, "exit 0 on SIGTERM")
+
+
+def restart(binary):
+    for backend in ["sqlite", "postgres"]:
+        print(f"\n=== restart under load ({backend}) ===", flush=True)
+        url = pg_fresh_database("inlav_faults_restart") if backend == "postgres" else None
+        with tempfile.TemporaryDirectory() as data_dir:
+            server = Server(binary, data_dir, url)
+            server.start()
+            token = coordinator_token(server.base)
+            writers = Writers([server.base], token)
+            writers.start()
+            time.sleep(2)
+            before = len(writers.answers)
+            sigterm_at = time.monotonic()
+            code = server.stop()
+            check(code == 0, f"SIGTERM under load: exit {code}")
+            restarted = Server(binary, data_dir, url, port=server.port)
+            ready_in = restarted.start()
+            print(f"  restarted, ready in {ready_in:.2f} s", flush=True)
+            time.sleep(2)
+            writers.stop()
+            print(f"  answers: {summary(writers.answers)} ({before} before SIGTERM)", flush=True)
+            check(not any(a[1] >= 500 for a in writers.answers), "no 5xx")
+            cut = [a for a in writers.answers if a[1] == 0 and a[0] - a[2] < sigterm_at - 0.05]
+            check(not cut, f"requests in flight at SIGTERM are answered ({len(cut)} cut off)")
+            acknowledged = writers.acknowledged()
+            stored = pg_case_ids(url) if url else sqlite_case_ids(data_dir)
+            missing = acknowledged - stored
+            check(not missing and acknowledged, f"all {len(acknowledged)} writes answered 201 are in the database ({len(missing)} missing)")
+            check(restarted.stop() == 0, "exit 0")
+
+
+def main():
+    binary = os.path.abspath(sys.argv[1])
+    chosen = sys.argv[2:] or ["outage", "races", "restart"]
+    if not pg_accepts():
+        sys.exit(f"faults: PostgreSQL does not answer at {PG_BASE}")
+    deadline = time.monotonic() + 600
+    for name in chosen:
+        {"outage": outage, "races": races, "restart": restart}[name](binary)
+        if time.monotonic() > deadline:
+            sys.exit("faults: over the 10-minute budget")
+    if FAILURES:
+        sys.exit(f"\nfaults: {len(FAILURES)} failed:\n  " + "\n  ".join(FAILURES))
+    print("\nfaults: ok")
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    finally:
+        if not pg_accepts():
+            pg_ctl("start")
