@@ -148,6 +148,15 @@ impl ApiError {
             .with_detail(format!("the body may be at most {limit} bytes"))
     }
 
+    pub fn header_fields_too_large(detail: impl Into<String>) -> ApiError {
+        ApiError::new(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "request-header-fields-too-large",
+            "Request header fields too large",
+        )
+        .with_detail(detail)
+    }
+
     pub fn unsupported_media_type(detail: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type", "Unsupported media type")
             .with_detail(detail)

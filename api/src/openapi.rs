@@ -73,6 +73,7 @@ const COMMON: &[(&str, &str, &str)] = &[
     ("415", "UnsupportedMediaType", "The body is not application/json"),
     ("422", "ValidationFailed", "Invalid fields; see `errors`"),
     ("428", "PreconditionRequired", "If-Match is missing: send the ETag read"),
+    ("431", "HeaderFieldsTooLarge", "A header is longer than 8 KiB, or all of them weigh more than 32 KiB"),
     ("500", "Internal", "The server failed; the incident is logged under the X-Request-Id"),
     ("503", "Unavailable", "The database is unavailable or busy; retry after the Retry-After delay"),
 ];

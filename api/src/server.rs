@@ -21,7 +21,7 @@ use crate::config::Config;
 use crate::openapi::{self, RouteTable};
 use crate::secrets::{self, SecretSource};
 use crate::state::AppState;
-use crate::telemetry::{ensure_problem, fallback, request_context};
+use crate::telemetry::{ensure_problem, fallback, limit_headers, request_context};
 use crate::{
     activities, alerts, audit, auth, beneficiaries, cases, consents, districts, exports, health, legal, network, notes,
     organizations, pacts, referrals, reports, service_accounts, services, users, vocabularies, work_grants,
@@ -107,6 +107,7 @@ pub fn app(
     )
     .default_service(web::to(fallback))
     .wrap(ErrorHandlers::new().default_handler(ensure_problem))
+    .wrap(from_fn(limit_headers))
     .wrap(from_fn(request_context))
 }
 

@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use actix_web::body::MessageBody;
+use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::{ErrorHandlerResponse, Next};
@@ -75,6 +75,38 @@ pub async fn request_context(
             Err(error)
         }
     }
+}
+
+/// The most a single header value, and all headers together, may weigh. A token is well under
+/// 1 KiB; anything near these limits is an attack or a broken client.
+pub const MAX_HEADER_VALUE_BYTES: usize = 8 * 1024;
+pub const MAX_HEADERS_BYTES: usize = 32 * 1024;
+
+/// Refuses requests with over-long headers (431 problem) before any work is done. The HTTP
+/// layer itself refuses more than 96 headers, and request lines over its buffer, with an empty
+/// body: those requests never reach the application.
+pub async fn limit_headers(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    if let Some(error) = oversized_headers(req.headers()) {
+        let response = error.error_response();
+        return Ok(req.into_response(response).map_into_right_body());
+    }
+    Ok(next.call(req).await?.map_into_left_body())
+}
+
+fn oversized_headers(headers: &actix_web::http::header::HeaderMap) -> Option<ApiError> {
+    let mut total = 0;
+    for (name, value) in headers {
+        if value.len() > MAX_HEADER_VALUE_BYTES {
+            let detail = format!("the header {name} is longer than {MAX_HEADER_VALUE_BYTES} bytes");
+            return Some(ApiError::header_fields_too_large(detail));
+        }
+        total += name.as_str().len() + value.len();
+    }
+    (total > MAX_HEADERS_BYTES)
+        .then(|| ApiError::header_fields_too_large(format!("headers weigh more than {MAX_HEADERS_BYTES} bytes")))
 }
 
 /// Replaces any error answer that is not yet a problem document with one for its status.

@@ -49,3 +49,29 @@ fn pg_only_both_migration_trees_produce_the_same_tables_and_columns() {
     assert!(sqlite_columns.len() > 40, "{}", sqlite_columns.len());
     assert_eq!(sqlite_columns, postgres_columns);
 }
+
+#[derive(QueryableByName)]
+struct Setting {
+    #[diesel(sql_type = Text)]
+    value: String,
+}
+
+#[test]
+fn pg_only_connections_bound_statements_and_idle_transactions() {
+    let base = postgres_url().expect("the PostgreSQL suite sets TEST_DATABASE_URL");
+    let test_db = TestDb::postgres(&base);
+    let settings = PoolSettings { statement_timeout: std::time::Duration::from_millis(300), ..PoolSettings::default() };
+    let pool = db::connect(persistence::DatabaseUrl::parse(&test_db.url).unwrap(), settings).unwrap();
+    let mut conn = pool.get().unwrap();
+    let show = |conn: &mut persistence::DbConnection, name: &str| {
+        diesel::sql_query(format!("SELECT current_setting('{name}') AS value"))
+            .get_result::<Setting>(conn)
+            .unwrap()
+            .value
+    };
+    assert_eq!(show(&mut conn, "statement_timeout"), "300ms");
+    assert_eq!(show(&mut conn, "idle_in_transaction_session_timeout"), "600ms");
+    // A statement that runs too long is cancelled, and the error is an ordinary storage error.
+    let slow = diesel::sql_query("SELECT pg_sleep(2)").execute(&mut *conn);
+    assert!(slow.is_err_and(|e| e.to_string().contains("statement timeout")), "the sleep was cancelled");
+}
