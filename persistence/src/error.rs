@@ -60,10 +60,13 @@ impl From<r2d2::Error> for Error {
 }
 
 /// SQLite reports lock contention only as text (SQLITE_BUSY / SQLITE_LOCKED).
+/// SQLite's lock timeouts, and PostgreSQL cancelling a statement that ran past
+/// `statement_timeout`: the work was rolled back and may be retried.
 fn is_busy_message(message: &str) -> bool {
     message.contains("database is locked")
         || message.contains("database table is locked")
         || message.contains("database is busy")
+        || message.contains("canceling statement due to statement timeout")
 }
 
 /// libpq reports a lost server as text when the kind is not set.
