@@ -5,14 +5,15 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
+use domain::Vocabulary;
 use domain::users::Role;
 use uuid::Uuid;
 
 use crate::clock::SystemClock;
 use crate::config::Config;
-use crate::server;
 use crate::telemetry::init_logging;
 use crate::users::{self, CreatedUser, UserInput};
+use crate::{passwords, seed, server};
 
 #[derive(Debug, Parser)]
 #[command(name = "inlav", version, about = "InLav PUA: the system of record of the PUA InLav access points.")]
@@ -34,6 +35,18 @@ enum Command {
     },
     /// Print the OpenAPI document.
     Openapi,
+    /// Fill the database with generated data: `--demo` (an empty database: users of every role
+    /// with a known password, the Milan network, 200 cases) or `--synthetic N` (N cases).
+    Seed {
+        #[arg(long, conflicts_with = "synthetic", required_unless_present = "synthetic")]
+        demo: bool,
+        /// How many cases to generate.
+        #[arg(long, value_name = "N")]
+        synthetic: Option<usize>,
+        /// Seed of the generator: the same seed on an empty database gives the same data.
+        #[arg(long)]
+        seed: Option<u64>,
+    },
     /// The audit trail.
     Audit {
         #[command(subcommand)]
@@ -131,6 +144,7 @@ pub fn run(
                 )
                 .await
             }
+            Command::Seed { demo, synthetic, seed } => seed_database(&config, demo, synthetic, seed, out).await,
             Command::Audit { command: AuditCommand::Verify } => {
                 let pool = server::open_database(&config)?;
                 let mut conn = pool.get().map_err(|e| format!("database: {e}"))?;
@@ -152,6 +166,69 @@ pub fn run(
             1
         }
     }
+}
+
+/// The password of every `--demo` user: printed, and meant only for a demo.
+pub const DEMO_PASSWORD: &str = "demo-password-2026";
+
+async fn seed_database(
+    config: &Config,
+    demo: bool,
+    synthetic: Option<usize>,
+    seed: Option<u64>,
+    out: &mut dyn Write,
+) -> Result<(), String> {
+    let pool = server::open_database(config)?;
+    let unused = server::Secrets { jwt: vec![0; 32], pseudonym: vec![0; 32] };
+    let state = server::load_state(pool, Arc::new(SystemClock), &unused)?;
+    let text = |e: crate::error::ApiError| e.to_string();
+    if demo && !seed::is_empty(&state).await.map_err(text)? {
+        return Err("seed --demo: the database already holds cases; use an empty one".into());
+    }
+    let partners = seed::network(&state).await.map_err(text)?;
+    let (domain, password) = if demo {
+        ("demo.inlav.local".to_string(), DEMO_PASSWORD.to_string())
+    } else {
+        (
+            format!("{}.synthetic.local", passwords::random_string(b"abcdefghijklmnopqrstuvwxyz0123456789", 6)),
+            passwords::generate(),
+        )
+    };
+    let (staff, users) = seed::staff(&state, &domain, &password, partners, demo).await.map_err(text)?;
+    let count = if demo { 200 } else { synthetic.unwrap_or(0) };
+    let seed_value = seed.unwrap_or_else(|| if demo { 2026 } else { u64::from_le_bytes(rand_bytes()) });
+    let started = std::time::Instant::now();
+    let now = state.now();
+    let (sender, receiver) = std::sync::mpsc::channel();
+    let written = state
+        .db(move |conn| {
+            let mut report = |written: seed::Written| {
+                let _ = sender.send(written);
+            };
+            seed::synthetic(conn, &staff, count, seed_value, now, &mut report)
+        })
+        .await
+        .map_err(text)?;
+    let last = receiver.try_iter().last();
+    let seconds = started.elapsed().as_secs_f64();
+    let _ = writeln!(
+        out,
+        "seeded {} cases ({} rows) in {seconds:.1} s, seed {seed_value}{}",
+        written.cases,
+        written.rows,
+        last.map_or(String::new(), |w| format!(", {:.0} cases/s", w.cases as f64 / seconds.max(0.001)))
+    );
+    let _ = writeln!(out, "\nusers (password: {password}):");
+    for user in &users {
+        let _ = writeln!(out, "  {:<22} {:<40} {}", user.role.code(), user.email, user.districts.join(","));
+    }
+    Ok(())
+}
+
+fn rand_bytes() -> [u8; 8] {
+    let mut bytes = [0u8; 8];
+    crate::secrets::fill_random(&mut bytes);
+    bytes
 }
 
 fn read_password(stdin: &mut dyn BufRead) -> Result<String, String> {

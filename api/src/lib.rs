@@ -29,6 +29,7 @@ pub mod referrals;
 pub mod reports;
 pub mod schemas;
 pub mod secrets;
+pub mod seed;
 pub mod server;
 pub mod service_accounts;
 pub mod services;

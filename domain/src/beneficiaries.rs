@@ -427,18 +427,27 @@ pub fn fold(text: &str) -> String {
 
 /// What `q` searches: alias and names, folded.
 pub fn search_key(data: &BeneficiaryData) -> String {
-    let parts = [Some(data.alias.as_str()), data.first_name.as_deref(), data.last_name.as_deref()];
+    search_key_of(&data.alias, data.first_name.as_deref(), data.last_name.as_deref())
+}
+
+/// [`search_key`] from its parts.
+pub fn search_key_of(alias: &str, first_name: Option<&str>, last_name: Option<&str>) -> String {
+    let parts = [Some(alias), first_name, last_name];
     fold(&parts.iter().flatten().copied().collect::<Vec<_>>().join(" "))
 }
 
 /// The key under which two records name the same person: folded name words in sorted order
 /// (first and last names are often swapped in transcription). `None` unless both are known.
 pub fn name_key(data: &BeneficiaryData) -> Option<String> {
-    let (first, last) = (data.first_name.as_deref()?, data.last_name.as_deref()?);
-    let folded = fold(&format!("{first} {last}"));
+    Some(name_key_of(data.first_name.as_deref()?, data.last_name.as_deref()?))
+}
+
+/// [`name_key`] from both names.
+pub fn name_key_of(first_name: &str, last_name: &str) -> String {
+    let folded = fold(&format!("{first_name} {last_name}"));
     let mut words: Vec<&str> = folded.split(' ').filter(|w| !w.is_empty()).collect();
     words.sort_unstable();
-    Some(words.join(" "))
+    words.join(" ")
 }
 
 #[cfg(test)]

@@ -21,6 +21,7 @@ pub mod pagination;
 pub mod referrals;
 pub mod reports;
 pub mod schema;
+pub mod seed;
 pub mod service_accounts;
 pub mod services;
 mod sql;

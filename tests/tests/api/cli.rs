@@ -51,24 +51,7 @@ fn user_create_reads_the_password_from_stdin_or_generates_one() {
     let db = TestDb::new();
     let env = db.env();
     // The test app logs in as this admin; with users present, no admin is bootstrapped.
-    let (code, _, err) = run_cli(
-        &[
-            "user",
-            "create",
-            "--email",
-            ADMIN_EMAIL,
-            "--name",
-            "Admin",
-            "--role",
-            "admin",
-            "--organization",
-            "Regione Lombardia",
-            "--password-stdin",
-        ],
-        &env,
-        &format!("{ADMIN_PASSWORD}\n"),
-    );
-    assert_eq!(code, 0, "{err}");
+    admin_first(&env);
     let (code, out, err) = run_cli(
         &[
             "user",
@@ -151,4 +134,103 @@ fn user_create_explains_what_is_wrong() {
     let (code, _, err) = run(&["--role", "evaluator", "--organization", "Regione Lombardia", "--password-stdin"], "");
     assert_eq!(code, 1);
     assert!(err.contains("no password"), "{err}");
+}
+
+/// Creates the admin the test app logs in as, before other users exist.
+fn admin_first(env: &std::collections::HashMap<String, String>) {
+    let args = [
+        "user",
+        "create",
+        "--email",
+        ADMIN_EMAIL,
+        "--name",
+        "Admin",
+        "--role",
+        "admin",
+        "--organization",
+        "Regione Lombardia",
+    ];
+    let (code, _, err) = run_cli(&[&args[..], &["--password-stdin"]].concat(), env, &format!("{ADMIN_PASSWORD}\n"));
+    assert_eq!(code, 0, "{err}");
+}
+
+#[test]
+fn seed_demo_fills_an_empty_database_with_known_users_and_200_cases() {
+    let db = TestDb::new();
+    let env = db.env();
+    admin_first(&env);
+    let (code, out, err) = run_cli(&["seed", "--demo"], &env, "");
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("seeded 200 cases"), "{out}");
+    assert!(out.contains(&format!("password: {}", api::cli::DEMO_PASSWORD)), "{out}");
+    for role in [
+        "district_coordinator",
+        "case_worker",
+        "legal_advisor",
+        "outreach_worker",
+        "regional_coordinator",
+        "evaluator",
+        "partner",
+    ] {
+        assert!(out.lines().any(|l| l.trim_start().starts_with(role)), "{role} in {out}");
+    }
+    let (code, _, err) = run_cli(&["seed", "--demo"], &env, "");
+    assert_eq!(code, 1, "a second demo is refused");
+    assert!(err.contains("already holds cases"), "{err}");
+
+    actix_web::rt::System::new().block_on(async move {
+        let app = TestApp::on(db).await;
+        let coordinator = app.login("coordinatore.milano@demo.inlav.local", api::cli::DEMO_PASSWORD).await;
+        let cases = app.get("/api/v1/cases?limit=200").token(&coordinator.access_token).send().await;
+        assert_eq!(cases.status, 200);
+        let items = cases.body["items"].as_array().unwrap();
+        assert!(items.len() > 30, "Milano holds about a third of 200: {}", items.len());
+        // Every generated case reads back through the API, with its timeline.
+        for case in items.iter().take(25) {
+            let path = format!("/api/v1/cases/{}", case["id"].as_str().unwrap());
+            for suffix in ["", "/events", "/services", "/referrals", "/notes"] {
+                let reply = app.get(&format!("{path}{suffix}")).token(&coordinator.access_token).send().await;
+                assert_eq!(reply.status, 200, "{path}{suffix}: {}", reply.body);
+            }
+        }
+        let partner = app.login("partner@demo.inlav.local", api::cli::DEMO_PASSWORD).await;
+        assert_eq!(app.get("/api/v1/referrals").token(&partner.access_token).send().await.status, 200);
+    });
+}
+
+#[test]
+fn seed_synthetic_writes_n_cases_in_the_programmes_proportions() {
+    let db = TestDb::new();
+    let env = db.env();
+    admin_first(&env);
+    let (code, out, err) = run_cli(&["seed", "--synthetic", "1500", "--seed", "7"], &env, "");
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("seeded 1500 cases"), "{out}");
+    actix_web::rt::System::new().block_on(async move {
+        let app = TestApp::on(db).await;
+        let regional = app.user("regional_coordinator", crate::support::REGION_ID, &[]).await;
+        let report = app
+            .get("/api/v1/reports/indicators?from=2020-01-01&to=2030-12-31")
+            .token(&regional.access_token)
+            .send()
+            .await;
+        assert_eq!(report.status, 200, "{}", report.body);
+        let total = &report.body["total"];
+        assert_eq!(total["intercepted"]["total"]["count"], 1500);
+        let female = total["intercepted"]["female"]["count"].as_i64().unwrap();
+        assert!((75..=240).contains(&female), "about 10% women: {female}");
+        let districts_with_cases = report.body["districts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["intercepted"]["total"]["count"] != 0)
+            .count();
+        assert_eq!(districts_with_cases, 12);
+        let in_charge_or_closed = total["taken_in_charge"]["total"]["count"].as_i64().unwrap();
+        assert!(in_charge_or_closed > 600, "most cases were taken in charge: {in_charge_or_closed}");
+        let countries = total["countries"].as_array().unwrap();
+        assert_eq!(countries[0]["code"], "PK", "the main country of origin first: {countries:?}");
+        let services = total["services_by_category"].as_array().unwrap();
+        assert!(services.iter().map(|s| s["count"].as_i64().unwrap_or(0)).sum::<i64>() > 1500);
+    });
 }
