@@ -5,7 +5,7 @@ CARGO ?= cargo
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 VENV ?= .venv
 
-.PHONY: run build release test test-pg lint fmt openapi openapi-check smoke smoke-pg fuzz faults
+.PHONY: run build release test test-pg lint fmt openapi openapi-check smoke smoke-pg fuzz faults bench
 
 ## Build and start the service on SQLite (data/inlav.db), at http://127.0.0.1:8080/docs/
 run:
@@ -57,3 +57,8 @@ fuzz: build
 ## Database outage, races across processes, restart under load (stops and starts the local PostgreSQL)
 faults: build
 	python3 scripts/faults.py target/debug/inlav
+
+## The release server on generated databases under wrk: 10k and 1M cases, SQLite and PostgreSQL
+## (BENCH_ARGS="--sizes 10000 --backends sqlite" for a quick run)
+bench: release
+	python3 scripts/bench.py target/release/inlav $(BENCH_ARGS)

@@ -13,24 +13,21 @@
 usage: faults.py <path to inlav> [outage] [races] [restart]   (default: all)
 It stops and starts the local PostgreSQL cluster (pg_ctlcluster), so run it where that is yours.
 """
-import json
 import os
-import signal
-import socket
 import sqlite3
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
 import uuid
 from collections import Counter
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+from harness import PASSWORD, REGION, call, login  # noqa: E402
+
 PG_BASE = os.environ.get("FAULTS_PG", "postgres://postgres@127.0.0.1:5432")
-PASSWORD = "faults-password-0123"
-REGION = "01900000-0000-7000-8000-000000000001"
 POOL_TIMEOUT_MS = 1500
 FAILURES = []
 
@@ -42,92 +39,8 @@ def check(condition, message):
         FAILURES.append(message)
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def lower(headers):
-    return {name.lower(): value for name, value in headers.items()}
-
-
-def call(base, method, path, body=None, token=None, headers=None, timeout=15):
-    """Answers (status, json or None, headers, seconds); status 0 when the connection failed."""
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(base + path, data=data, method=method)
-    if data is not None:
-        req.add_header("Content-Type", "application/json")
-    if token:
-        req.add_header("Authorization", "Bearer " + token)
-    for name, value in (headers or {}).items():
-        req.add_header(name, value)
-    started = time.monotonic()
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:
-            raw = resp.read()
-            return resp.status, (json.loads(raw) if raw else None), lower(resp.headers), time.monotonic() - started
-    except urllib.error.HTTPError as err:
-        raw = err.read()
-        try:
-            parsed = json.loads(raw) if raw else None
-        except ValueError:
-            parsed = None
-        return err.code, parsed, lower(err.headers), time.monotonic() - started
-    except (OSError, urllib.error.URLError):
-        return 0, None, {}, time.monotonic() - started
-
-
-class Server:
-    """One `inlav serve` process."""
-
-    def __init__(self, binary, data_dir, database_url=None, pool_size=8, port=None):
-        self.binary, self.data_dir, self.database_url, self.pool_size = binary, data_dir, database_url, pool_size
-        self.port = port or free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.process = None
-
-    def start(self):
-        env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "INLAV_BIND": f"127.0.0.1:{self.port}",
-            "INLAV_DATA_DIR": self.data_dir,
-            "INLAV_LOG": "warn",
-            "INLAV_ADMIN_PASSWORD": PASSWORD,
-            "INLAV_JWT_SECRET": "faults-secret-faults-secret-faults-secret",
-            "INLAV_DB_POOL_SIZE": str(self.pool_size),
-            "INLAV_DB_TIMEOUT_MS": str(POOL_TIMEOUT_MS),
-            "INLAV_WORKERS": "2",
-        }
-        if self.database_url:
-            env["DATABASE_URL"] = self.database_url
-        log = open(os.path.join(self.data_dir, f"server-{self.port}.log"), "a")
-        self.process = subprocess.Popen([self.binary, "serve"], env=env, cwd=self.data_dir, stdout=log, stderr=log)
-        started = time.monotonic()
-        while time.monotonic() - started < 60:
-            if self.process.poll() is not None:
-                sys.exit(f"faults: the server exited with {self.process.returncode}; see {log.name}")
-            if call(self.base, "GET", "/ready", timeout=2)[0] == 200:
-                return time.monotonic() - started
-            time.sleep(0.05)
-        sys.exit("faults: the server did not become ready in 60 s")
-
-    def stop(self):
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                return self.process.wait(timeout=40)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                return None
-        return self.process.returncode if self.process else None
-
-
-def login(base, email):
-    status, body, _, _ = call(base, "POST", "/api/v1/auth/login", {"email": email, "password": PASSWORD})
-    if status != 200:
-        sys.exit(f"faults: login {email}: {status} {body}")
-    return body["access_token"]
+def Server(binary, data_dir, database_url=None, pool_size=8, port=None):
+    return harness.Server(binary, data_dir, database_url, pool_size, port, pool_timeout_ms=POOL_TIMEOUT_MS)
 
 
 def coordinator_token(base):
@@ -342,7 +255,7 @@ def races(binary):
         token = coordinator_token(server.base)
         race([server.base], token, "SQLite, 16 connections")
         burst(server.base, token, "SQLite, 16 connections")
-        log = open(os.path.join(data_dir, f"server-{server.port}.log")).read()
+        log = open(server.log_path).read()
         check("database is locked" not in log, "no `database is locked` in the log")
         check(server.stop() == 0, "exit 0 on SIGTERM")
 

@@ -1,0 +1,222 @@
+#!/usr/bin/env python3
+"""`make bench`: the release server on a generated database, driven by wrk on 127.0.0.1.
+
+For each backend and size it seeds a fresh database (`inlav seed --synthetic N`), measures
+start-up to ready, then runs each scenario for a fixed time with a fixed number of connections
+and prints requests/s, p50, p99, errors and the server's peak RSS during the scenario:
+
+  ceiling        GET /health (no database): the HTTP limit of this machine
+  read case      GET /api/v1/cases/{id} as a district coordinator (auth, scope, audit)
+  list 50        GET /api/v1/cases?status=taken_in_charge&limit=50
+  create         POST /api/v1/cases (an interception with a new person)
+  transition     POST /api/v1/cases/{id}/transitions, intercepted -> screening, If-Match "1"
+  indicators 1   GET /api/v1/reports/indicators?district=milano (one district)
+  indicators all GET /api/v1/reports/indicators as the regional coordinator (12 districts)
+
+usage: bench.py <inlav release binary> [--sizes 10000,1000000] [--backends sqlite,postgres]
+                [--seconds 10] [--connections 32]
+wrk is installed from Debian's packages when missing. Only 127.0.0.1 is contacted.
+"""
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import PASSWORD, Server, call, login  # noqa: E402
+
+PG_BASE = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
+
+
+def ensure_wrk():
+    if shutil.which("wrk"):
+        return
+    print("installing wrk from Debian's packages", flush=True)
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True, env=env, capture_output=True)
+
+
+def cli(binary, env, *args, stdin=None):
+    run = subprocess.run([binary, *args], env=env, input=stdin, capture_output=True, text=True, timeout=3600)
+    if run.returncode != 0:
+        sys.exit(f"bench: inlav {' '.join(args)}: {run.stderr.strip()}")
+    return run.stdout
+
+
+def to_ms(text):
+    value, unit = re.match(r"([\d.]+)(us|ms|s)", text).groups()
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def parse_wrk(output):
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    p50 = to_ms(re.search(r"\s50%\s+(\S+)", output).group(1))
+    p99 = to_ms(re.search(r"\s99%\s+(\S+)", output).group(1))
+    total = int(re.search(r"(\d+) requests in", output).group(1))
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    socket = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+    errors = (int(non2xx.group(1)) if non2xx else 0) + (sum(int(g) for g in socket.groups()) if socket else 0)
+    return {"rps": rate, "p50": p50, "p99": p99, "requests": total, "errors": errors}
+
+
+LUA_TEMPLATE = """
+local token = "%(token)s"
+local paths = {%(paths)s}
+local method = "%(method)s"
+local body = %(body)s
+local if_match = %(if_match)s
+local counter = 0
+local thread_offset = 0
+local threads = 0
+setup = function(thread)
+  thread:set("thread_offset", threads)
+  threads = threads + 1
+end
+request = function()
+  counter = counter + 1
+  local index = ((counter * 2 + thread_offset) %% #paths) + 1
+  if if_match then index = ((counter - 1) * 2 + thread_offset) %% #paths + 1 end
+  local headers = {["Authorization"] = "Bearer " .. token}
+  if body then headers["Content-Type"] = "application/json" end
+  if if_match then headers["If-Match"] = if_match end
+  return wrk.format(method, paths[index], headers, body)
+end
+"""
+
+
+def lua_string(text):
+    return json.dumps(text)
+
+
+def wrk(base, token, paths, seconds, connections, method="GET", body=None, if_match=None):
+    script = LUA_TEMPLATE % {
+        "token": token,
+        "paths": ",".join(lua_string(p) for p in paths),
+        "method": method,
+        "body": lua_string(body) if body else "nil",
+        "if_match": lua_string(if_match) if if_match else "nil",
+    }
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
+        f.write(script)
+        path = f.name
+    try:
+        run = subprocess.run(
+            ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s", "-s", path, base],
+            capture_output=True, text=True, timeout=seconds + 60,
+        )
+    finally:
+        os.unlink(path)
+    return parse_wrk(run.stdout)
+
+
+def reset_peak_rss(pid):
+    try:
+        with open(f"/proc/{pid}/clear_refs", "w") as f:
+            f.write("5")
+    except OSError:
+        pass
+
+
+def peak_rss_mb(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def query_ids(backend, data_dir, url, sql):
+    if backend == "postgres":
+        out = subprocess.run(["psql", url, "-Atqc", sql], capture_output=True, text=True, check=True).stdout
+        return out.split()
+    import sqlite3
+    with sqlite3.connect(os.path.join(data_dir, "inlav.db")) as db:
+        return [row[0] for row in db.execute(sql)]
+
+
+def bench_one(binary, backend, size, seconds, connections):
+    rows = []
+    with tempfile.TemporaryDirectory() as data_dir:
+        url = None
+        if backend == "postgres":
+            name = "inlav_bench"
+            subprocess.run(["psql", f"{PG_BASE}/postgres", "-qc", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"], check=True, capture_output=True)
+            subprocess.run(["psql", f"{PG_BASE}/postgres", "-qc", f"CREATE DATABASE {name}"], check=True, capture_output=True)
+            url = f"{PG_BASE}/{name}"
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "INLAV_DATA_DIR": data_dir, "INLAV_LOG": "warn", "INLAV_ADMIN_PASSWORD": PASSWORD}
+        if url:
+            env["DATABASE_URL"] = url
+        cli(binary, env, "migrate")
+        started = time.monotonic()
+        seeded = cli(binary, env, "seed", "--synthetic", str(size), "--seed", "42")
+        seed_seconds = time.monotonic() - started
+        print(f"  {seeded.splitlines()[0]} (wall {seed_seconds:.1f} s)", flush=True)
+        email = re.search(r"district_coordinator\s+(coordinatore\.milano@\S+)", seeded).group(1)
+        password = re.search(r"password: (\S+)\)", seeded).group(1)
+        cli(binary, env, "user", "create", "--email", "regione.bench@bench.local", "--name", "Regione", "--role", "regional_coordinator", "--organization", "Regione Lombardia", "--password-stdin", stdin=PASSWORD + "\n")
+        server = Server(binary, data_dir, url, pool_size=8, workers=2)
+        ready = server.start()
+        rows.append(("start-up to ready", {"rps": None, "p50": ready * 1000, "p99": None, "errors": 0, "rss": peak_rss_mb(server.process.pid)}))
+        try:
+            token = login(server.base, email, password)
+            regional = login(server.base, "regione.bench@bench.local", PASSWORD)
+            milano = query_ids(backend, data_dir, url, "SELECT id FROM cases WHERE district_code = 'milano' ORDER BY id LIMIT 20000")
+            from_day = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 365 * 86400))
+            to_day = time.strftime("%Y-%m-%d", time.gmtime())
+            interception = json.dumps({"beneficiary": {"alias": "Bench", "citizenships": ["PK"], "gender": "male"}, "district": "milano", "channel": "street_outreach", "intercepted_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 3600))})
+            scenarios = [
+                ("ceiling: GET /health", token, ["/health"], "GET", None, None),
+                ("read one case", token, [f"/api/v1/cases/{i}" for i in milano], "GET", None, None),
+                ("list of 50, filtered", token, ["/api/v1/cases?status=taken_in_charge&limit=50"], "GET", None, None),
+                ("create an interception", token, ["/api/v1/cases"], "POST", interception, None),
+                ("transition a case", token, None, "POST", json.dumps({"to": "screening", "effective_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 600))}), '"1"'),
+                ("indicators, one district", token, [f"/api/v1/reports/indicators?district=milano&from={from_day}&to={to_day}"], "GET", None, None),
+                ("indicators, all districts", regional, [f"/api/v1/reports/indicators?from={from_day}&to={to_day}"], "GET", None, None),
+            ]
+            for label, who, paths, method, body, if_match in scenarios:
+                if paths is None:
+                    # Fresh interceptions (version 1) made by the create scenario, one transition each.
+                    ids = query_ids(backend, data_dir, url, "SELECT id FROM cases WHERE status = 'intercepted' AND version = 1 AND district_code = 'milano'")
+                    paths = [f"/api/v1/cases/{i}/transitions" for i in ids]
+                    print(f"  ({len(paths)} cases to transition)", flush=True)
+                reset_peak_rss(server.process.pid)
+                result = wrk(server.base, who, paths, seconds, connections, method, body, if_match)
+                result["rss"] = peak_rss_mb(server.process.pid)
+                rows.append((label, result))
+                print(f"  {label:<28} {result['rps']:>9.0f} req/s  p50 {result['p50']:>8.2f} ms  p99 {result['p99']:>8.2f} ms  errors {result['errors']:>6}  rss {result['rss']:.0f} MB", flush=True)
+        finally:
+            server.stop()
+    return rows
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("binary")
+    parser.add_argument("--sizes", default="10000,1000000")
+    parser.add_argument("--backends", default="sqlite,postgres")
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=32)
+    args = parser.parse_args()
+    ensure_wrk()
+    binary = os.path.abspath(args.binary)
+    table = []
+    for backend in args.backends.split(","):
+        for size in [int(s) for s in args.sizes.split(",")]:
+            print(f"\n=== {backend}, {size:,} cases ({args.connections} connections, {args.seconds} s each) ===", flush=True)
+            for label, result in bench_one(binary, backend, size, args.seconds, args.connections):
+                table.append((backend, size, label, result))
+    print("\n| backend | cases | scenario | req/s | p50 ms | p99 ms | errors | peak RSS MB |")
+    print("|---|---:|---|---:|---:|---:|---:|---:|")
+    for backend, size, label, r in table:
+        rps = f"{r['rps']:.0f}" if r["rps"] is not None else "–"
+        p99 = f"{r['p99']:.2f}" if r["p99"] is not None else "–"
+        print(f"| {backend} | {size:,} | {label} | {rps} | {r['p50']:.2f} | {p99} | {r['errors']} | {r['rss']:.0f} |")
+
+
+if __name__ == "__main__":
+    main()
