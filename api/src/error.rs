@@ -49,10 +49,10 @@ impl From<Violation> for FieldError {
 
 /// An error answer. Build one with the constructors; each picks the status and `type`.
 /// Boxed, so that `Result<_, ApiError>` stays small on every path.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ApiError(Box<Details>);
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Details {
     status: StatusCode,
     slug: &'static str,

@@ -13,7 +13,7 @@ use domain::referrals::ReferralStatus;
 use domain::reports::{age_band, exported_citizenship, pseudonym};
 use domain::services::ServiceCategory;
 use persistence::reports::{ExportCase, Range, export_batch};
-use persistence::{DbConnection, read_snapshot, write_transaction};
+use persistence::{DbConnection, read_snapshot};
 use serde::Serialize;
 use tokio::sync::{mpsc, oneshot};
 use utoipa::ToSchema;
@@ -215,9 +215,7 @@ pub async fn export_cases(
     let now = state.now();
     let entries: Vec<_> =
         range.districts.iter().map(|d| caller.audit(now, AuditAction::Export, d, None, None)).collect();
-    state
-        .db(move |conn| write_transaction(conn, |conn| Ok::<_, ApiError>(persistence::audit::append(conn, entries)?)))
-        .await?;
+    state.audit_writer().record(entries).await?;
 
     // Two passes over one snapshot: the first counts the people per country, the second writes.
     // Errors before the first byte still answer a problem; `ready` says which way it went.

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use domain::districts::DistrictCode;
 use persistence::{DbConnection, Pool};
 
+use crate::audit::AuditWriter;
 use crate::auth::TokenKeys;
 use crate::clock::Clock;
 use crate::error::ApiError;
@@ -20,6 +21,7 @@ struct Inner {
     tokens: TokenKeys,
     /// Keys the pseudonyms of the research export.
     pseudonym_key: Vec<u8>,
+    audit_writer: AuditWriter,
     /// Districts are reference data that change only by migration, so they are read once.
     districts: Vec<DistrictCode>,
 }
@@ -32,7 +34,13 @@ impl AppState {
         pseudonym_key: Vec<u8>,
         districts: Vec<DistrictCode>,
     ) -> AppState {
-        AppState(Arc::new(Inner { pool, clock, tokens, pseudonym_key, districts }))
+        let audit_writer = AuditWriter::start(pool.clone());
+        AppState(Arc::new(Inner { pool, clock, tokens, pseudonym_key, audit_writer, districts }))
+    }
+
+    /// Group commit of the audit entries of reads.
+    pub fn audit_writer(&self) -> &AuditWriter {
+        &self.0.audit_writer
     }
 
     pub fn pseudonym_key(&self) -> &[u8] {

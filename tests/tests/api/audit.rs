@@ -174,3 +174,31 @@ async fn audit_verify_detects_a_changed_or_removed_entry() {
     assert_eq!(code, 1);
     assert!(err.contains("entries were removed"), "{err}");
 }
+
+#[actix_web::test]
+async fn concurrent_reads_are_committed_together_and_each_is_in_the_chain() {
+    let app = TestApp::new().await;
+    let team = app.team().await;
+    let case = app.intercept(&team.case_worker, "milano", json!({"alias": "Concurrent"})).await;
+    let path = format!("/api/v1/cases/{}", case["id"].as_str().unwrap());
+    // Sixty reads in flight at once: the audit writer commits them in batches.
+    let reads = (0..60).map(|_| app.get(&path).token(&team.coordinator.access_token).send());
+    let replies = futures_util::future::join_all(reads).await;
+    assert!(replies.iter().all(|r| r.status == 200));
+    let trail = app
+        .get(&format!("/api/v1/audit?case_id={}&action=read&limit=200", case["id"].as_str().unwrap()))
+        .token(&team.coordinator.access_token)
+        .send()
+        .await;
+    let reads_logged = trail.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["actor_id"] == team.coordinator.id.as_str())
+        .count();
+    assert_eq!(reads_logged, 60, "one entry per read, none lost");
+    let env = app.env();
+    let (code, out, err) = std::thread::spawn(move || run_cli(&["audit", "verify"], &env, "")).join().unwrap();
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("audit chain intact"), "{out}");
+}
