@@ -16,7 +16,7 @@ use domain::referrals::ReferralStatus;
 use domain::services::ServiceCategory;
 use domain::users::Role;
 use persistence::organizations::NewOrganization;
-use persistence::seed::{Lit, Rows, case_count, insert_rows};
+use persistence::seed::{Lit, Rows, case_count, insert_rows, prepare_bulk_connection};
 use persistence::write_transaction;
 use uuid::Uuid;
 
@@ -157,9 +157,10 @@ pub fn synthetic(
     let mut rng = Rng::new(seed);
     let now = now.naive_utc().with_nanosecond(0).unwrap_or(now.naive_utc());
     let mut written = Written::default();
+    prepare_bulk_connection(conn)?;
     while written.cases < count {
         let n = CASES_PER_TRANSACTION.min(count - written.cases);
-        let tables = generate(&mut rng, staff, n, now);
+        let tables = generate(&mut rng, staff, written.cases..written.cases + n, count, now);
         let rows: usize = tables.iter().map(|t| t.rows.len()).sum();
         write_transaction(conn, |conn| insert_rows(conn, &tables))?;
         written.cases += n;
@@ -246,8 +247,16 @@ const REFERRAL_EVENT_COLUMNS: &[&str] =
     &["id", "referral_id", "from_status", "to_status", "actor_id", "actor_role", "actor_organization_id", "at"];
 const NOTE_COLUMNS: &[&str] = &["id", "case_id", "body", "confidentiality", "author_id", "author_role", "created_at"];
 
-/// Rows for `n` cases, parents first.
-fn generate(rng: &mut Rng, staff: &Staff, n: usize, now: NaiveDateTime) -> Vec<Rows> {
+/// Rows for the cases `numbers` of `total`, parents first. Interceptions are spread over the last
+/// two years in order, so ids (time-ordered) and the date indexes grow at their end: bulk inserts
+/// append instead of touching random pages of a large database.
+fn generate(
+    rng: &mut Rng,
+    staff: &Staff,
+    numbers: std::ops::Range<usize>,
+    total: usize,
+    now: NaiveDateTime,
+) -> Vec<Rows> {
     let mut beneficiaries = Rows::new("beneficiaries", BENEFICIARY_COLUMNS);
     let mut citizenships = Rows::new("beneficiary_citizenships", &["beneficiary_id", "country"]);
     let mut languages = Rows::new("beneficiary_languages", &["beneficiary_id", "language"]);
@@ -262,13 +271,14 @@ fn generate(rng: &mut Rng, staff: &Staff, n: usize, now: NaiveDateTime) -> Vec<R
     let region = REGION_ORGANIZATION_ID.to_string();
     let worker_role = Role::CaseWorker.code();
 
-    for _ in 0..n {
+    for number in numbers {
         // Milano holds about a third of the programme; the other districts share the rest.
         let team = if rng.chance(30) { &staff.teams[0] } else { rng.pick(&staff.teams) };
         let (district, coordinator, workers) = (team.0.as_str(), team.1.to_string(), &team.2);
         let worker = rng.pick(workers).to_string();
         // Office hours, on a day of the last two years.
-        let day = (now - Duration::days(1 + rng.below(730) as i64)).date();
+        let days_ago = 730 - (number as u64 * 730 / total.max(1) as u64).min(729);
+        let day = (now - Duration::days(days_ago as i64)).date();
         let intercepted_at = day.and_hms_opt(8, 0, 0).unwrap_or(now) + Duration::seconds(rng.below(11 * 3600) as i64);
         let Origin(country, language, first_names, last_names, _) = pick_origin(rng);
         let (first, last) = (*rng.pick(first_names), *rng.pick(last_names));

@@ -143,6 +143,15 @@ pub fn insert_rows(conn: &mut DbConnection, tables: &[Rows]) -> Result<()> {
     Ok(())
 }
 
+/// Settings of the seeding connection: on SQLite a page cache of 256 MiB, so index pages stay in
+/// memory while millions of rows go in (the connection is dropped with the command).
+pub fn prepare_bulk_connection(conn: &mut DbConnection) -> Result<()> {
+    if let DbConnection::Sqlite(_) = conn {
+        conn.batch_execute("PRAGMA cache_size = -262144;")?;
+    }
+    Ok(())
+}
+
 /// How many cases the database holds (seeding `--demo` wants none).
 pub fn case_count(conn: &mut DbConnection) -> Result<i64> {
     Ok(cases::table.count().get_result(conn)?)
