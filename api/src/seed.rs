@@ -16,7 +16,7 @@ use domain::referrals::ReferralStatus;
 use domain::services::ServiceCategory;
 use domain::users::Role;
 use persistence::organizations::NewOrganization;
-use persistence::seed::{Lit, Rows, case_count, insert_rows, prepare_bulk_connection};
+use persistence::seed::{Lit, Rows, analyze, case_count, insert_rows, prepare_bulk_connection};
 use persistence::write_transaction;
 use uuid::Uuid;
 
@@ -167,6 +167,7 @@ pub fn synthetic(
         written.rows += rows;
         progress(written);
     }
+    analyze(conn)?;
     Ok(written)
 }
 

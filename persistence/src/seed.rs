@@ -152,6 +152,17 @@ pub fn prepare_bulk_connection(conn: &mut DbConnection) -> Result<()> {
     Ok(())
 }
 
+/// Refreshes the planner's statistics after a bulk load: without them PostgreSQL plans the
+/// case list as if a district held a few rows and sorts hundreds of thousands. On SQLite an
+/// approximate ANALYZE (1,000 rows per index) keeps this quick on a large file.
+pub fn analyze(conn: &mut DbConnection) -> Result<()> {
+    match conn {
+        DbConnection::Sqlite(_) => conn.batch_execute("PRAGMA analysis_limit = 1000; ANALYZE;")?,
+        DbConnection::Postgresql(_) => conn.batch_execute("ANALYZE;")?,
+    }
+    Ok(())
+}
+
 /// How many cases the database holds (seeding `--demo` wants none).
 pub fn case_count(conn: &mut DbConnection) -> Result<i64> {
     Ok(cases::table.count().get_result(conn)?)
