@@ -199,24 +199,14 @@ async fn seed_database(
     let seed_value = seed.unwrap_or_else(|| if demo { 2026 } else { u64::from_le_bytes(rand_bytes()) });
     let started = std::time::Instant::now();
     let now = state.now();
-    let (sender, receiver) = std::sync::mpsc::channel();
-    let written = state
-        .db(move |conn| {
-            let mut report = |written: seed::Written| {
-                let _ = sender.send(written);
-            };
-            seed::synthetic(conn, &staff, count, seed_value, now, &mut report)
-        })
-        .await
-        .map_err(text)?;
-    let last = receiver.try_iter().last();
+    let written = state.db(move |conn| seed::synthetic(conn, &staff, count, seed_value, now)).await.map_err(text)?;
     let seconds = started.elapsed().as_secs_f64();
     let _ = writeln!(
         out,
-        "seeded {} cases ({} rows) in {seconds:.1} s, seed {seed_value}{}",
+        "seeded {} cases ({} rows) in {seconds:.1} s, seed {seed_value}, {:.0} cases/s",
         written.cases,
         written.rows,
-        last.map_or(String::new(), |w| format!(", {:.0} cases/s", w.cases as f64 / seconds.max(0.001)))
+        written.cases as f64 / seconds.max(0.001)
     );
     let _ = writeln!(out, "\nusers (password: {password}):");
     for user in &users {

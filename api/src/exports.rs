@@ -144,11 +144,11 @@ fn csv_line(row: &ExportedCase) -> String {
 }
 
 /// Walks the cases of the range in batches, skipping those whose person refused research use.
-fn each_exportable(
+fn each_exportable<E: From<persistence::Error>>(
     conn: &mut DbConnection,
     range: &Range,
-    mut visit: impl FnMut(ExportCase) -> Result<(), ApiError>,
-) -> Result<(), ApiError> {
+    mut visit: impl FnMut(ExportCase) -> Result<(), E>,
+) -> Result<(), E> {
     let mut after = None;
     loop {
         let batch = export_batch(conn, range, after, BATCH)?;
@@ -235,7 +235,7 @@ pub async fn export_cases(
                     for country in case.citizenships.iter().flatten() {
                         people_with.entry(country.clone()).or_default().insert(case.beneficiary_id);
                     }
-                    Ok(())
+                    Ok::<_, Stop>(())
                 })?;
                 if let Some(ready) = ready.take() {
                     ready.send(Ok(())).map_err(|_| Stop::ClientGone)?;
@@ -244,7 +244,6 @@ pub async fn export_cases(
                 if csv {
                     send(csv_header())?;
                 }
-                let mut stop = None;
                 each_exportable(conn, &range, |case| {
                     let row = exported(case, &key, &people_with);
                     let line = if csv {
@@ -252,12 +251,8 @@ pub async fn export_cases(
                     } else {
                         serde_json::to_string(&row).map_err(|_| ApiError::internal())? + "\n"
                     };
-                    send(line).map_err(|gone| {
-                        stop = Some(gone);
-                        ApiError::internal()
-                    })
+                    send(line)
                 })
-                .map_err(|error| stop.take().unwrap_or(Stop::Failed(error)))
             })
         })();
         match outcome {

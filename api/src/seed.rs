@@ -141,19 +141,17 @@ pub struct Written {
     pub rows: usize,
 }
 
-fn at_time(at: NaiveDateTime) -> Lit {
-    Lit::Time(at)
-}
-
-/// Generates and writes `count` cases, calling `progress` after each transaction.
+/// Generates and writes `count` cases, logging progress every 100,000.
 pub fn synthetic(
     conn: &mut persistence::DbConnection,
     staff: &Staff,
     count: usize,
     seed: u64,
     now: DateTime<Utc>,
-    progress: &mut dyn FnMut(Written),
 ) -> Result<Written, ApiError> {
+    if staff.teams.is_empty() {
+        return Err(ApiError::unavailable("no district to seed: the reference data is missing"));
+    }
     let mut rng = Rng::new(seed);
     let now = now.naive_utc().with_nanosecond(0).unwrap_or(now.naive_utc());
     let mut written = Written::default();
@@ -165,7 +163,9 @@ pub fn synthetic(
         write_transaction(conn, |conn| insert_rows(conn, &tables))?;
         written.cases += n;
         written.rows += rows;
-        progress(written);
+        if written.cases % 100_000 < n {
+            tracing::info!(cases = written.cases, rows = written.rows, "seeding");
+        }
     }
     analyze(conn)?;
     Ok(written)
@@ -292,7 +292,7 @@ fn generate(
         } else {
             Some("male")
         };
-        let alias = format!("{first} {}", &last[..1]);
+        let alias = format!("{first} {}", last.chars().next().unwrap_or('X'));
         beneficiaries.push(vec![
             person.to_string().into(),
             district.into(),
@@ -311,8 +311,8 @@ fn generate(
             if rng.chance(50) { Some("awaiting_renewal") } else { None }.into(),
             worker.clone().into(),
             Lit::Int(1),
-            at_time(intercepted_at),
-            at_time(intercepted_at),
+            Lit::Time(intercepted_at),
+            Lit::Time(intercepted_at),
         ]);
         if known {
             citizenships.push(vec![person.to_string().into(), (*country).into()]);
@@ -388,12 +388,12 @@ fn generate(
             person.to_string().into(),
             district.into(),
             channel.code().into(),
-            at_time(intercepted_at),
+            Lit::Time(intercepted_at),
             region.clone().into(),
             worker.clone().into(),
             status.code().into(),
-            at_time(status_since),
-            taken.map(Lit::Time).unwrap_or(Lit::Null),
+            Lit::Time(status_since),
+            taken.into(),
             taken
                 .map(|_| {
                     rng.weighted(&[
@@ -409,8 +409,8 @@ fn generate(
             outcome.map(|o| o.code()).into(),
             outcome.map(|_| "Percorso concluso").into(),
             Lit::Int(path.len() as i64 + 1),
-            at_time(intercepted_at),
-            at_time(status_since),
+            Lit::Time(intercepted_at),
+            Lit::Time(status_since),
         ]);
         let mut case_needs: Vec<Need> = (0..1 + rng.below(3)).map(|_| *rng.pick(Need::ALL)).collect();
         case_needs.sort();
@@ -427,10 +427,10 @@ fn generate(
                 kind.code().into(),
                 from.map(|s| s.code()).into(),
                 to.code().into(),
-                at_time(*effective),
+                Lit::Time(*effective),
                 worker.clone().into(),
                 worker_role.into(),
-                at_time(*effective),
+                Lit::Time(*effective),
             ]);
         }
         if path.len() > 1 {
@@ -445,7 +445,7 @@ fn generate(
                     "written".into(),
                     "it".into(),
                     worker.clone().into(),
-                    at_time(intercepted_at),
+                    Lit::Time(intercepted_at),
                 ]);
             }
         }
@@ -479,9 +479,9 @@ fn generate(
                 worker.clone().into(),
                 worker.clone().into(),
                 worker_role.into(),
-                at_time(on),
+                Lit::Time(on),
                 Lit::Int(1),
-                at_time(on),
+                Lit::Time(on),
             ]);
         }
         if let Some(taken) = taken
@@ -521,10 +521,10 @@ fn generate(
                 false.into(),
                 final_status.code().into(),
                 worker.clone().into(),
-                at_time(created),
-                (steps.len() > 1).then_some(created).map(Lit::Time).unwrap_or(Lit::Null),
+                Lit::Time(created),
+                (steps.len() > 1).then_some(created).into(),
                 Lit::Int(steps.len() as i64),
-                at_time(created),
+                Lit::Time(created),
             ]);
             for (i, to) in steps.iter().enumerate() {
                 referral_events.push(vec![
@@ -535,7 +535,7 @@ fn generate(
                     worker.clone().into(),
                     worker_role.into(),
                     region.clone().into(),
-                    at_time(created),
+                    Lit::Time(created),
                 ]);
             }
         }
@@ -547,7 +547,7 @@ fn generate(
                 "team".into(),
                 coordinator.clone().into(),
                 Role::DistrictCoordinator.code().into(),
-                at_time(status_since),
+                Lit::Time(status_since),
             ]);
         }
     }

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use chrono::{NaiveDate, NaiveDateTime};
-use diesel::dsl::{count_star, sum};
+use diesel::dsl::{And, EqAny, GtEq, Lt, count_star, sum};
 use diesel::prelude::*;
 use domain::Vocabulary;
 use domain::cases::{CaseStatus, EventKind};
@@ -42,17 +42,25 @@ impl Range {
     }
 }
 
+/// Cases of the range's districts intercepted in its days: the filter most figures share.
+type InterceptedIn = And<
+    And<EqAny<cases::district_code, Vec<String>>, GtEq<cases::intercepted_at, NaiveDateTime>>,
+    Lt<cases::intercepted_at, NaiveDateTime>,
+>;
+
+fn intercepted_in(range: &Range) -> InterceptedIn {
+    let (start, end) = range.instants();
+    cases::district_code.eq_any(range.codes()).and(cases::intercepted_at.ge(start)).and(cases::intercepted_at.lt(end))
+}
+
 /// `(district, key, count)`.
 pub type Counts = Vec<(String, Option<String>, i64)>;
 
 /// Cases intercepted in the range, by the beneficiary's gender.
 pub fn intercepted_by_gender(conn: &mut DbConnection, range: &Range) -> Result<Counts> {
-    let (start, end) = range.instants();
     Ok(cases::table
         .inner_join(beneficiaries::table)
-        .filter(cases::district_code.eq_any(range.codes()))
-        .filter(cases::intercepted_at.ge(start))
-        .filter(cases::intercepted_at.lt(end))
+        .filter(intercepted_in(range))
         .group_by((cases::district_code, beneficiaries::gender))
         .select((cases::district_code, beneficiaries::gender, count_star()))
         .load(conn)?)
@@ -89,27 +97,21 @@ pub fn taken_in_charge_by_gender(conn: &mut DbConnection, range: &Range) -> Resu
 /// with two citizenships counts under both; and per district the cases whose citizenship is
 /// `unknown` and those `stateless`, as pseudo-countries.
 pub fn citizenships(conn: &mut DbConnection, range: &Range) -> Result<Counts> {
-    let (start, end) = range.instants();
-    let in_range = || {
-        cases::table
-            .inner_join(beneficiaries::table)
-            .filter(cases::district_code.eq_any(range.codes()))
-            .filter(cases::intercepted_at.ge(start))
-            .filter(cases::intercepted_at.lt(end))
-    };
     let by_country: Vec<(String, String, i64)> = cases::table
         .inner_join(beneficiaries::table.inner_join(beneficiary_citizenships::table))
-        .filter(cases::district_code.eq_any(range.codes()))
-        .filter(cases::intercepted_at.ge(start))
-        .filter(cases::intercepted_at.lt(end))
+        .filter(intercepted_in(range))
         .group_by((cases::district_code, beneficiary_citizenships::country))
         .select((cases::district_code, beneficiary_citizenships::country, count_star()))
         .load(conn)?;
-    let known: Vec<(String, bool, i64)> = in_range()
+    let known: Vec<(String, bool, i64)> = cases::table
+        .inner_join(beneficiaries::table)
+        .filter(intercepted_in(range))
         .group_by((cases::district_code, beneficiaries::citizenships_known))
         .select((cases::district_code, beneficiaries::citizenships_known, count_star()))
         .load(conn)?;
-    let with_country: Vec<(String, i64)> = in_range()
+    let with_country: Vec<(String, i64)> = cases::table
+        .inner_join(beneficiaries::table)
+        .filter(intercepted_in(range))
         .filter(
             beneficiaries::id.eq_any(beneficiary_citizenships::table.select(beneficiary_citizenships::beneficiary_id)),
         )
@@ -130,11 +132,8 @@ pub fn citizenships(conn: &mut DbConnection, range: &Range) -> Result<Counts> {
 
 /// Cases intercepted in the range, by profile.
 pub fn profiles(conn: &mut DbConnection, range: &Range) -> Result<Counts> {
-    let (start, end) = range.instants();
     Ok(cases::table
-        .filter(cases::district_code.eq_any(range.codes()))
-        .filter(cases::intercepted_at.ge(start))
-        .filter(cases::intercepted_at.lt(end))
+        .filter(intercepted_in(range))
         .group_by((cases::district_code, cases::profile))
         .select((cases::district_code, cases::profile, count_star()))
         .load(conn)?)
@@ -142,11 +141,8 @@ pub fn profiles(conn: &mut DbConnection, range: &Range) -> Result<Counts> {
 
 /// Cases intercepted in the range, by channel.
 pub fn channels(conn: &mut DbConnection, range: &Range) -> Result<Counts> {
-    let (start, end) = range.instants();
     let rows: Vec<(String, String, i64)> = cases::table
-        .filter(cases::district_code.eq_any(range.codes()))
-        .filter(cases::intercepted_at.ge(start))
-        .filter(cases::intercepted_at.lt(end))
+        .filter(intercepted_in(range))
         .group_by((cases::district_code, cases::channel))
         .select((cases::district_code, cases::channel, count_star()))
         .load(conn)?;
@@ -155,12 +151,9 @@ pub fn channels(conn: &mut DbConnection, range: &Range) -> Result<Counts> {
 
 /// Needs of the cases intercepted in the range.
 pub fn needs(conn: &mut DbConnection, range: &Range) -> Result<Counts> {
-    let (start, end) = range.instants();
     let rows: Vec<(String, String, i64)> = case_needs::table
         .inner_join(cases::table)
-        .filter(cases::district_code.eq_any(range.codes()))
-        .filter(cases::intercepted_at.ge(start))
-        .filter(cases::intercepted_at.lt(end))
+        .filter(intercepted_in(range))
         .group_by((cases::district_code, case_needs::need))
         .select((cases::district_code, case_needs::need, count_star()))
         .load(conn)?;
@@ -257,12 +250,9 @@ pub type MinorCandidate = (String, Option<NaiveDate>, Option<i32>, NaiveDateTime
 /// after the year 19 years before the range): `(district, birth_date, birth_year, intercepted_at)`.
 pub fn minor_candidates(conn: &mut DbConnection, range: &Range) -> Result<Vec<MinorCandidate>> {
     use chrono::Datelike;
-    let (start, end) = range.instants();
     Ok(cases::table
         .inner_join(beneficiaries::table)
-        .filter(cases::district_code.eq_any(range.codes()))
-        .filter(cases::intercepted_at.ge(start))
-        .filter(cases::intercepted_at.lt(end))
+        .filter(intercepted_in(range))
         .filter(beneficiaries::birth_year.ge(range.from.year() - 19))
         .select((cases::district_code, beneficiaries::birth_date, beneficiaries::birth_year, cases::intercepted_at))
         .load(conn)?)
@@ -337,12 +327,9 @@ pub fn export_batch(
     after: Option<Uuid>,
     limit: i64,
 ) -> Result<Vec<ExportCase>> {
-    let (start, end) = range.instants();
     let mut query = cases::table
         .inner_join(beneficiaries::table)
-        .filter(cases::district_code.eq_any(range.codes()))
-        .filter(cases::intercepted_at.ge(start))
-        .filter(cases::intercepted_at.lt(end))
+        .filter(intercepted_in(range))
         .order(cases::id.asc())
         .limit(limit)
         .select((
