@@ -52,6 +52,18 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// The indicators report.
+    Reports {
+        #[command(subcommand)]
+        command: ReportsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ReportsCommand {
+    /// Recount the report's per-day tallies from the rows (after rows were corrected directly
+    /// in the database; writes through the service keep them current by themselves).
+    Rebuild,
 }
 
 #[derive(Debug, Subcommand)]
@@ -154,6 +166,14 @@ pub fn run(
                     "audit chain intact: {} entries, head at entry {}",
                     verified.checked, verified.head_seq
                 );
+                Ok(())
+            }
+            Command::Reports { command: ReportsCommand::Rebuild } => {
+                let pool = server::open_database(&config)?;
+                let mut conn = pool.get().map_err(|e| format!("database: {e}"))?;
+                let started = std::time::Instant::now();
+                persistence::reports::tallies::rebuild(&mut conn).map_err(|e| format!("rebuild: {e}"))?;
+                let _ = writeln!(out, "report tallies recounted in {:.1} s", started.elapsed().as_secs_f64());
                 Ok(())
             }
             Command::Openapi => Ok(()),

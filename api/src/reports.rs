@@ -14,9 +14,10 @@ use domain::cases::{Channel, Need, Outcome, Profile};
 use domain::districts::{DistrictCode, parse_known_district};
 use domain::legal::{ProcedureKind, ProcedureStatus};
 use domain::referrals::ReferralStatus;
-use domain::reports::{AgeBand, age_band, median, percentile, referral_rates, suppress};
+use domain::reports::{Histogram, histogram_len, median, percentile, referral_rates, suppress};
 use domain::services::ServiceCategory;
 use domain::work_grants::GrantStatus;
+use persistence::reports::tallies::Tallied;
 use persistence::reports::{self as store, Counts, Range};
 use rust_xlsxwriter::{Format, Workbook};
 use serde::{Deserialize, Serialize};
@@ -266,7 +267,7 @@ struct Tallies {
     legal: HashMap<(String, String), i64>,
     work_grants: HashMap<String, i64>,
     outcomes: HashMap<String, i64>,
-    intake_days: Vec<i64>,
+    intake_days: Histogram,
     minors: i64,
     activities: HashMap<String, (i64, i64)>,
     targets: Option<[i64; 4]>,
@@ -290,7 +291,9 @@ impl Tallies {
         merge(&mut self.legal, &other.legal);
         merge(&mut self.work_grants, &other.work_grants);
         merge(&mut self.outcomes, &other.outcomes);
-        self.intake_days.extend_from_slice(&other.intake_days);
+        for (days, n) in &other.intake_days {
+            *self.intake_days.entry(*days).or_default() += n;
+        }
         self.minors += other.minors;
         for (kind, (n, participants)) in &other.activities {
             let entry = self.activities.entry(kind.clone()).or_default();
@@ -331,34 +334,48 @@ fn read_source(conn: &mut persistence::DbConnection, range: &Range) -> Result<So
             }
         }
     };
-    let by_gender = |counts: Counts| -> Counts {
-        counts.into_iter().map(|(d, g, n)| (d, Some(gender_column(g.as_deref()).to_string()), n)).collect()
-    };
-    spread(by_gender(store::intercepted_by_gender(conn, range)?), |t| &mut t.intercepted, "other");
-    spread(by_gender(store::taken_in_charge_by_gender(conn, range)?), |t| &mut t.taken_in_charge, "other");
-    spread(store::citizenships(conn, range)?, |t| &mut t.countries, "unknown");
-    spread(store::profiles(conn, range)?, |t| &mut t.profiles, "unknown");
-    spread(store::channels(conn, range)?, |t| &mut t.channels, "unknown");
-    spread(store::needs(conn, range)?, |t| &mut t.needs, "unknown");
-    spread(store::services_by_category(conn, range)?, |t| &mut t.services, "unknown");
-    spread(store::referrals_by_status(conn, range)?, |t| &mut t.referrals, "unknown");
     spread(store::work_grants_by_status(conn, range)?, |t| &mut t.work_grants, "unknown");
-    spread(store::outcomes(conn, range)?, |t| &mut t.outcomes, "unknown");
-    for (district, kind, status, n) in store::legal_procedures(conn, range)? {
-        if let Some(t) = tallies.get_mut(&district) {
-            *t.legal.entry((kind, status)).or_default() += n;
-        }
+    store::tallies::refresh(conn, &range.districts)?;
+    for tally in store::tallies::sum_range(conn, range)? {
+        let Some(t) = tallies.get_mut(&tally.district) else { continue };
+        let key = |unknown: &str| tally.item.clone().unwrap_or_else(|| unknown.to_string());
+        let counts = match tally.figure {
+            Tallied::Intercepted => &mut t.intercepted,
+            Tallied::TakenInCharge => &mut t.taken_in_charge,
+            Tallied::Country => &mut t.countries,
+            Tallied::Profile => &mut t.profiles,
+            Tallied::Channel => &mut t.channels,
+            Tallied::Need => &mut t.needs,
+            Tallied::Service => &mut t.services,
+            Tallied::Referral => &mut t.referrals,
+            Tallied::Outcome => &mut t.outcomes,
+            Tallied::LegalProcedure => {
+                let status = tally.detail.clone().unwrap_or_else(|| "unknown".to_string());
+                *t.legal.entry((key("unknown"), status)).or_default() += tally.count;
+                continue;
+            }
+            Tallied::DaysToIntake => {
+                let days = tally.item.as_deref().and_then(|days| days.parse::<i64>().ok()).ok_or_else(|| {
+                    tracing::error!(item = ?tally.item, "a tally of days to intake is not a number");
+                    ApiError::internal()
+                })?;
+                *t.intake_days.entry(days).or_default() += tally.count;
+                continue;
+            }
+            Tallied::Minor => {
+                t.minors += tally.count;
+                continue;
+            }
+        };
+        let key = match tally.figure {
+            Tallied::Intercepted | Tallied::TakenInCharge => gender_column(tally.item.as_deref()).to_string(),
+            _ => key("unknown"),
+        };
+        *counts.entry(key).or_default() += tally.count;
     }
-    for (district, intercepted_at, taken_at) in store::intake_delays(conn, range)? {
+    for (district, gender, repeats) in store::tallies::taken_in_charge_repeats(conn, range)? {
         if let Some(t) = tallies.get_mut(&district) {
-            t.intake_days.push((taken_at - intercepted_at).num_days().max(0));
-        }
-    }
-    for (district, birth_date, birth_year, intercepted_at) in store::minor_candidates(conn, range)? {
-        if let Some(t) = tallies.get_mut(&district)
-            && age_band(birth_date, birth_year, intercepted_at.date()) == AgeBand::Under18
-        {
-            t.minors += 1;
+            *t.taken_in_charge.entry(gender_column(gender.as_deref()).to_string()).or_default() -= repeats;
         }
     }
     for (district, kind, n, participants) in store::activities_by_kind(conn, range)? {
@@ -445,7 +462,7 @@ fn publish(t: &Tallies, suppressing: bool) -> Indicators {
         )
     };
     legal.sort_by_key(|l| position(&l.kind, &l.status));
-    let intake_cases = t.intake_days.len() as i64;
+    let intake_cases = histogram_len(&t.intake_days);
     let intake_suppressed = suppressing && suppress(intake_cases).is_none();
     Indicators {
         intercepted: flow(&t.intercepted, t.targets.map(|t| (t[0], t[1])), suppressing),

@@ -168,6 +168,9 @@ pub fn synthetic(
         }
     }
     analyze(conn)?;
+    // Bulk rows bypass the per-write stale marks: count the report's tallies afresh.
+    tracing::info!("counting the report's tallies");
+    persistence::reports::tallies::rebuild(conn)?;
     Ok(written)
 }
 

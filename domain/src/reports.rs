@@ -17,28 +17,43 @@ pub fn suppress(count: i64) -> Option<i64> {
     if (1..=SUPPRESSION_MAX).contains(&count) { None } else { Some(count) }
 }
 
+/// Values counted by how often each occurs (value → count): how the report holds the days
+/// to intake, a few hundred distinct values over hundreds of thousands of cases.
+pub type Histogram = std::collections::BTreeMap<i64, i64>;
+
+/// How many values a histogram holds.
+pub fn histogram_len(values: &Histogram) -> i64 {
+    values.values().filter(|n| **n > 0).sum()
+}
+
+/// The value at a 1-based rank in ascending order.
+fn value_at_rank(values: &Histogram, rank: i64) -> Option<i64> {
+    let mut seen = 0;
+    values.iter().filter(|(_, n)| **n > 0).find_map(|(value, n)| {
+        seen += n;
+        (seen >= rank).then_some(*value)
+    })
+}
+
 /// The median (average of the middle two for an even number).
-pub fn median(values: &[i64]) -> Option<f64> {
-    let mut sorted = values.to_vec();
-    sorted.sort_unstable();
-    let n = sorted.len();
+pub fn median(values: &Histogram) -> Option<f64> {
+    let n = histogram_len(values);
     match n {
         0 => None,
-        _ if n % 2 == 1 => Some(sorted[n / 2] as f64),
-        _ => Some((sorted[n / 2 - 1] + sorted[n / 2]) as f64 / 2.0),
+        _ if n % 2 == 1 => value_at_rank(values, n / 2 + 1).map(|v| v as f64),
+        _ => Some((value_at_rank(values, n / 2)? + value_at_rank(values, n / 2 + 1)?) as f64 / 2.0),
     }
 }
 
 /// The nearest-rank percentile (`p` from 1 to 100): the smallest value with at least p% of the
 /// values at or below it.
-pub fn percentile(values: &[i64], p: u32) -> Option<i64> {
-    let mut sorted = values.to_vec();
-    sorted.sort_unstable();
-    if sorted.is_empty() {
+pub fn percentile(values: &Histogram, p: u32) -> Option<i64> {
+    let n = histogram_len(values);
+    if n == 0 {
         return None;
     }
-    let rank = (f64::from(p.clamp(1, 100)) / 100.0 * sorted.len() as f64).ceil() as usize;
-    sorted.get(rank.max(1) - 1).copied()
+    let rank = (f64::from(p.clamp(1, 100)) / 100.0 * n as f64).ceil() as i64;
+    value_at_rank(values, rank.max(1))
 }
 
 /// `numerator / denominator`, or `None` without a denominator.
@@ -154,18 +169,57 @@ mod tests {
         assert_eq!(suppress(5), Some(5));
     }
 
+    fn histogram(values: &[i64]) -> Histogram {
+        let mut counted = Histogram::new();
+        for v in values {
+            *counted.entry(*v).or_default() += 1;
+        }
+        counted
+    }
+
     #[test]
     fn median_and_nearest_rank_percentile() {
-        assert_eq!(median(&[]), None);
-        assert_eq!(median(&[7]), Some(7.0));
-        assert_eq!(median(&[9, 1, 5]), Some(5.0));
-        assert_eq!(median(&[1, 2, 3, 10]), Some(2.5));
+        assert_eq!(median(&histogram(&[])), None);
+        assert_eq!(median(&histogram(&[7])), Some(7.0));
+        assert_eq!(median(&histogram(&[9, 1, 5])), Some(5.0));
+        assert_eq!(median(&histogram(&[1, 2, 3, 10])), Some(2.5));
+        assert_eq!(median(&histogram(&[3, 3, 3, 8])), Some(3.0));
+        assert_eq!(median(&histogram(&[1, 1, 9, 9])), Some(5.0));
         let values: Vec<i64> = (1..=10).collect();
-        assert_eq!(percentile(&values, 90), Some(9));
-        assert_eq!(percentile(&values, 100), Some(10));
-        assert_eq!(percentile(&[4], 90), Some(4));
-        assert_eq!(percentile(&[], 90), None);
-        assert_eq!(percentile(&[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11], 90), Some(10));
+        assert_eq!(percentile(&histogram(&values), 90), Some(9));
+        assert_eq!(percentile(&histogram(&values), 100), Some(10));
+        assert_eq!(percentile(&histogram(&[4]), 90), Some(4));
+        assert_eq!(percentile(&histogram(&[]), 90), None);
+        assert_eq!(percentile(&histogram(&[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]), 90), Some(10));
+        // Zero counts (a day whose cases were all moved) hold no values.
+        let mut with_zero = histogram(&[2, 4]);
+        with_zero.insert(100, 0);
+        assert_eq!(median(&with_zero), Some(3.0));
+        assert_eq!(percentile(&with_zero, 100), Some(4));
+    }
+
+    #[test]
+    fn histogram_statistics_match_sorting_the_values() {
+        // A fixed pseudo-random walk over many lengths and spreads, with repeats.
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        for len in 1..200usize {
+            let values: Vec<i64> = (0..len)
+                .map(|_| {
+                    state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+                    ((state >> 33) % (len as u64 / 3 + 2)) as i64
+                })
+                .collect();
+            let mut sorted = values.clone();
+            sorted.sort_unstable();
+            let n = sorted.len();
+            let expected_median =
+                if n % 2 == 1 { sorted[n / 2] as f64 } else { (sorted[n / 2 - 1] + sorted[n / 2]) as f64 / 2.0 };
+            assert_eq!(median(&histogram(&values)), Some(expected_median), "{values:?}");
+            for p in [1, 50, 90, 99, 100] {
+                let rank = (f64::from(p) / 100.0 * n as f64).ceil() as usize;
+                assert_eq!(percentile(&histogram(&values), p), Some(sorted[rank.max(1) - 1]), "p{p} {values:?}");
+            }
+        }
     }
 
     #[test]

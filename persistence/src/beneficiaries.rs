@@ -16,6 +16,7 @@ use uuid::Uuid;
 use crate::db::{DbConnection, MultiBackend, from_db_time, to_db_time, write_transaction};
 use crate::error::{Error, Result, decode, decode_id};
 use crate::pagination::{Page, PageRequest, like_contains};
+use crate::reports::tallies;
 use crate::schema::{beneficiaries, beneficiary_citizenships, beneficiary_documents, beneficiary_languages, cases};
 
 #[derive(Queryable, Selectable)]
@@ -182,6 +183,7 @@ pub fn update(
             return Err(if exists == 0 { Error::NotFound } else { Error::StaleVersion });
         }
         replace_sets(conn, id, data)?;
+        tallies::mark_beneficiary(conn, id)?;
         find(conn, id)
     })
 }

@@ -17,6 +17,7 @@ use uuid::Uuid;
 use crate::db::{DbConnection, from_db_time, to_db_time, write_transaction};
 use crate::error::{Error, Result, decode, decode_id};
 use crate::pagination::{Page, PageRequest, like_contains};
+use crate::reports::tallies;
 use crate::schema::{beneficiaries, case_events, case_indicators, case_needs, cases};
 
 #[derive(Queryable, Selectable)]
@@ -172,6 +173,7 @@ pub fn insert(conn: &mut DbConnection, new: &NewCase, actor_role: Role, now: Dat
                 cases::updated_at.eq(at),
             ))
             .execute(conn)?;
+        tallies::mark_day(conn, new.district.as_str(), intercepted_at.date())?;
         add_event(
             conn,
             &NewCaseEvent {
@@ -244,6 +246,8 @@ pub fn update(
     };
     write_transaction(conn, |conn| {
         let target = cases::table.filter(cases::id.eq(id.to_string())).filter(cases::version.eq(expected_version));
+        // The days the case counts on before and after the change (a closure moves its outcome).
+        tallies::mark_case(conn, id)?;
         let updated = diesel::update(target)
             .set((changeset, cases::version.eq(expected_version + 1), cases::updated_at.eq(to_db_time(now))))
             .execute(conn)?;
@@ -251,6 +255,7 @@ pub fn update(
             let exists: i64 = cases::table.filter(cases::id.eq(id.to_string())).count().get_result(conn)?;
             return Err(if exists == 0 { Error::NotFound } else { Error::StaleVersion });
         }
+        tallies::mark_case(conn, id)?;
         let key = id.to_string();
         if let Some(needs) = &changes.needs {
             diesel::delete(case_needs::table.filter(case_needs::case_id.eq(&key))).execute(conn)?;
@@ -278,6 +283,10 @@ pub fn update(
 }
 
 pub fn add_event(conn: &mut DbConnection, event: &NewCaseEvent) -> Result<()> {
+    // Takings in charge are the report's figures dated by an event.
+    if let (Some(CaseStatus::TakenInCharge), Some(at)) = (event.to_status, event.effective_at) {
+        tallies::mark_case_day(conn, event.case_id, at.date_naive())?;
+    }
     diesel::insert_into(case_events::table)
         .values((
             case_events::id.eq(Uuid::now_v7().to_string()),

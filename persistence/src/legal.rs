@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use crate::db::{DbConnection, from_db_time, to_db_time};
 use crate::error::{Error, Result, decode, decode_id};
+use crate::reports::tallies;
 use crate::schema::legal_procedures;
 
 #[derive(Queryable, Selectable)]
@@ -99,6 +100,7 @@ pub fn insert(
             legal_procedures::updated_at.eq(at),
         ))
         .execute(conn)?;
+    tallies::mark_case_day(conn, case_id, at.date())?;
     find(conn, id)
 }
 
@@ -138,6 +140,12 @@ pub fn update(
         find(conn, id)?;
         return Err(Error::StaleVersion);
     }
+    // Kind and status are counted on the day the procedure was opened.
+    let (case_id, opened): (String, NaiveDateTime) = legal_procedures::table
+        .find(id.to_string())
+        .select((legal_procedures::case_id, legal_procedures::created_at))
+        .first(conn)?;
+    tallies::mark_case_day(conn, decode_id(&case_id)?, opened.date())?;
     find(conn, id)
 }
 

@@ -12,6 +12,7 @@ use uuid::Uuid;
 use crate::db::{DbConnection, from_db_time, to_db_time};
 use crate::error::{Error, Result, decode, decode_id};
 use crate::pagination::{Page, PageRequest};
+use crate::reports::tallies;
 use crate::schema::{referral_events, referrals};
 
 #[derive(Queryable, Selectable)]
@@ -92,6 +93,7 @@ pub fn insert(
             referrals::updated_at.eq(at),
         ))
         .execute(conn)?;
+    tallies::mark_day(conn, new.district.as_str(), at.date())?;
     add_event(conn, id, event)?;
     find(conn, id)
 }
@@ -134,6 +136,10 @@ pub fn move_to(
             .set((referrals::consent_override_by.eq(by.to_string()), referrals::consent_override_reason.eq(reason)))
             .execute(conn)?;
     }
+    // The current status is counted on the day the referral was proposed.
+    let (district, proposed): (String, NaiveDateTime) =
+        referrals::table.find(id.to_string()).select((referrals::district_code, referrals::created_at)).first(conn)?;
+    tallies::mark_day(conn, &district, proposed.date())?;
     add_event(conn, id, event)?;
     find(conn, id)
 }

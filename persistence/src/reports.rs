@@ -1,6 +1,8 @@
-//! The queries behind the indicators report and the research export: grouped counts per
-//! district over a range of days, so the work stays in the database however many cases there
-//! are. Each answers `(district, key…, count)` rows; the api assembles and suppresses them.
+//! The queries behind the indicators report and the research export. Most figures of the
+//! report are summed from per-day [`tallies`]; work grants (a period, not a day) and activities
+//! (few rows) are counted from their rows.
+
+pub mod tallies;
 
 use std::collections::HashMap;
 
@@ -8,7 +10,6 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::dsl::{And, EqAny, GtEq, Lt, count_star, sum};
 use diesel::prelude::*;
 use domain::Vocabulary;
-use domain::cases::{CaseStatus, EventKind};
 use domain::consents::{ResearchAnswer, research_refused_in};
 use domain::districts::DistrictCode;
 use domain::referrals::ReferralStatus;
@@ -17,8 +18,8 @@ use uuid::Uuid;
 use crate::db::{DbConnection, from_db_time};
 use crate::error::{Result, decode_id};
 use crate::schema::{
-    activities, beneficiaries, beneficiary_citizenships, case_events, case_needs, cases, consents, legal_procedures,
-    referrals, service_deliveries, work_grants,
+    activities, beneficiaries, beneficiary_citizenships, case_needs, cases, consents, referrals, service_deliveries,
+    work_grants,
 };
 
 /// The districts and the days (both ends included) a report covers.
@@ -56,150 +57,6 @@ fn intercepted_in(range: &Range) -> InterceptedIn {
 /// `(district, key, count)`.
 pub type Counts = Vec<(String, Option<String>, i64)>;
 
-/// Cases intercepted in the range, by the beneficiary's gender.
-pub fn intercepted_by_gender(conn: &mut DbConnection, range: &Range) -> Result<Counts> {
-    Ok(cases::table
-        .inner_join(beneficiaries::table)
-        .filter(intercepted_in(range))
-        .group_by((cases::district_code, beneficiaries::gender))
-        .select((cases::district_code, beneficiaries::gender, count_star()))
-        .load(conn)?)
-}
-
-/// Transitions into `taken_in_charge` that start a taking in charge (from screening, or a
-/// reopening), effective in the range: distinct cases by gender. Resuming a suspended case is
-/// not a new taking in charge.
-pub fn taken_in_charge_by_gender(conn: &mut DbConnection, range: &Range) -> Result<Counts> {
-    let (start, end) = range.instants();
-    // COUNT(DISTINCT) does not compile through the multi-backend connection: the transitions of
-    // a range are few, so distinct cases are counted here.
-    let rows: Vec<(String, String, Option<String>)> = case_events::table
-        .inner_join(cases::table.inner_join(beneficiaries::table))
-        .filter(cases::district_code.eq_any(range.codes()))
-        .filter(case_events::kind.eq(EventKind::Transition.code()))
-        .filter(case_events::to_status.eq(CaseStatus::TakenInCharge.code()))
-        .filter(case_events::from_status.eq_any([CaseStatus::Screening.code(), CaseStatus::Closed.code()]))
-        .filter(case_events::effective_at.ge(start))
-        .filter(case_events::effective_at.lt(end))
-        .select((case_events::case_id, cases::district_code, beneficiaries::gender))
-        .load(conn)?;
-    let mut seen = std::collections::HashSet::new();
-    let mut counts: HashMap<(String, Option<String>), i64> = HashMap::new();
-    for (case, district, gender) in rows {
-        if seen.insert(case) {
-            *counts.entry((district, gender)).or_default() += 1;
-        }
-    }
-    Ok(counts.into_iter().map(|((d, g), n)| (d, g, n)).collect())
-}
-
-/// Cases intercepted in the range by citizenship: `(district, country, n)`, where a person
-/// with two citizenships counts under both; and per district the cases whose citizenship is
-/// `unknown` and those `stateless`, as pseudo-countries.
-pub fn citizenships(conn: &mut DbConnection, range: &Range) -> Result<Counts> {
-    let by_country: Vec<(String, String, i64)> = cases::table
-        .inner_join(beneficiaries::table.inner_join(beneficiary_citizenships::table))
-        .filter(intercepted_in(range))
-        .group_by((cases::district_code, beneficiary_citizenships::country))
-        .select((cases::district_code, beneficiary_citizenships::country, count_star()))
-        .load(conn)?;
-    let known: Vec<(String, bool, i64)> = cases::table
-        .inner_join(beneficiaries::table)
-        .filter(intercepted_in(range))
-        .group_by((cases::district_code, beneficiaries::citizenships_known))
-        .select((cases::district_code, beneficiaries::citizenships_known, count_star()))
-        .load(conn)?;
-    let with_country: Vec<(String, i64)> = cases::table
-        .inner_join(beneficiaries::table)
-        .filter(intercepted_in(range))
-        .filter(
-            beneficiaries::id.eq_any(beneficiary_citizenships::table.select(beneficiary_citizenships::beneficiary_id)),
-        )
-        .group_by(cases::district_code)
-        .select((cases::district_code, count_star()))
-        .load(conn)?;
-    let mut counts: Counts = by_country.into_iter().map(|(d, c, n)| (d, Some(c), n)).collect();
-    for (district, is_known, n) in known {
-        if is_known {
-            let with = with_country.iter().find(|(d, _)| *d == district).map_or(0, |(_, n)| *n);
-            counts.push((district, Some("stateless".into()), n - with));
-        } else {
-            counts.push((district, Some("unknown".into()), n));
-        }
-    }
-    Ok(counts.into_iter().filter(|(_, _, n)| *n > 0).collect())
-}
-
-/// Cases intercepted in the range, by profile.
-pub fn profiles(conn: &mut DbConnection, range: &Range) -> Result<Counts> {
-    Ok(cases::table
-        .filter(intercepted_in(range))
-        .group_by((cases::district_code, cases::profile))
-        .select((cases::district_code, cases::profile, count_star()))
-        .load(conn)?)
-}
-
-/// Cases intercepted in the range, by channel.
-pub fn channels(conn: &mut DbConnection, range: &Range) -> Result<Counts> {
-    let rows: Vec<(String, String, i64)> = cases::table
-        .filter(intercepted_in(range))
-        .group_by((cases::district_code, cases::channel))
-        .select((cases::district_code, cases::channel, count_star()))
-        .load(conn)?;
-    Ok(rows.into_iter().map(|(d, k, n)| (d, Some(k), n)).collect())
-}
-
-/// Needs of the cases intercepted in the range.
-pub fn needs(conn: &mut DbConnection, range: &Range) -> Result<Counts> {
-    let rows: Vec<(String, String, i64)> = case_needs::table
-        .inner_join(cases::table)
-        .filter(intercepted_in(range))
-        .group_by((cases::district_code, case_needs::need))
-        .select((cases::district_code, case_needs::need, count_star()))
-        .load(conn)?;
-    Ok(rows.into_iter().map(|(d, k, n)| (d, Some(k), n)).collect())
-}
-
-/// Services delivered in the range (not deleted), by category.
-pub fn services_by_category(conn: &mut DbConnection, range: &Range) -> Result<Counts> {
-    let rows: Vec<(String, String, i64)> = service_deliveries::table
-        .inner_join(cases::table)
-        .filter(cases::district_code.eq_any(range.codes()))
-        .filter(service_deliveries::deleted_at.is_null())
-        .filter(service_deliveries::delivered_on.ge(range.from))
-        .filter(service_deliveries::delivered_on.le(range.to))
-        .group_by((cases::district_code, service_deliveries::category))
-        .select((cases::district_code, service_deliveries::category, count_star()))
-        .load(conn)?;
-    Ok(rows.into_iter().map(|(d, k, n)| (d, Some(k), n)).collect())
-}
-
-/// Referrals proposed in the range, by their current status.
-pub fn referrals_by_status(conn: &mut DbConnection, range: &Range) -> Result<Counts> {
-    let (start, end) = range.instants();
-    let rows: Vec<(String, String, i64)> = referrals::table
-        .filter(referrals::district_code.eq_any(range.codes()))
-        .filter(referrals::created_at.ge(start))
-        .filter(referrals::created_at.lt(end))
-        .group_by((referrals::district_code, referrals::status))
-        .select((referrals::district_code, referrals::status, count_star()))
-        .load(conn)?;
-    Ok(rows.into_iter().map(|(d, k, n)| (d, Some(k), n)).collect())
-}
-
-/// Legal procedures opened in the range: `(district, kind, status, n)`.
-pub fn legal_procedures(conn: &mut DbConnection, range: &Range) -> Result<Vec<(String, String, String, i64)>> {
-    let (start, end) = range.instants();
-    Ok(legal_procedures::table
-        .inner_join(cases::table)
-        .filter(cases::district_code.eq_any(range.codes()))
-        .filter(legal_procedures::created_at.ge(start))
-        .filter(legal_procedures::created_at.lt(end))
-        .group_by((cases::district_code, legal_procedures::kind, legal_procedures::status))
-        .select((cases::district_code, legal_procedures::kind, legal_procedures::status, count_star()))
-        .load(conn)?)
-}
-
 /// Work grants whose period overlaps the range, by status.
 pub fn work_grants_by_status(conn: &mut DbConnection, range: &Range) -> Result<Counts> {
     let rows: Vec<(String, String, i64)> = work_grants::table
@@ -211,51 +68,6 @@ pub fn work_grants_by_status(conn: &mut DbConnection, range: &Range) -> Result<C
         .select((cases::district_code, work_grants::status, count_star()))
         .load(conn)?;
     Ok(rows.into_iter().map(|(d, k, n)| (d, Some(k), n)).collect())
-}
-
-/// Cases closed in the range (and still closed), by outcome.
-pub fn outcomes(conn: &mut DbConnection, range: &Range) -> Result<Counts> {
-    let (start, end) = range.instants();
-    Ok(cases::table
-        .filter(cases::district_code.eq_any(range.codes()))
-        .filter(cases::status.eq(CaseStatus::Closed.code()))
-        .filter(cases::status_since.ge(start))
-        .filter(cases::status_since.lt(end))
-        .group_by((cases::district_code, cases::outcome))
-        .select((cases::district_code, cases::outcome, count_star()))
-        .load(conn)?)
-}
-
-/// For each case first taken in charge (from screening) in the range: `(district,
-/// intercepted_at, taken_in_charge_at)`.
-pub fn intake_delays(conn: &mut DbConnection, range: &Range) -> Result<Vec<(String, NaiveDateTime, NaiveDateTime)>> {
-    let (start, end) = range.instants();
-    let rows: Vec<(String, NaiveDateTime, Option<NaiveDateTime>)> = case_events::table
-        .inner_join(cases::table)
-        .filter(cases::district_code.eq_any(range.codes()))
-        .filter(case_events::kind.eq(EventKind::Transition.code()))
-        .filter(case_events::to_status.eq(CaseStatus::TakenInCharge.code()))
-        .filter(case_events::from_status.eq(CaseStatus::Screening.code()))
-        .filter(case_events::effective_at.ge(start))
-        .filter(case_events::effective_at.lt(end))
-        .select((cases::district_code, cases::intercepted_at, case_events::effective_at))
-        .load(conn)?;
-    Ok(rows.into_iter().filter_map(|(d, i, e)| Some((d, i, e?))).collect())
-}
-
-/// `(district, birth_date, birth_year, intercepted_at)`.
-pub type MinorCandidate = (String, Option<NaiveDate>, Option<i32>, NaiveDateTime);
-
-/// Cases intercepted in the range whose beneficiary may have been a minor then (born in or
-/// after the year 19 years before the range): `(district, birth_date, birth_year, intercepted_at)`.
-pub fn minor_candidates(conn: &mut DbConnection, range: &Range) -> Result<Vec<MinorCandidate>> {
-    use chrono::Datelike;
-    Ok(cases::table
-        .inner_join(beneficiaries::table)
-        .filter(intercepted_in(range))
-        .filter(beneficiaries::birth_year.ge(range.from.year() - 19))
-        .select((cases::district_code, beneficiaries::birth_date, beneficiaries::birth_year, cases::intercepted_at))
-        .load(conn)?)
 }
 
 /// Activities held in the range: `(district, kind, count, participants)`.

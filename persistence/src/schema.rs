@@ -468,6 +468,33 @@ diesel::joinable!(legal_procedures -> cases (case_id));
 diesel::joinable!(work_grants -> cases (case_id));
 
 diesel::table! {
+    report_tallies (district_code, day, figure, item, detail) {
+        district_code -> Text,
+        day -> Date,
+        figure -> Text,
+        item -> Text,
+        detail -> Text,
+        count -> Integer,
+    }
+}
+
+diesel::table! {
+    report_stale_days (id) {
+        id -> Text,
+        district_code -> Text,
+        day -> Date,
+    }
+}
+
+diesel::table! {
+    report_tally_state (id) {
+        id -> Integer,
+        full_rebuild -> Bool,
+        rebuilt_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     activities (id) {
         id -> Text,
         district_code -> Text,

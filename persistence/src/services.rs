@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use crate::db::{DbConnection, from_db_time, to_db_time};
 use crate::error::{Error, Result, decode, decode_id};
+use crate::reports::tallies;
 use crate::schema::service_deliveries;
 
 #[derive(Queryable, Selectable)]
@@ -93,7 +94,21 @@ pub fn insert(
             service_deliveries::updated_at.eq(at),
         ))
         .execute(conn)?;
+    mark_delivery_day(conn, id)?;
     find(conn, id)
+}
+
+/// Records the delivery's day as stale for the report (before and after it changes).
+fn mark_delivery_day(conn: &mut DbConnection, id: Uuid) -> Result<()> {
+    let row: Option<(String, NaiveDate)> = service_deliveries::table
+        .find(id.to_string())
+        .select((service_deliveries::case_id, service_deliveries::delivered_on))
+        .first(conn)
+        .optional()?;
+    match row {
+        Some((case_id, day)) => tallies::mark_case_day(conn, decode_id(&case_id)?, day),
+        None => Ok(()),
+    }
 }
 
 /// A delivery that was not deleted.
@@ -131,6 +146,7 @@ pub fn update(
         .filter(service_deliveries::id.eq(id.to_string()))
         .filter(service_deliveries::deleted_at.is_null())
         .filter(service_deliveries::version.eq(expected_version));
+    mark_delivery_day(conn, id)?;
     let updated = diesel::update(target)
         .set((
             DataColumns::from(data),
@@ -142,6 +158,7 @@ pub fn update(
         find(conn, id)?;
         return Err(Error::StaleVersion);
     }
+    mark_delivery_day(conn, id)?;
     find(conn, id)
 }
 
@@ -150,6 +167,7 @@ pub fn delete(conn: &mut DbConnection, id: Uuid, expected_version: i32, by: Uuid
         .filter(service_deliveries::id.eq(id.to_string()))
         .filter(service_deliveries::deleted_at.is_null())
         .filter(service_deliveries::version.eq(expected_version));
+    mark_delivery_day(conn, id)?;
     let updated = diesel::update(target)
         .set((
             service_deliveries::deleted_at.eq(to_db_time(now)),

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde_json::{Value, json};
 
-use crate::support::{REGION_ID, Session, Team, TestApp, start_time};
+use crate::support::{REGION_ID, Session, Team, TestApp, run_cli, start_time};
 
 fn at(text: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(text).expect("instant").with_timezone(&Utc)
@@ -178,6 +178,9 @@ async fn seed(app: &TestApp) -> World {
     let coordinator = app.user("district_coordinator", REGION_ID, &["milano", "bergamo"]).await;
     let bergamo_legal = app.user("legal_advisor", REGION_ID, &["bergamo"]).await;
     let partner_org = app.organization("Cooperativa Rete Lavoro", "ets", &["milano", "bergamo"]).await;
+    // A first report counts the (empty) tallies in full: everything below is then counted
+    // through the stale days each write records, which is what the checks exercise.
+    ok(app.get("/api/v1/reports/indicators").token(&team.regional.access_token).send().await, 200).await;
     let people = generate();
     let (mut case_ids, mut beneficiary_ids) = (Vec::new(), Vec::new());
     for person in &people {
@@ -494,6 +497,135 @@ async fn indicators_match_an_independent_count_exactly_for_districts_and_suppres
     )
     .await;
     assert!(block(&later, "milano")["intercepted"]["target_min"].is_null());
+}
+
+/// The reports of a few ranges, as counted from the tallies kept up to date write by write;
+/// then the same after recounting every tally from the rows: they must be equal.
+async fn assert_tallies_current(app: &TestApp, token: &str, after: &str) {
+    let ranges = [("2026-01-01", "2026-03-02"), ("2026-01-15", "2026-02-15"), ("2026-02-16", "2026-03-02")];
+    let mut kept = Vec::new();
+    for (from, to) in ranges {
+        let query = format!("/api/v1/reports/indicators?from={from}&to={to}");
+        kept.push(ok(app.get(&query).token(token).send().await, 200).await);
+    }
+    // The command line, as an operator would run it (its own runtime, so its own thread).
+    let env = app.env();
+    let (code, out, err) =
+        std::thread::spawn(move || run_cli(&["reports", "rebuild"], &env, "")).join().expect("the rebuild thread");
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("report tallies recounted"), "{out}");
+    for ((from, to), kept) in ranges.into_iter().zip(kept) {
+        let query = format!("/api/v1/reports/indicators?from={from}&to={to}");
+        let recounted = ok(app.get(&query).token(token).send().await, 200).await;
+        let differences = json_differences("", &kept, &recounted);
+        assert!(
+            differences.is_empty(),
+            "after {after}, {from}..{to}: kept tallies differ from a recount: {differences:#?}"
+        );
+    }
+}
+
+/// The paths where two JSON documents differ, with both values.
+fn json_differences(path: &str, a: &Value, b: &Value) -> Vec<String> {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            let keys: std::collections::BTreeSet<&String> = x.keys().chain(y.keys()).collect();
+            let null = Value::Null;
+            keys.into_iter()
+                .flat_map(|k| {
+                    json_differences(&format!("{path}.{k}"), x.get(k).unwrap_or(&null), y.get(k).unwrap_or(&null))
+                })
+                .collect()
+        }
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => x
+            .iter()
+            .zip(y)
+            .enumerate()
+            .flat_map(|(i, (a, b))| json_differences(&format!("{path}[{i}]"), a, b))
+            .collect(),
+        _ if a == b => Vec::new(),
+        _ => vec![format!("{path}: {a} != {b}")],
+    }
+}
+
+#[actix_web::test]
+async fn the_per_day_tallies_follow_every_kind_of_change() {
+    let app = TestApp::new().await;
+    let world = seed(&app).await;
+    let token = world.coordinator.access_token.as_str();
+    let first =
+        ok(app.get("/api/v1/reports/indicators?from=2026-01-01&to=2026-03-02").token(token).send().await, 200).await;
+    assert!(first["total"]["intercepted"]["total"]["count"].as_i64().unwrap_or(0) >= 30, "{}", first["total"]);
+    assert_tallies_current(&app, token, "recording the people").await;
+
+    let pick = |wanted: &dyn Fn(&Person) -> bool| {
+        let i = world.people.iter().position(wanted).expect("a generated person of that kind");
+        (i, format!("/api/v1/cases/{}", world.case_ids[i]))
+    };
+
+    // The person: gender, birth date (now a minor then) and citizenships, on a person taken in charge.
+    let (i, _) = pick(&|p| p.taken_at.is_some() && p.closed.is_none() && p.gender == Some("male"));
+    let person = format!("/api/v1/beneficiaries/{}", world.beneficiary_ids[i]);
+    let version = app.version_of(&world.coordinator, &person).await;
+    let changes = json!({"gender": "female", "birth_date": "2012-05-01", "citizenships": ["AL", "NG"]});
+    ok(app.patch(&person).token(token).if_match(version).json(&changes).send().await, 200).await;
+    assert_tallies_current(&app, token, "a person's gender, birth date and citizenships").await;
+
+    // The case: needs and profile; then closed, and reopened on another day (taken in charge twice).
+    let (_, case) = pick(&|p| {
+        p.taken_at.is_some_and(|t| t < at("2026-02-20T00:00:00Z")) && p.closed.is_none() && p.gender != Some("male")
+    });
+    let version = app.version_of(&world.coordinator, &case).await;
+    let changes = json!({"needs": ["housing", "health"], "profile": "exploitation_victim"});
+    ok(app.patch(&case).token(token).if_match(version).json(&changes).send().await, 200).await;
+    let close = json!({"to": "closed", "effective_at": "2026-02-25T10:00:00Z", "outcome": "lost_contact", "summary": "Irreperibile"});
+    ok(app.post(&format!("{case}/transitions")).token(token).if_match(version + 1).json(&close).send().await, 200)
+        .await;
+    assert_tallies_current(&app, token, "a closure").await;
+    let reopen = json!({"to": "taken_in_charge", "effective_at": "2026-02-27T09:00:00Z", "reason": "Ricontattato"});
+    ok(app.post(&format!("{case}/transitions")).token(token).if_match(version + 2).json(&reopen).send().await, 200)
+        .await;
+    assert_tallies_current(&app, token, "a reopening").await;
+    let report =
+        ok(app.get("/api/v1/reports/indicators?from=2026-01-01&to=2026-03-02").token(token).send().await, 200).await;
+    assert_eq!(
+        report["total"]["taken_in_charge"]["total"], first["total"]["taken_in_charge"]["total"],
+        "a case taken in charge twice in the range counts once"
+    );
+
+    // Services: one moved to another day (far from its own: close days are recounted together)
+    // and category, then one deleted.
+    let (_, case) = pick(&|p| p.services.len() == 2 && p.services.iter().all(|(_, on)| *on < day("2026-02-15")));
+    let services = ok(app.get(&format!("{case}/services")).token(token).send().await, 200).await;
+    let items = services["items"].as_array().expect("services");
+    let moved = format!("{case}/services/{}", items[0]["id"].as_str().expect("id"));
+    let changes = json!({"category": "orientation_housing", "delivered_on": "2026-03-01"});
+    ok(app.patch(&moved).token(token).if_match(1).json(&changes).send().await, 200).await;
+    assert_tallies_current(&app, token, "a service moved").await;
+    let deleted = format!("{case}/services/{}", items[1]["id"].as_str().expect("id"));
+    let reply = app.request("DELETE", &deleted).token(token).if_match(1).send().await;
+    assert_eq!(reply.status, 204, "{}", reply.body);
+    assert_tallies_current(&app, token, "a service deleted").await;
+
+    // A referral revoked, a legal procedure decided.
+    let (_, case) = pick(&|p| p.referral);
+    let referrals = ok(app.get(&format!("{case}/referrals")).token(token).send().await, 200).await;
+    let referral = format!("/api/v1/referrals/{}", referrals["items"][0]["id"].as_str().expect("referral id"));
+    let revoke = json!({"to": "revoked", "reason": "Non più necessario"});
+    ok(app.post(&format!("{referral}/transitions")).token(token).if_match(1).json(&revoke).send().await, 200).await;
+    assert_tallies_current(&app, token, "a referral revoked").await;
+    let (i, case) = pick(&|p| p.legal);
+    let legal = if world.people[i].district == "milano" { &world.team.legal_advisor } else { &world.coordinator };
+    let procedures =
+        ok(app.get(&format!("{case}/legal-procedures")).token(&legal.access_token).send().await, 200).await;
+    let procedure = &procedures["items"][0];
+    let path = format!("{case}/legal-procedures/{}", procedure["id"].as_str().expect("procedure id"));
+    let mut decided = json!({"status": "granted", "decided_on": "2026-03-02"});
+    for field in ["kind", "authority", "filed_on"] {
+        decided[field] = procedure[field].clone();
+    }
+    ok(app.patch(&path).token(&legal.access_token).if_match(1).json(&decided).send().await, 200).await;
+    assert_tallies_current(&app, token, "a legal procedure decided").await;
 }
 
 #[actix_web::test]

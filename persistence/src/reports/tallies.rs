@@ -1,0 +1,588 @@
+//! Per-day tallies behind the indicators report.
+//!
+//! Why: a report sums a year of twelve districts, half a million cases at the programme's
+//! scale; counting the rows at each request took seconds. Every figure is counted once per
+//! district and per day into `report_tallies`, and a report sums the days of its range.
+//!
+//! How they stay exact: each write that can change a figure records the district's days it
+//! touches in `report_stale_days`, in its own transaction (the `mark_*` functions). Before a
+//! report reads, [`refresh`] recounts the stale days of its districts from the rows and deletes
+//! the markers it read; a marker committed meanwhile stays for the next refresh, and the recount
+//! reads after the markers, so no committed write is left out. Refreshes are serialised by a row
+//! lock on `report_tally_state` (SQLite has one writer anyway). A migration or a bulk load sets
+//! `full_rebuild`, and the next refresh recounts everything.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono::{Duration, NaiveDate, NaiveDateTime};
+use diesel::dsl::sum;
+use diesel::prelude::*;
+use domain::Vocabulary;
+use domain::cases::{CaseStatus, EventKind};
+use domain::districts::DistrictCode;
+use domain::reports::{AgeBand, age_band};
+use uuid::Uuid;
+
+use super::{Range, intercepted_in};
+use crate::db::{DbConnection, write_transaction};
+use crate::error::{Error, Result};
+use crate::schema::{
+    beneficiaries, beneficiary_citizenships, case_events, case_needs, cases, legal_procedures, referrals,
+    report_stale_days, report_tallies, report_tally_state, service_deliveries,
+};
+
+/// A figure of the indicators report counted per district and per day, with the day it is
+/// counted on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Tallied {
+    /// Cases by the interception's day, by gender.
+    Intercepted,
+    /// Cases taken in charge (from screening, or reopened) by the transition's effective day,
+    /// once per case and day, by gender.
+    TakenInCharge,
+    /// Cases by the interception's day, per citizenship (`stateless`, `unknown`).
+    Country,
+    Profile,
+    Channel,
+    Need,
+    /// Services by the delivery day, by category.
+    Service,
+    /// Referrals by the day they were proposed, by current status.
+    Referral,
+    /// Legal procedures by the day they were opened: kind (item) and current status (detail).
+    LegalProcedure,
+    /// Cases by the closure's day (still closed), by outcome.
+    Outcome,
+    /// First takings in charge by their day: the whole days since the interception (item).
+    DaysToIntake,
+    /// People under 18 on the interception's day.
+    Minor,
+}
+
+impl Tallied {
+    const ALL: [Tallied; 12] = [
+        Tallied::Intercepted,
+        Tallied::TakenInCharge,
+        Tallied::Country,
+        Tallied::Profile,
+        Tallied::Channel,
+        Tallied::Need,
+        Tallied::Service,
+        Tallied::Referral,
+        Tallied::LegalProcedure,
+        Tallied::Outcome,
+        Tallied::DaysToIntake,
+        Tallied::Minor,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Tallied::Intercepted => "intercepted",
+            Tallied::TakenInCharge => "taken_in_charge",
+            Tallied::Country => "country",
+            Tallied::Profile => "profile",
+            Tallied::Channel => "channel",
+            Tallied::Need => "need",
+            Tallied::Service => "service",
+            Tallied::Referral => "referral",
+            Tallied::LegalProcedure => "legal_procedure",
+            Tallied::Outcome => "outcome",
+            Tallied::DaysToIntake => "days_to_intake",
+            Tallied::Minor => "minor",
+        }
+    }
+
+    fn parse(code: &str) -> Result<Tallied> {
+        Tallied::ALL
+            .into_iter()
+            .find(|figure| figure.code() == code)
+            .ok_or_else(|| Error::Corrupt(format!("unknown tallied figure `{code}`")))
+    }
+}
+
+/// A figure summed over the days of a range. `item`/`detail` are `None` where the breakdown is
+/// not recorded (a case without a profile, a person without a gender).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tally {
+    pub district: String,
+    pub figure: Tallied,
+    pub item: Option<String>,
+    pub detail: Option<String>,
+    pub count: i64,
+}
+
+/// Stored breakdowns use the empty text for "not recorded": the key columns cannot be NULL.
+const NOT_RECORDED: &str = "";
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+struct Key {
+    district: String,
+    day: NaiveDate,
+    figure: Tallied,
+    item: String,
+    detail: String,
+}
+
+#[derive(Default)]
+struct Counted(HashMap<Key, i32>);
+
+impl Counted {
+    fn add(&mut self, district: &str, day: NaiveDate, figure: Tallied, item: Option<&str>, detail: Option<&str>) {
+        let key = Key {
+            district: district.to_string(),
+            day,
+            figure,
+            item: item.unwrap_or(NOT_RECORDED).to_string(),
+            detail: detail.unwrap_or(NOT_RECORDED).to_string(),
+        };
+        *self.0.entry(key).or_default() += 1;
+    }
+}
+
+/// The figures of the range's districts on the range's days, counted from the rows.
+fn count_range(conn: &mut DbConnection, range: &Range) -> Result<Counted> {
+    let mut counted = Counted::default();
+    let (start, end) = range.instants();
+    let codes = range.codes();
+
+    // Cases intercepted in the range: gender, profile, channel, age, citizenships and needs.
+    type CaseRow =
+        (String, String, NaiveDateTime, Option<String>, Option<NaiveDate>, Option<i32>, Option<String>, String, bool);
+    let case_rows: Vec<CaseRow> = cases::table
+        .inner_join(beneficiaries::table)
+        .filter(intercepted_in(range))
+        .select((
+            cases::id,
+            cases::district_code,
+            cases::intercepted_at,
+            beneficiaries::gender,
+            beneficiaries::birth_date,
+            beneficiaries::birth_year,
+            cases::profile,
+            cases::channel,
+            beneficiaries::citizenships_known,
+        ))
+        .load(conn)?;
+    let mut countries: HashMap<String, Vec<String>> = HashMap::new();
+    for (case, country) in cases::table
+        .inner_join(beneficiaries::table.inner_join(beneficiary_citizenships::table))
+        .filter(intercepted_in(range))
+        .select((cases::id, beneficiary_citizenships::country))
+        .load::<(String, String)>(conn)?
+    {
+        countries.entry(case).or_default().push(country);
+    }
+    let mut needs: HashMap<String, Vec<String>> = HashMap::new();
+    for (case, need) in case_needs::table
+        .inner_join(cases::table)
+        .filter(intercepted_in(range))
+        .select((case_needs::case_id, case_needs::need))
+        .load::<(String, String)>(conn)?
+    {
+        needs.entry(case).or_default().push(need);
+    }
+    for (case, district, intercepted_at, gender, birth_date, birth_year, profile, channel, known) in &case_rows {
+        let day = intercepted_at.date();
+        let mut add = |figure, item: Option<&str>| counted.add(district, day, figure, item, None);
+        add(Tallied::Intercepted, gender.as_deref());
+        add(Tallied::Profile, profile.as_deref());
+        add(Tallied::Channel, Some(channel));
+        if age_band(*birth_date, *birth_year, day) == AgeBand::Under18 {
+            add(Tallied::Minor, None);
+        }
+        match countries.get(case) {
+            _ if !known => add(Tallied::Country, Some("unknown")),
+            None => add(Tallied::Country, Some("stateless")),
+            Some(list) => list.iter().for_each(|country| add(Tallied::Country, Some(country))),
+        }
+        for need in needs.get(case).into_iter().flatten() {
+            add(Tallied::Need, Some(need));
+        }
+    }
+
+    // Takings in charge effective in the range: from screening (the first, which also gives
+    // the days to intake) or reopening a closed case. Resuming a suspended case is not one.
+    type EventRow = (String, String, Option<String>, Option<String>, NaiveDateTime, Option<NaiveDateTime>);
+    let events: Vec<EventRow> = case_events::table
+        .inner_join(cases::table.inner_join(beneficiaries::table))
+        .filter(cases::district_code.eq_any(&codes))
+        .filter(case_events::kind.eq(EventKind::Transition.code()))
+        .filter(case_events::to_status.eq(CaseStatus::TakenInCharge.code()))
+        .filter(case_events::from_status.eq_any([CaseStatus::Screening.code(), CaseStatus::Closed.code()]))
+        .filter(case_events::effective_at.ge(start))
+        .filter(case_events::effective_at.lt(end))
+        .select((
+            case_events::case_id,
+            cases::district_code,
+            beneficiaries::gender,
+            case_events::from_status,
+            cases::intercepted_at,
+            case_events::effective_at,
+        ))
+        .load(conn)?;
+    let mut seen = HashSet::new();
+    for (case, district, gender, from, intercepted_at, effective_at) in events {
+        let Some(effective_at) = effective_at else { continue };
+        let day = effective_at.date();
+        if from.as_deref() == Some(CaseStatus::Screening.code()) {
+            let days = (effective_at - intercepted_at).num_days().max(0).to_string();
+            counted.add(&district, day, Tallied::DaysToIntake, Some(&days), None);
+        }
+        if seen.insert((case, day)) {
+            counted.add(&district, day, Tallied::TakenInCharge, gender.as_deref(), None);
+        }
+    }
+
+    for (district, day, category) in service_deliveries::table
+        .inner_join(cases::table)
+        .filter(cases::district_code.eq_any(&codes))
+        .filter(service_deliveries::deleted_at.is_null())
+        .filter(service_deliveries::delivered_on.ge(range.from))
+        .filter(service_deliveries::delivered_on.le(range.to))
+        .select((cases::district_code, service_deliveries::delivered_on, service_deliveries::category))
+        .load::<(String, NaiveDate, String)>(conn)?
+    {
+        counted.add(&district, day, Tallied::Service, Some(&category), None);
+    }
+    for (district, at, status) in referrals::table
+        .filter(referrals::district_code.eq_any(&codes))
+        .filter(referrals::created_at.ge(start))
+        .filter(referrals::created_at.lt(end))
+        .select((referrals::district_code, referrals::created_at, referrals::status))
+        .load::<(String, NaiveDateTime, String)>(conn)?
+    {
+        counted.add(&district, at.date(), Tallied::Referral, Some(&status), None);
+    }
+    for (district, at, kind, status) in legal_procedures::table
+        .inner_join(cases::table)
+        .filter(cases::district_code.eq_any(&codes))
+        .filter(legal_procedures::created_at.ge(start))
+        .filter(legal_procedures::created_at.lt(end))
+        .select((cases::district_code, legal_procedures::created_at, legal_procedures::kind, legal_procedures::status))
+        .load::<(String, NaiveDateTime, String, String)>(conn)?
+    {
+        counted.add(&district, at.date(), Tallied::LegalProcedure, Some(&kind), Some(&status));
+    }
+    for (district, at, outcome) in cases::table
+        .filter(cases::status.eq(CaseStatus::Closed.code()))
+        .filter(cases::district_code.eq_any(&codes))
+        .filter(cases::status_since.ge(start))
+        .filter(cases::status_since.lt(end))
+        .select((cases::district_code, cases::status_since, cases::outcome))
+        .load::<(String, NaiveDateTime, Option<String>)>(conn)?
+    {
+        counted.add(&district, at.date(), Tallied::Outcome, outcome.as_deref(), None);
+    }
+    Ok(counted)
+}
+
+/// Replaces the tallies of the range's districts and days with a fresh count.
+fn recount(conn: &mut DbConnection, range: &Range) -> Result<()> {
+    let counted = count_range(conn, range)?;
+    diesel::delete(
+        report_tallies::table
+            .filter(report_tallies::district_code.eq_any(range.codes()))
+            .filter(report_tallies::day.ge(range.from))
+            .filter(report_tallies::day.le(range.to)),
+    )
+    .execute(conn)?;
+    let mut rows: Vec<(Key, i32)> = counted.0.into_iter().collect();
+    rows.sort();
+    insert_tallies(conn, &rows)
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = report_tallies)]
+struct NewTally<'a> {
+    district_code: &'a str,
+    day: NaiveDate,
+    figure: &'static str,
+    item: &'a str,
+    detail: &'a str,
+    count: i32,
+}
+
+/// Rows per statement: 6 bound values each, well under either backend's limit of parameters.
+const TALLIES_PER_STATEMENT: usize = 1000;
+
+fn insert_tallies(conn: &mut DbConnection, rows: &[(Key, i32)]) -> Result<()> {
+    for chunk in rows.chunks(TALLIES_PER_STATEMENT) {
+        let values: Vec<NewTally> = chunk
+            .iter()
+            .map(|(key, count)| NewTally {
+                district_code: &key.district,
+                day: key.day,
+                figure: key.figure.code(),
+                item: &key.item,
+                detail: &key.detail,
+                count: *count,
+            })
+            .collect();
+        // Multi-row inserts compile against each backend's own connection, not the multi-backend one.
+        match conn {
+            DbConnection::Sqlite(inner) => {
+                diesel::insert_into(report_tallies::table).values(&values).execute(inner)?;
+            }
+            DbConnection::Postgresql(inner) => {
+                diesel::insert_into(report_tallies::table).values(&values).execute(inner)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Records that a district's day must be recounted.
+pub fn mark_day(conn: &mut DbConnection, district: &str, day: NaiveDate) -> Result<()> {
+    diesel::insert_into(report_stale_days::table)
+        .values((
+            report_stale_days::id.eq(Uuid::now_v7().to_string()),
+            report_stale_days::district_code.eq(district),
+            report_stale_days::day.eq(day),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Records a day of the case's district (a service, a legal procedure, a transition).
+pub fn mark_case_day(conn: &mut DbConnection, case_id: Uuid, day: NaiveDate) -> Result<()> {
+    let district: Option<String> =
+        cases::table.find(case_id.to_string()).select(cases::district_code).first(conn).optional()?;
+    match district {
+        Some(district) => mark_day(conn, &district, day),
+        None => Ok(()),
+    }
+}
+
+/// Records the days a case counts on through its own columns: the interception (profile,
+/// channel, needs) and the current status's start (a closure's outcome). Call it before and
+/// after changing the case.
+pub fn mark_case(conn: &mut DbConnection, case_id: Uuid) -> Result<()> {
+    let row: Option<(String, NaiveDateTime, NaiveDateTime)> = cases::table
+        .find(case_id.to_string())
+        .select((cases::district_code, cases::intercepted_at, cases::status_since))
+        .first(conn)
+        .optional()?;
+    if let Some((district, intercepted_at, status_since)) = row {
+        mark_day(conn, &district, intercepted_at.date())?;
+        if status_since.date() != intercepted_at.date() {
+            mark_day(conn, &district, status_since.date())?;
+        }
+    }
+    Ok(())
+}
+
+/// Records the days a person's cases count on through the person (gender, age, citizenships):
+/// their interceptions and their takings in charge.
+pub fn mark_beneficiary(conn: &mut DbConnection, beneficiary_id: Uuid) -> Result<()> {
+    let key = beneficiary_id.to_string();
+    let mut days: Vec<(String, NaiveDate)> = cases::table
+        .filter(cases::beneficiary_id.eq(&key))
+        .select((cases::district_code, cases::intercepted_at))
+        .load::<(String, NaiveDateTime)>(conn)?
+        .into_iter()
+        .map(|(district, at)| (district, at.date()))
+        .collect();
+    let taken: Vec<(String, Option<NaiveDateTime>)> = case_events::table
+        .inner_join(cases::table)
+        .filter(cases::beneficiary_id.eq(&key))
+        .filter(case_events::to_status.eq(CaseStatus::TakenInCharge.code()))
+        .select((cases::district_code, case_events::effective_at))
+        .load(conn)?;
+    days.extend(taken.into_iter().filter_map(|(district, at)| Some((district, at?.date()))));
+    days.sort();
+    days.dedup();
+    for (district, day) in days {
+        mark_day(conn, &district, day)?;
+    }
+    Ok(())
+}
+
+/// Days closer than this are recounted as one span: fewer queries, a few more rows.
+const SPAN_GAP_DAYS: i64 = 7;
+
+/// Brings the tallies of `districts` up to date: recounts their stale days (everything, when a
+/// full rebuild is due). Cheap when nothing changed: two small reads and no transaction.
+pub fn refresh(conn: &mut DbConnection, districts: &[DistrictCode]) -> Result<()> {
+    let codes: Vec<String> = districts.iter().map(|d| d.as_str().to_string()).collect();
+    let full_rebuild: bool = report_tally_state::table.find(1).select(report_tally_state::full_rebuild).first(conn)?;
+    let stale: bool = diesel::select(diesel::dsl::exists(
+        report_stale_days::table.filter(report_stale_days::district_code.eq_any(&codes)),
+    ))
+    .get_result(conn)?;
+    if !full_rebuild && !stale {
+        return Ok(());
+    }
+    write_transaction(conn, |conn| {
+        // Takes the lock: a concurrent refresh waits here and then sees what this one did.
+        diesel::update(report_tally_state::table.find(1))
+            .set(report_tally_state::full_rebuild.eq(report_tally_state::full_rebuild))
+            .execute(conn)?;
+        let full_rebuild: bool =
+            report_tally_state::table.find(1).select(report_tally_state::full_rebuild).first(conn)?;
+        if full_rebuild {
+            return rebuild_locked(conn);
+        }
+        let markers: Vec<(String, String, NaiveDate)> = report_stale_days::table
+            .filter(report_stale_days::district_code.eq_any(&codes))
+            .select((report_stale_days::id, report_stale_days::district_code, report_stale_days::day))
+            .load(conn)?;
+        let mut days: BTreeMap<String, Vec<NaiveDate>> = BTreeMap::new();
+        for (_, district, day) in &markers {
+            days.entry(district.clone()).or_default().push(*day);
+        }
+        for (district, days) in days {
+            let Some(district) = districts.iter().find(|d| d.as_str() == district) else { continue };
+            for (from, to) in spans(days) {
+                recount(conn, &Range { districts: vec![district.clone()], from, to })?;
+            }
+        }
+        let ids: Vec<String> = markers.into_iter().map(|(id, _, _)| id).collect();
+        for chunk in ids.chunks(TALLIES_PER_STATEMENT) {
+            diesel::delete(report_stale_days::table.filter(report_stale_days::id.eq_any(chunk))).execute(conn)?;
+        }
+        Ok(())
+    })
+}
+
+/// Sorted, merged spans of days: days at most [`SPAN_GAP_DAYS`] apart share a span.
+fn spans(mut days: Vec<NaiveDate>) -> Vec<(NaiveDate, NaiveDate)> {
+    days.sort_unstable();
+    days.dedup();
+    let mut spans: Vec<(NaiveDate, NaiveDate)> = Vec::new();
+    for day in days {
+        match spans.last_mut() {
+            Some((_, to)) if day - *to <= Duration::days(SPAN_GAP_DAYS) => *to = day,
+            _ => spans.push((day, day)),
+        }
+    }
+    spans
+}
+
+/// Recounts every tally: after a migration or a bulk load, or on request (`inlav reports
+/// rebuild`, after a correction made directly in the database).
+pub fn rebuild(conn: &mut DbConnection) -> Result<()> {
+    write_transaction(conn, |conn| {
+        diesel::update(report_tally_state::table.find(1))
+            .set(report_tally_state::full_rebuild.eq(true))
+            .execute(conn)?;
+        rebuild_locked(conn)
+    })
+}
+
+/// The whole rebuild, inside the caller's transaction holding the lock: one district at a
+/// time, so memory stays that of one district.
+fn rebuild_locked(conn: &mut DbConnection) -> Result<()> {
+    let markers: Vec<String> = report_stale_days::table.select(report_stale_days::id).load(conn)?;
+    diesel::delete(report_tallies::table).execute(conn)?;
+    let districts: Vec<String> = crate::schema::districts::table.select(crate::schema::districts::code).load(conn)?;
+    // Every day there can be, written as four-digit years (SQLite compares timestamps as text).
+    let (from, to) = (NaiveDate::from_ymd_opt(1900, 1, 1), NaiveDate::from_ymd_opt(9998, 12, 31));
+    let (Some(from), Some(to)) = (from, to) else { return Err(Error::Corrupt("calendar bounds".into())) };
+    for code in districts {
+        recount(conn, &Range { districts: vec![DistrictCode::from_trusted(code)], from, to })?;
+    }
+    for chunk in markers.chunks(TALLIES_PER_STATEMENT) {
+        diesel::delete(report_stale_days::table.filter(report_stale_days::id.eq_any(chunk))).execute(conn)?;
+    }
+    diesel::update(report_tally_state::table.find(1))
+        .set((report_tally_state::full_rebuild.eq(false), report_tally_state::rebuilt_at.eq(diesel::dsl::now)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The tallied figures of the range's districts, summed over its days. Call [`refresh`] first.
+pub fn sum_range(conn: &mut DbConnection, range: &Range) -> Result<Vec<Tally>> {
+    let rows: Vec<(String, String, String, String, Option<i64>)> = report_tallies::table
+        .filter(report_tallies::district_code.eq_any(range.codes()))
+        .filter(report_tallies::day.ge(range.from))
+        .filter(report_tallies::day.le(range.to))
+        .group_by((report_tallies::district_code, report_tallies::figure, report_tallies::item, report_tallies::detail))
+        .select((
+            report_tallies::district_code,
+            report_tallies::figure,
+            report_tallies::item,
+            report_tallies::detail,
+            sum(report_tallies::count),
+        ))
+        .load(conn)?;
+    let recorded = |text: String| (text != NOT_RECORDED).then_some(text);
+    rows.into_iter()
+        .map(|(district, figure, item, detail, count)| {
+            Ok(Tally {
+                district,
+                figure: Tallied::parse(&figure)?,
+                item: recorded(item),
+                detail: recorded(detail),
+                count: count.unwrap_or(0),
+            })
+        })
+        .collect()
+}
+
+/// Takings in charge are tallied once per case and day; a case taken in charge on several days
+/// of a range (reopened) counts once in the report. Per district and gender, how many to take
+/// off: found through the reopenings in the range, which are few.
+pub fn taken_in_charge_repeats(conn: &mut DbConnection, range: &Range) -> Result<Vec<(String, Option<String>, i64)>> {
+    let (start, end) = range.instants();
+    let reopened: Vec<String> = case_events::table
+        .inner_join(cases::table)
+        .filter(case_events::from_status.eq(CaseStatus::Closed.code()))
+        .filter(case_events::to_status.eq(CaseStatus::TakenInCharge.code()))
+        .filter(case_events::effective_at.ge(start))
+        .filter(case_events::effective_at.lt(end))
+        .filter(case_events::kind.eq(EventKind::Transition.code()))
+        .filter(cases::district_code.eq_any(range.codes()))
+        .select(case_events::case_id)
+        .distinct()
+        .load(conn)?;
+    let mut days: HashMap<String, (String, Option<String>, HashSet<NaiveDate>)> = HashMap::new();
+    for chunk in reopened.chunks(TALLIES_PER_STATEMENT) {
+        let rows: Vec<(String, String, Option<String>, Option<NaiveDateTime>)> = case_events::table
+            .inner_join(cases::table.inner_join(beneficiaries::table))
+            .filter(case_events::case_id.eq_any(chunk))
+            .filter(case_events::kind.eq(EventKind::Transition.code()))
+            .filter(case_events::to_status.eq(CaseStatus::TakenInCharge.code()))
+            .filter(case_events::from_status.eq_any([CaseStatus::Screening.code(), CaseStatus::Closed.code()]))
+            .filter(case_events::effective_at.ge(start))
+            .filter(case_events::effective_at.lt(end))
+            .select((case_events::case_id, cases::district_code, beneficiaries::gender, case_events::effective_at))
+            .load(conn)?;
+        for (case, district, gender, at) in rows {
+            if let Some(at) = at {
+                days.entry(case).or_insert_with(|| (district, gender, HashSet::new())).2.insert(at.date());
+            }
+        }
+    }
+    let mut repeats: HashMap<(String, Option<String>), i64> = HashMap::new();
+    for (district, gender, days) in days.into_values() {
+        if days.len() > 1 {
+            *repeats.entry((district, gender)).or_default() += days.len() as i64 - 1;
+        }
+    }
+    Ok(repeats.into_iter().map(|((district, gender), n)| (district, gender, n)).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 3, d).unwrap_or_default()
+    }
+
+    #[test]
+    fn close_days_share_a_span() {
+        assert_eq!(spans(vec![]), vec![]);
+        assert_eq!(spans(vec![day(5), day(5)]), vec![(day(5), day(5))]);
+        assert_eq!(spans(vec![day(20), day(1), day(8)]), vec![(day(1), day(8)), (day(20), day(20))]);
+        assert_eq!(spans(vec![day(1), day(9)]), vec![(day(1), day(1)), (day(9), day(9))]);
+    }
+
+    #[test]
+    fn figure_codes_read_back() {
+        for figure in Tallied::ALL {
+            assert_eq!(Tallied::parse(figure.code()).ok(), Some(figure));
+        }
+        assert!(Tallied::parse("nope").is_err());
+    }
+}
