@@ -468,8 +468,9 @@ diesel::joinable!(legal_procedures -> cases (case_id));
 diesel::joinable!(work_grants -> cases (case_id));
 
 diesel::table! {
-    report_tallies (district_code, day, figure, item, detail) {
+    report_tallies (district_code, period, day, figure, item, detail) {
         district_code -> Text,
+        period -> Text,
         day -> Date,
         figure -> Text,
         item -> Text,

@@ -1,13 +1,15 @@
--- Per-day counts behind the indicators report: every figure per district and per day, so a
--- report sums a few thousand rows instead of counting a year of cases at each request.
+-- Counts behind the indicators report: every figure per district and per day, and the same
+-- summed per month (`period` 'month', `day` its first day), so a report over a year sums a
+-- few thousand rows instead of counting half a million cases at each request.
 CREATE TABLE report_tallies (
     district_code TEXT NOT NULL,
+    period TEXT NOT NULL,
     day DATE NOT NULL,
     figure TEXT NOT NULL,
     item TEXT NOT NULL,
     detail TEXT NOT NULL,
     count INTEGER NOT NULL,
-    PRIMARY KEY (district_code, day, figure, item, detail)
+    PRIMARY KEY (district_code, period, day, figure, item, detail)
 );
 
 -- One row per write that changed a figure of a district's day; a report recomputes those days

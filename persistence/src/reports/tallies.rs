@@ -14,7 +14,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use chrono::{Duration, NaiveDate, NaiveDateTime};
+use chrono::{Datelike, Duration, Months, NaiveDate, NaiveDateTime};
 use diesel::dsl::sum;
 use diesel::prelude::*;
 use domain::Vocabulary;
@@ -276,25 +276,85 @@ fn count_range(conn: &mut DbConnection, range: &Range) -> Result<Counted> {
     Ok(counted)
 }
 
-/// Replaces the tallies of the range's districts and days with a fresh count.
+/// What a tally row sums: one day, or a whole month (its `day` is the month's first day).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum Period {
+    Day,
+    Month,
+}
+
+impl Period {
+    fn code(self) -> &'static str {
+        match self {
+            Period::Day => "day",
+            Period::Month => "month",
+        }
+    }
+}
+
+fn month_of(day: NaiveDate) -> NaiveDate {
+    day.with_day(1).unwrap_or(day)
+}
+
+/// The first day of the month after `day`'s.
+fn next_month(day: NaiveDate) -> NaiveDate {
+    let first = month_of(day);
+    first.checked_add_months(Months::new(1)).unwrap_or(first)
+}
+
+/// Replaces the day tallies of the range's districts and days with a fresh count, then the
+/// month tallies of the months those days fall in.
 fn recount(conn: &mut DbConnection, range: &Range) -> Result<()> {
     let counted = count_range(conn, range)?;
     diesel::delete(
         report_tallies::table
             .filter(report_tallies::district_code.eq_any(range.codes()))
+            .filter(report_tallies::period.eq(Period::Day.code()))
             .filter(report_tallies::day.ge(range.from))
             .filter(report_tallies::day.le(range.to)),
     )
     .execute(conn)?;
     let mut rows: Vec<(Key, i32)> = counted.0.into_iter().collect();
     rows.sort();
-    insert_tallies(conn, &rows)
+    insert_tallies(conn, Period::Day, &rows)?;
+    roll_up_months(conn, range)
+}
+
+/// Sums the day tallies of every month the range touches into month tallies.
+fn roll_up_months(conn: &mut DbConnection, range: &Range) -> Result<()> {
+    let (first, after) = (month_of(range.from), next_month(range.to));
+    let of_months = || {
+        report_tallies::table
+            .filter(report_tallies::district_code.eq_any(range.codes()))
+            .filter(report_tallies::day.ge(first))
+            .filter(report_tallies::day.lt(after))
+    };
+    diesel::delete(of_months().filter(report_tallies::period.eq(Period::Month.code()))).execute(conn)?;
+    let days: Vec<(String, NaiveDate, String, String, String, i32)> = of_months()
+        .filter(report_tallies::period.eq(Period::Day.code()))
+        .select((
+            report_tallies::district_code,
+            report_tallies::day,
+            report_tallies::figure,
+            report_tallies::item,
+            report_tallies::detail,
+            report_tallies::count,
+        ))
+        .load(conn)?;
+    let mut months: BTreeMap<Key, i32> = BTreeMap::new();
+    for (district, day, figure, item, detail, count) in days {
+        let key = Key { district, day: month_of(day), figure: Tallied::parse(&figure)?, item, detail };
+        *months.entry(key).or_default() += count;
+    }
+    let rows: Vec<(Key, i32)> = months.into_iter().collect();
+    insert_tallies(conn, Period::Month, &rows)
 }
 
 #[derive(Insertable)]
 #[diesel(table_name = report_tallies)]
 struct NewTally<'a> {
     district_code: &'a str,
+    period: &'static str,
     day: NaiveDate,
     figure: &'static str,
     item: &'a str,
@@ -302,15 +362,16 @@ struct NewTally<'a> {
     count: i32,
 }
 
-/// Rows per statement: 6 bound values each, well under either backend's limit of parameters.
+/// Rows per statement: 7 bound values each, well under either backend's limit of parameters.
 const TALLIES_PER_STATEMENT: usize = 1000;
 
-fn insert_tallies(conn: &mut DbConnection, rows: &[(Key, i32)]) -> Result<()> {
+fn insert_tallies(conn: &mut DbConnection, period: Period, rows: &[(Key, i32)]) -> Result<()> {
     for chunk in rows.chunks(TALLIES_PER_STATEMENT) {
         let values: Vec<NewTally> = chunk
             .iter()
             .map(|(key, count)| NewTally {
                 district_code: &key.district,
+                period: period.code(),
                 day: key.day,
                 figure: key.figure.code(),
                 item: &key.item,
@@ -490,33 +551,66 @@ fn rebuild_locked(conn: &mut DbConnection) -> Result<()> {
     Ok(())
 }
 
-/// The tallied figures of the range's districts, summed over its days. Call [`refresh`] first.
+/// The tallied figures of the range's districts, summed over its days: whole months from the
+/// month tallies, the days before and after them from the day tallies. Call [`refresh`] first.
 pub fn sum_range(conn: &mut DbConnection, range: &Range) -> Result<Vec<Tally>> {
-    let rows: Vec<(String, String, String, String, Option<i64>)> = report_tallies::table
-        .filter(report_tallies::district_code.eq_any(range.codes()))
-        .filter(report_tallies::day.ge(range.from))
-        .filter(report_tallies::day.le(range.to))
-        .group_by((report_tallies::district_code, report_tallies::figure, report_tallies::item, report_tallies::detail))
-        .select((
-            report_tallies::district_code,
-            report_tallies::figure,
-            report_tallies::item,
-            report_tallies::detail,
-            sum(report_tallies::count),
-        ))
-        .load(conn)?;
+    let mut sums: BTreeMap<(String, String, String, String), i64> = BTreeMap::new();
+    for (period, from, to) in segments(range.from, range.to) {
+        let rows: Vec<(String, String, String, String, Option<i64>)> = report_tallies::table
+            .filter(report_tallies::district_code.eq_any(range.codes()))
+            .filter(report_tallies::period.eq(period.code()))
+            .filter(report_tallies::day.ge(from))
+            .filter(report_tallies::day.le(to))
+            .group_by((
+                report_tallies::district_code,
+                report_tallies::figure,
+                report_tallies::item,
+                report_tallies::detail,
+            ))
+            .select((
+                report_tallies::district_code,
+                report_tallies::figure,
+                report_tallies::item,
+                report_tallies::detail,
+                sum(report_tallies::count),
+            ))
+            .load(conn)?;
+        for (district, figure, item, detail, count) in rows {
+            *sums.entry((district, figure, item, detail)).or_default() += count.unwrap_or(0);
+        }
+    }
     let recorded = |text: String| (text != NOT_RECORDED).then_some(text);
-    rows.into_iter()
-        .map(|(district, figure, item, detail, count)| {
+    sums.into_iter()
+        .map(|((district, figure, item, detail), count)| {
             Ok(Tally {
                 district,
                 figure: Tallied::parse(&figure)?,
                 item: recorded(item),
                 detail: recorded(detail),
-                count: count.unwrap_or(0),
+                count,
             })
         })
         .collect()
+}
+
+/// How to read the days `from..=to`: `(period, first, last)` days, months wholly inside the
+/// range as month rows (dated by their first day), the days before and after as day rows.
+fn segments(from: NaiveDate, to: NaiveDate) -> Vec<(Period, NaiveDate, NaiveDate)> {
+    let first_whole = if month_of(from) == from { from } else { next_month(from) };
+    // The first day of the month after the last whole month.
+    let after_whole = if next_month(to).pred_opt() == Some(to) { next_month(to) } else { month_of(to) };
+    if first_whole >= after_whole {
+        return vec![(Period::Day, from, to)];
+    }
+    let mut segments = Vec::new();
+    if from < first_whole {
+        segments.push((Period::Day, from, first_whole.pred_opt().unwrap_or(first_whole)));
+    }
+    segments.push((Period::Month, first_whole, after_whole.pred_opt().unwrap_or(after_whole)));
+    if after_whole <= to {
+        segments.push((Period::Day, after_whole, to));
+    }
+    segments
 }
 
 /// Takings in charge are tallied once per case and day; a case taken in charge on several days
@@ -576,6 +670,37 @@ mod tests {
         assert_eq!(spans(vec![day(5), day(5)]), vec![(day(5), day(5))]);
         assert_eq!(spans(vec![day(20), day(1), day(8)]), vec![(day(1), day(8)), (day(20), day(20))]);
         assert_eq!(spans(vec![day(1), day(9)]), vec![(day(1), day(1)), (day(9), day(9))]);
+    }
+
+    fn on(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()
+    }
+
+    #[test]
+    fn whole_months_are_read_from_month_rows_and_the_edges_from_day_rows() {
+        use Period::{Day, Month};
+        // Within one month, or not covering a whole one: days only.
+        assert_eq!(segments(on(2026, 3, 2), on(2026, 3, 30)), vec![(Day, on(2026, 3, 2), on(2026, 3, 30))]);
+        assert_eq!(segments(on(2026, 3, 15), on(2026, 4, 14)), vec![(Day, on(2026, 3, 15), on(2026, 4, 14))]);
+        // Exactly one month.
+        assert_eq!(segments(on(2026, 2, 1), on(2026, 2, 28)), vec![(Month, on(2026, 2, 1), on(2026, 2, 28))]);
+        // A year with both edges inside months.
+        assert_eq!(
+            segments(on(2025, 11, 25), on(2026, 11, 25)),
+            vec![
+                (Day, on(2025, 11, 25), on(2025, 11, 30)),
+                (Month, on(2025, 12, 1), on(2026, 10, 31)),
+                (Day, on(2026, 11, 1), on(2026, 11, 25)),
+            ]
+        );
+        // Whole months at the start, a partial one at the end (and a leap February).
+        assert_eq!(
+            segments(on(2024, 1, 1), on(2024, 3, 3)),
+            vec![(Month, on(2024, 1, 1), on(2024, 2, 29)), (Day, on(2024, 3, 1), on(2024, 3, 3))]
+        );
+        assert_eq!(segments(on(2024, 2, 1), on(2024, 2, 29)), vec![(Month, on(2024, 2, 1), on(2024, 2, 29))]);
+        // A single day, the first of a month.
+        assert_eq!(segments(on(2026, 5, 1), on(2026, 5, 1)), vec![(Day, on(2026, 5, 1), on(2026, 5, 1))]);
     }
 
     #[test]
