@@ -235,6 +235,10 @@ pub async fn serve(config: Config) -> Result<(), String> {
     if let Some(workers) = config.workers {
         server = server.workers(workers);
     }
+    // Storage work runs on each worker's blocking pool and waits for one of the pool's
+    // connections: threads beyond that only wait, and each costs memory and context switches
+    // (the default allows 512).
+    server = server.worker_max_blocking_threads(config.pool.max_size.max(2) as usize);
     let server = server.bind(config.bind).map_err(|err| format!("INLAV_BIND {}: {err}", config.bind))?;
     tracing::info!(
         address = %config.bind,
