@@ -247,7 +247,8 @@ pub fn update(
     write_transaction(conn, |conn| {
         let target = cases::table.filter(cases::id.eq(id.to_string())).filter(cases::version.eq(expected_version));
         // The days the case counts on before and after the change (a closure moves its outcome).
-        tallies::mark_case(conn, id)?;
+        let interception_figures = changes.profile.is_some() || changes.needs.is_some();
+        tallies::mark_case(conn, id, interception_figures)?;
         let updated = diesel::update(target)
             .set((changeset, cases::version.eq(expected_version + 1), cases::updated_at.eq(to_db_time(now))))
             .execute(conn)?;
@@ -255,7 +256,7 @@ pub fn update(
             let exists: i64 = cases::table.filter(cases::id.eq(id.to_string())).count().get_result(conn)?;
             return Err(if exists == 0 { Error::NotFound } else { Error::StaleVersion });
         }
-        tallies::mark_case(conn, id)?;
+        tallies::mark_case(conn, id, false)?;
         let key = id.to_string();
         if let Some(needs) = &changes.needs {
             diesel::delete(case_needs::table.filter(case_needs::case_id.eq(&key))).execute(conn)?;

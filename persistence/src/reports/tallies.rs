@@ -414,18 +414,23 @@ pub fn mark_case_day(conn: &mut DbConnection, case_id: Uuid, day: NaiveDate) -> 
     }
 }
 
-/// Records the days a case counts on through its own columns: the interception (profile,
-/// channel, needs) and the current status's start (a closure's outcome). Call it before and
-/// after changing the case.
-pub fn mark_case(conn: &mut DbConnection, case_id: Uuid) -> Result<()> {
-    let row: Option<(String, NaiveDateTime, NaiveDateTime)> = cases::table
+/// Records the days a case counts on through its own columns: the interception's day when
+/// `interception_figures` changed (profile, needs), and, if the case is closed, the closure's
+/// day (its outcome). Call it before and after changing the case: before finds the closure a
+/// reopening undoes, after the closure just made. A transition that neither closes nor reopens
+/// marks nothing here (a taking in charge is marked by its event): every transition marking
+/// its case's interception day sent the next report recounting years of days.
+pub fn mark_case(conn: &mut DbConnection, case_id: Uuid, interception_figures: bool) -> Result<()> {
+    let row: Option<(String, NaiveDateTime, String, NaiveDateTime)> = cases::table
         .find(case_id.to_string())
-        .select((cases::district_code, cases::intercepted_at, cases::status_since))
+        .select((cases::district_code, cases::intercepted_at, cases::status, cases::status_since))
         .first(conn)
         .optional()?;
-    if let Some((district, intercepted_at, status_since)) = row {
-        mark_day(conn, &district, intercepted_at.date())?;
-        if status_since.date() != intercepted_at.date() {
+    if let Some((district, intercepted_at, status, status_since)) = row {
+        if interception_figures {
+            mark_day(conn, &district, intercepted_at.date())?;
+        }
+        if status == CaseStatus::Closed.code() {
             mark_day(conn, &district, status_since.date())?;
         }
     }
