@@ -15,7 +15,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{Datelike, Duration, Months, NaiveDate, NaiveDateTime};
-use diesel::dsl::sum;
+use diesel::dsl::{And, Eq, EqAny, GtEq, Lt, sum};
 use diesel::prelude::*;
 use domain::Vocabulary;
 use domain::cases::{CaseStatus, EventKind};
@@ -139,6 +139,30 @@ impl Counted {
     }
 }
 
+/// Transitions that take a case in charge, effective in the range: from screening (the first,
+/// which also gives the days to intake) or reopening a closed case. Resuming a suspended case
+/// is not one.
+type TakenInChargeIn = And<
+    And<
+        And<
+            And<Eq<case_events::kind, &'static str>, Eq<case_events::to_status, &'static str>>,
+            EqAny<case_events::from_status, [&'static str; 2]>,
+        >,
+        GtEq<case_events::effective_at, NaiveDateTime>,
+    >,
+    Lt<case_events::effective_at, NaiveDateTime>,
+>;
+
+fn taken_in_charge_in(range: &Range) -> TakenInChargeIn {
+    let (start, end) = range.instants();
+    case_events::kind
+        .eq(EventKind::Transition.code())
+        .and(case_events::to_status.eq(CaseStatus::TakenInCharge.code()))
+        .and(case_events::from_status.eq_any([CaseStatus::Screening.code(), CaseStatus::Closed.code()]))
+        .and(case_events::effective_at.ge(start))
+        .and(case_events::effective_at.lt(end))
+}
+
 /// The figures of the range's districts on the range's days, counted from the rows.
 fn count_range(conn: &mut DbConnection, range: &Range) -> Result<Counted> {
     let mut counted = Counted::default();
@@ -200,17 +224,12 @@ fn count_range(conn: &mut DbConnection, range: &Range) -> Result<Counted> {
         }
     }
 
-    // Takings in charge effective in the range: from screening (the first, which also gives
-    // the days to intake) or reopening a closed case. Resuming a suspended case is not one.
+    // Takings in charge effective in the range.
     type EventRow = (String, String, Option<String>, Option<String>, NaiveDateTime, Option<NaiveDateTime>);
     let events: Vec<EventRow> = case_events::table
         .inner_join(cases::table.inner_join(beneficiaries::table))
         .filter(cases::district_code.eq_any(&codes))
-        .filter(case_events::kind.eq(EventKind::Transition.code()))
-        .filter(case_events::to_status.eq(CaseStatus::TakenInCharge.code()))
-        .filter(case_events::from_status.eq_any([CaseStatus::Screening.code(), CaseStatus::Closed.code()]))
-        .filter(case_events::effective_at.ge(start))
-        .filter(case_events::effective_at.lt(end))
+        .filter(taken_in_charge_in(range))
         .select((
             case_events::case_id,
             cases::district_code,
@@ -503,11 +522,17 @@ pub fn refresh(conn: &mut DbConnection, districts: &[DistrictCode]) -> Result<()
             }
         }
         let ids: Vec<String> = markers.into_iter().map(|(id, _, _)| id).collect();
-        for chunk in ids.chunks(TALLIES_PER_STATEMENT) {
-            diesel::delete(report_stale_days::table.filter(report_stale_days::id.eq_any(chunk))).execute(conn)?;
-        }
-        Ok(())
+        delete_markers(conn, &ids)
     })
+}
+
+/// Deletes the stale-day markers read, and only those: one committed since stays for the next
+/// refresh.
+fn delete_markers(conn: &mut DbConnection, ids: &[String]) -> Result<()> {
+    for chunk in ids.chunks(TALLIES_PER_STATEMENT) {
+        diesel::delete(report_stale_days::table.filter(report_stale_days::id.eq_any(chunk))).execute(conn)?;
+    }
+    Ok(())
 }
 
 /// Sorted, merged spans of days: days at most [`SPAN_GAP_DAYS`] apart share a span.
@@ -547,9 +572,7 @@ fn rebuild_locked(conn: &mut DbConnection) -> Result<()> {
     for code in districts {
         recount(conn, &Range { districts: vec![DistrictCode::from_trusted(code)], from, to })?;
     }
-    for chunk in markers.chunks(TALLIES_PER_STATEMENT) {
-        diesel::delete(report_stale_days::table.filter(report_stale_days::id.eq_any(chunk))).execute(conn)?;
-    }
+    delete_markers(conn, &markers)?;
     diesel::update(report_tally_state::table.find(1))
         .set((report_tally_state::full_rebuild.eq(false), report_tally_state::rebuilt_at.eq(diesel::dsl::now)))
         .execute(conn)?;
@@ -639,11 +662,7 @@ pub fn taken_in_charge_repeats(conn: &mut DbConnection, range: &Range) -> Result
         let rows: Vec<(String, String, Option<String>, Option<NaiveDateTime>)> = case_events::table
             .inner_join(cases::table.inner_join(beneficiaries::table))
             .filter(case_events::case_id.eq_any(chunk))
-            .filter(case_events::kind.eq(EventKind::Transition.code()))
-            .filter(case_events::to_status.eq(CaseStatus::TakenInCharge.code()))
-            .filter(case_events::from_status.eq_any([CaseStatus::Screening.code(), CaseStatus::Closed.code()]))
-            .filter(case_events::effective_at.ge(start))
-            .filter(case_events::effective_at.lt(end))
+            .filter(taken_in_charge_in(range))
             .select((case_events::case_id, cases::district_code, beneficiaries::gender, case_events::effective_at))
             .load(conn)?;
         for (case, district, gender, at) in rows {
