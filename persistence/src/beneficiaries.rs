@@ -18,6 +18,7 @@ use crate::error::{Error, Result, decode, decode_id};
 use crate::pagination::{Page, PageRequest, like_contains};
 use crate::reports::tallies;
 use crate::schema::{beneficiaries, beneficiary_citizenships, beneficiary_documents, beneficiary_languages, cases};
+use crate::sql::with_ids;
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = beneficiaries)]
@@ -354,31 +355,31 @@ impl Sets {
         if ids.is_empty() {
             return Ok(sets);
         }
-        let citizenships: Vec<(String, String)> = beneficiary_citizenships::table
-            .filter(beneficiary_citizenships::beneficiary_id.eq_any(ids))
-            .select((beneficiary_citizenships::beneficiary_id, beneficiary_citizenships::country))
-            .order(beneficiary_citizenships::country)
-            .load(conn)?;
+        let citizenships: Vec<(String, String)> =
+            with_ids(beneficiary_citizenships::table.into_boxed(), beneficiary_citizenships::beneficiary_id, ids)
+                .select((beneficiary_citizenships::beneficiary_id, beneficiary_citizenships::country))
+                .order(beneficiary_citizenships::country)
+                .load(conn)?;
         for (id, country) in citizenships {
             sets.citizenships.entry(id).or_default().push(country);
         }
-        let languages: Vec<(String, String)> = beneficiary_languages::table
-            .filter(beneficiary_languages::beneficiary_id.eq_any(ids))
-            .select((beneficiary_languages::beneficiary_id, beneficiary_languages::language))
-            .order(beneficiary_languages::language)
-            .load(conn)?;
+        let languages: Vec<(String, String)> =
+            with_ids(beneficiary_languages::table.into_boxed(), beneficiary_languages::beneficiary_id, ids)
+                .select((beneficiary_languages::beneficiary_id, beneficiary_languages::language))
+                .order(beneficiary_languages::language)
+                .load(conn)?;
         for (id, language) in languages {
             sets.languages.entry(id).or_default().push(language);
         }
-        let documents: Vec<(String, String, String, Option<NaiveDate>)> = beneficiary_documents::table
-            .filter(beneficiary_documents::beneficiary_id.eq_any(ids))
-            .select((
-                beneficiary_documents::beneficiary_id,
-                beneficiary_documents::document,
-                beneficiary_documents::status,
-                beneficiary_documents::status_on,
-            ))
-            .load(conn)?;
+        let documents: Vec<(String, String, String, Option<NaiveDate>)> =
+            with_ids(beneficiary_documents::table.into_boxed(), beneficiary_documents::beneficiary_id, ids)
+                .select((
+                    beneficiary_documents::beneficiary_id,
+                    beneficiary_documents::document,
+                    beneficiary_documents::status,
+                    beneficiary_documents::status_on,
+                ))
+                .load(conn)?;
         for (id, document, status, on) in documents {
             sets.documents.entry(id).or_default().push((document, status, on));
         }

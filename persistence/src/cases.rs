@@ -19,6 +19,7 @@ use crate::error::{Error, Result, decode, decode_id};
 use crate::pagination::{Page, PageRequest, like_contains};
 use crate::reports::tallies;
 use crate::schema::{beneficiaries, case_events, case_indicators, case_needs, cases};
+use crate::sql::with_ids;
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = cases)]
@@ -477,17 +478,16 @@ impl Sets {
         if ids.is_empty() {
             return Ok(sets);
         }
-        let needs: Vec<(String, String)> = case_needs::table
-            .filter(case_needs::case_id.eq_any(ids))
+        let needs: Vec<(String, String)> = with_ids(case_needs::table.into_boxed(), case_needs::case_id, ids)
             .select((case_needs::case_id, case_needs::need))
             .load(conn)?;
         for (id, need) in needs {
             sets.needs.entry(id).or_default().push(need);
         }
-        let indicators: Vec<(String, String, NaiveDate)> = case_indicators::table
-            .filter(case_indicators::case_id.eq_any(ids))
-            .select((case_indicators::case_id, case_indicators::indicator, case_indicators::noted_on))
-            .load(conn)?;
+        let indicators: Vec<(String, String, NaiveDate)> =
+            with_ids(case_indicators::table.into_boxed(), case_indicators::case_id, ids)
+                .select((case_indicators::case_id, case_indicators::indicator, case_indicators::noted_on))
+                .load(conn)?;
         for (id, indicator, noted_on) in indicators {
             sets.indicators.entry(id).or_default().push((indicator, noted_on));
         }

@@ -2,7 +2,10 @@
 
 use std::collections::HashMap;
 
+use diesel::dsl::{Eq, EqAny};
+use diesel::query_dsl::methods::FilterDsl;
 use diesel::sql_types::Text;
+use diesel::{Expression, ExpressionMethods};
 use domain::districts::DistrictCode;
 
 diesel::define_sql_function! {
@@ -30,5 +33,19 @@ impl DistrictsByOwner {
 
     pub fn of(&self, owner: &str) -> Vec<DistrictCode> {
         self.0.get(owner).cloned().unwrap_or_default()
+    }
+}
+
+/// Keeps the rows of a (boxed) query whose `column` is one of `ids`. A single id is compared
+/// with `=`: diesel keeps that prepared statement, while an `IN (…)` list is prepared again on
+/// every call (its length varies) — and most of these loads are of one case or one person.
+pub fn with_ids<'a, Q, C>(query: Q, column: C, ids: &'a [String]) -> Q
+where
+    C: ExpressionMethods + Expression<SqlType = Text>,
+    Q: FilterDsl<Eq<C, &'a String>, Output = Q> + FilterDsl<EqAny<C, &'a [String]>, Output = Q>,
+{
+    match ids {
+        [one] => FilterDsl::filter(query, column.eq(one)),
+        _ => FilterDsl::filter(query, column.eq_any(ids)),
     }
 }
