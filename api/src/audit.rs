@@ -9,7 +9,7 @@ use domain::users::Role;
 use persistence::audit::{self as store, AuditFilter};
 use std::sync::mpsc;
 
-use persistence::{DbConnection, PageRequest, Pool, write_transaction};
+use persistence::{DbConnection, PageRequest, Pool, read_together, write_transaction};
 use serde::{Deserialize, Serialize};
 use tokio::sync::oneshot;
 use utoipa::{IntoParams, ToSchema};
@@ -184,7 +184,7 @@ where
     F: FnOnce(&mut DbConnection) -> Result<(T, Vec<AuditEntry>), ApiError> + Send + 'static,
     T: Send + 'static,
 {
-    let (value, entries) = state.db(read).await?;
+    let (value, entries) = state.db(move |conn| read_together(conn, read)).await?;
     state.audit_writer().record(entries).await?;
     Ok(value)
 }

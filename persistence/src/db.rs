@@ -3,7 +3,7 @@
 
 use std::ffi::{c_char, c_int};
 use std::path::{Path, PathBuf};
-use std::sync::Once;
+use std::sync::{Condvar, Mutex, Once, PoisonError};
 use std::time::Duration;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
@@ -332,12 +332,63 @@ fn names<M: std::fmt::Display>(migrations: Vec<M>) -> Vec<String> {
 /// write lock is taken up front and waits under the busy timeout; a deferred transaction that
 /// reads first could fail at once when another writer got in between. Nested calls use
 /// savepoints, as diesel's `transaction` does.
+///
+/// On SQLite the writers of this process also queue at [`SQLITE_WRITERS`] first.
 pub fn write_transaction<T, E, F>(conn: &mut DbConnection, f: F) -> std::result::Result<T, E>
 where
     F: FnOnce(&mut DbConnection) -> std::result::Result<T, E>,
     E: From<Error>,
 {
+    // Only the outermost transaction queues: a nested one (a savepoint) already has the turn.
+    let outermost = match conn {
+        DbConnection::Sqlite(inner) => {
+            matches!(AnsiTransactionManager::transaction_manager_status_mut(inner).transaction_depth(), Ok(None))
+        }
+        DbConnection::Postgresql(_) => false,
+    };
+    let _turn = if outermost { Some(SQLITE_WRITERS.enter(WRITER_WAIT)?) } else { None };
     transaction_begun_with(conn, Some("BEGIN IMMEDIATE"), None, f)
+}
+
+/// SQLite has one writer at a time, and a connection that finds the lock taken polls for it
+/// with sleeps of up to 100 ms: under a burst of writes a writer could lose every round for
+/// the whole busy timeout (5 s, then 503), while the core sat idle. Writers of this process
+/// instead queue here and the next one starts as soon as the previous commits. (Other
+/// processes on the same file still meet SQLite's busy timeout.) One gate for the process,
+/// whatever the file: writes to two SQLite databases from one process (tests) only take turns.
+pub static SQLITE_WRITERS: WriterGate = WriterGate { busy: Mutex::new(false), freed: Condvar::new() };
+
+/// How long a writer waits for its turn before the request is answered as busy (503).
+const WRITER_WAIT: Duration = Duration::from_secs(10);
+
+pub struct WriterGate {
+    busy: Mutex<bool>,
+    freed: Condvar,
+}
+
+/// The turn of one writer; the next one is let in when it is dropped.
+pub struct WriterTurn(&'static WriterGate);
+
+impl WriterGate {
+    fn enter(&'static self, wait: Duration) -> Result<WriterTurn> {
+        // A poisoned lock only means a writer panicked while holding the flag: the flag is
+        // still meaningful.
+        let busy = self.busy.lock().unwrap_or_else(PoisonError::into_inner);
+        let (mut busy, timeout) =
+            self.freed.wait_timeout_while(busy, wait, |busy| *busy).unwrap_or_else(PoisonError::into_inner);
+        if timeout.timed_out() && *busy {
+            return Err(Error::Busy);
+        }
+        *busy = true;
+        Ok(WriterTurn(self))
+    }
+}
+
+impl Drop for WriterTurn {
+    fn drop(&mut self) {
+        *self.0.busy.lock().unwrap_or_else(PoisonError::into_inner) = false;
+        self.0.freed.notify_one();
+    }
 }
 
 /// Runs `f` over one consistent snapshot of the database, for reads made of several queries
@@ -349,6 +400,23 @@ where
     E: From<Error>,
 {
     transaction_begun_with(conn, None, Some("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"), f)
+}
+
+/// Runs the queries of one request's read together. SQLite: in one deferred read transaction,
+/// so they see one snapshot, and the connection checks once — not before every query — whether
+/// another connection has written; when one has (the audit writer commits all the time), SQLite
+/// drops the connection's page cache, and each query read its pages from the file again.
+/// PostgreSQL: as they are, each statement with its own snapshot; a transaction there would
+/// cost two more round trips per request.
+pub fn read_together<T, E, F>(conn: &mut DbConnection, f: F) -> std::result::Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> std::result::Result<T, E>,
+    E: From<Error>,
+{
+    match conn {
+        DbConnection::Sqlite(_) => transaction_begun_with(conn, None, None, f),
+        DbConnection::Postgresql(_) => f(conn),
+    }
 }
 
 fn transaction_begun_with<T, E, F>(
@@ -402,6 +470,23 @@ pub fn from_db_time(at: chrono::NaiveDateTime) -> chrono::DateTime<chrono::Utc> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn writers_take_turns_and_a_writer_gives_up_as_busy() {
+        let gate: &'static WriterGate =
+            Box::leak(Box::new(WriterGate { busy: Mutex::new(false), freed: Condvar::new() }));
+        let first = gate.enter(Duration::from_secs(1)).expect("the gate is free");
+        assert!(
+            matches!(gate.enter(Duration::from_millis(20)), Err(Error::Busy)),
+            "a second writer waits, then gives up"
+        );
+        // A waiting writer is let in as soon as the first one is done, well before its timeout.
+        let waiter = std::thread::spawn(move || gate.enter(Duration::from_secs(30)).map(|_| ()).is_ok());
+        std::thread::sleep(Duration::from_millis(20));
+        drop(first);
+        assert!(waiter.join().unwrap_or(false));
+        assert!(gate.enter(Duration::from_millis(1)).is_ok(), "the turn is given back when dropped");
+    }
 
     /// How many times SQLite prepared `sql` again while it ran three times, each time with the
     /// value 1 bound anew, as diesel does for the `LIMIT ?` of `.first()`.

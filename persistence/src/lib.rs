@@ -28,6 +28,8 @@ mod sql;
 pub mod users;
 pub mod work_grants;
 
-pub use db::{Backend, DatabaseUrl, DbConnection, Pool, PoolSettings, SqliteSync, read_snapshot, write_transaction};
+pub use db::{
+    Backend, DatabaseUrl, DbConnection, Pool, PoolSettings, SqliteSync, read_snapshot, read_together, write_transaction,
+};
 pub use error::{Error, Result};
 pub use pagination::{MAX_PAGE_SIZE, Page, PageRequest};
