@@ -7,11 +7,9 @@ use domain::access::Capability;
 use domain::audit::{AuditAction, AuditEntry, ChainVerifier, ChainedEntry};
 use domain::users::Role;
 use persistence::audit::{self as store, AuditFilter};
-use std::sync::mpsc;
 
-use persistence::{DbConnection, PageRequest, Pool, read_together, write_transaction};
+use persistence::{DbConnection, PageRequest, read_together};
 use serde::{Deserialize, Serialize};
-use tokio::sync::oneshot;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
@@ -185,92 +183,8 @@ where
     T: Send + 'static,
 {
     let (value, entries) = state.db(move |conn| read_together(conn, read)).await?;
-    state.audit_writer().record(entries).await?;
+    state.writer().record(entries).await?;
     Ok(value)
-}
-
-/// Entries waiting for the writer, and who waits for them.
-struct Pending {
-    entries: Vec<AuditEntry>,
-    done: oneshot::Sender<Result<(), ApiError>>,
-}
-
-/// Group commit of audit entries for reads. Every read of personal data adds entries to the
-/// chain; one write transaction each would serialise all reads behind the database's write lock
-/// (SQLite) or the chain's head row (PostgreSQL) and an fsync each. The writer thread takes
-/// whatever entries are waiting, appends them in one transaction, then answers every waiting
-/// request. A request answers only after its entries are committed, so none is lost on a crash
-/// or at shutdown; entries of one request stay together and in order.
-#[derive(Clone)]
-pub struct AuditWriter {
-    queue: mpsc::Sender<Pending>,
-}
-
-/// Entries per transaction at most: a bound on the time one commit holds the lock.
-const MAX_ENTRIES_PER_COMMIT: usize = 2_000;
-
-impl AuditWriter {
-    /// Starts the writer thread; it ends when the last handle is dropped.
-    pub fn start(pool: Pool) -> AuditWriter {
-        let (queue, waiting) = mpsc::channel::<Pending>();
-        let spawned =
-            std::thread::Builder::new().name("audit-writer".into()).spawn(move || write_batches(&pool, &waiting));
-        if let Err(err) = spawned {
-            // Without the thread every audited read answers 503 (its reply channel closes).
-            tracing::error!(%err, "cannot start the audit writer");
-        }
-        AuditWriter { queue }
-    }
-
-    /// Commits `entries` (with others waiting at the same time) and answers once they are durable.
-    pub async fn record(&self, entries: Vec<AuditEntry>) -> Result<(), ApiError> {
-        if entries.is_empty() {
-            return Ok(());
-        }
-        self.submit(entries).await
-    }
-
-    /// Answers once everything submitted before is committed.
-    pub async fn flush(&self) -> Result<(), ApiError> {
-        self.submit(Vec::new()).await
-    }
-
-    async fn submit(&self, entries: Vec<AuditEntry>) -> Result<(), ApiError> {
-        let (done, answer) = oneshot::channel();
-        let stopped = || ApiError::unavailable("the audit trail cannot be written now");
-        self.queue.send(Pending { entries, done }).map_err(|_| stopped())?;
-        answer.await.map_err(|_| stopped())?
-    }
-}
-
-fn write_batches(pool: &Pool, waiting: &mpsc::Receiver<Pending>) {
-    while let Ok(first) = waiting.recv() {
-        let mut batch = vec![first];
-        let mut count = batch[0].entries.len();
-        while count < MAX_ENTRIES_PER_COMMIT {
-            match waiting.try_recv() {
-                Ok(next) => {
-                    count += next.entries.len();
-                    batch.push(next);
-                }
-                Err(_) => break,
-            }
-        }
-        let entries: Vec<AuditEntry> = batch.iter_mut().flat_map(|p| std::mem::take(&mut p.entries)).collect();
-        let result: Result<(), ApiError> = if entries.is_empty() {
-            Ok(())
-        } else {
-            pool.get()
-                .map_err(|err| ApiError::from(persistence::Error::from(err)))
-                .and_then(|mut conn| write_transaction(&mut conn, |conn| Ok(store::append(conn, entries)?)))
-        };
-        if let Err(error) = &result {
-            tracing::error!(status = %error.status(), "audit entries could not be committed; their reads were refused");
-        }
-        for pending in batch {
-            let _ = pending.done.send(result.clone());
-        }
-    }
 }
 
 /// What `inlav audit verify` found.

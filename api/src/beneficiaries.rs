@@ -12,7 +12,7 @@ use domain::beneficiaries::{
 };
 use domain::districts::{DistrictCode, parse_known_district};
 use persistence::beneficiaries::{self as store, BeneficiaryFilter};
-use persistence::{DbConnection, PageRequest, audit, write_transaction};
+use persistence::{DbConnection, PageRequest, audit};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
@@ -605,17 +605,15 @@ pub async fn update_beneficiary(
     let patch = body.0;
     let now = state.now();
     let beneficiary = state
-        .db(move |conn| {
-            write_transaction(conn, |conn| {
-                let current = visible(conn, &scope, id)?;
-                if current.version != if_match.0 {
-                    return Err(ApiError::precondition_failed());
-                }
-                let data = check(patch.apply(current.data), now.date_naive())?;
-                let updated = store::update(conn, id, if_match.0, &data, now)?;
-                audit::append(conn, vec![caller.audit(now, AuditAction::Update, &updated.district, Some(id), None)])?;
-                Ok(updated)
-            })
+        .write(move |conn| {
+            let current = visible(conn, &scope, id)?;
+            if current.version != if_match.0 {
+                return Err(ApiError::precondition_failed());
+            }
+            let data = check(patch.apply(current.data), now.date_naive())?;
+            let updated = store::update(conn, id, if_match.0, &data, now)?;
+            audit::append(conn, vec![caller.audit(now, AuditAction::Update, &updated.district, Some(id), None)])?;
+            Ok(updated)
         })
         .await?;
     Ok(HttpResponse::Ok()

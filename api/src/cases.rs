@@ -20,9 +20,7 @@ use domain::exploitation::{self, Indicator};
 use domain::users::{Role, check_label};
 use domain::validation::Violations;
 use persistence::cases::{self as store, CaseChanges, CaseFilter, NewCase, NewCaseEvent};
-use persistence::{
-    DbConnection, PageRequest, audit, beneficiaries, consents, districts, organizations, users, write_transaction,
-};
+use persistence::{DbConnection, PageRequest, audit, beneficiaries, consents, districts, organizations, users};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
@@ -725,49 +723,39 @@ pub async fn update_case(
     };
     let role = caller.role;
     let (case, beneficiary) = state
-        .db(move |conn| {
-            write_transaction(conn, |conn| {
-                let case = visible_case(conn, &scope, id)?;
-                if case.version != if_match.0 {
-                    return Err(ApiError::precondition_failed());
-                }
-                if case.status == CaseStatus::Closed {
-                    return Err(ApiError::conflict(
-                        "a closed case cannot change; a district coordinator may reopen it",
-                    )
+        .write(move |conn| {
+            let case = visible_case(conn, &scope, id)?;
+            if case.version != if_match.0 {
+                return Err(ApiError::precondition_failed());
+            }
+            if case.status == CaseStatus::Closed {
+                return Err(ApiError::conflict("a closed case cannot change; a district coordinator may reopen it")
                     .with_extension("code", json!("case_closed")));
-                }
-                check_assignment(
-                    conn,
-                    &caller,
-                    &case,
-                    "case_worker_id",
-                    changes.case_worker_id,
-                    &[Role::CaseWorker, Role::DistrictCoordinator],
-                )?;
-                check_assignment(
-                    conn,
-                    &caller,
-                    &case,
-                    "legal_advisor_id",
-                    changes.legal_advisor_id,
-                    &[Role::LegalAdvisor],
-                )?;
-                let updated = store::update(conn, id, if_match.0, &changes, now)?;
-                record_changes(conn, &caller, &case, &changes, now)?;
-                let beneficiary = beneficiaries::find(conn, updated.beneficiary_id)?;
-                audit::append(
-                    conn,
-                    vec![caller.audit(
-                        now,
-                        AuditAction::Update,
-                        &updated.district,
-                        Some(updated.beneficiary_id),
-                        Some(id),
-                    )],
-                )?;
-                Ok((updated, beneficiary))
-            })
+            }
+            check_assignment(
+                conn,
+                &caller,
+                &case,
+                "case_worker_id",
+                changes.case_worker_id,
+                &[Role::CaseWorker, Role::DistrictCoordinator],
+            )?;
+            check_assignment(
+                conn,
+                &caller,
+                &case,
+                "legal_advisor_id",
+                changes.legal_advisor_id,
+                &[Role::LegalAdvisor],
+            )?;
+            let updated = store::update(conn, id, if_match.0, &changes, now)?;
+            record_changes(conn, &caller, &case, &changes, now)?;
+            let beneficiary = beneficiaries::find(conn, updated.beneficiary_id)?;
+            audit::append(
+                conn,
+                vec![caller.audit(now, AuditAction::Update, &updated.district, Some(updated.beneficiary_id), Some(id))],
+            )?;
+            Ok((updated, beneficiary))
         })
         .await?;
     let version = case.version;

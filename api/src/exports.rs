@@ -215,7 +215,7 @@ pub async fn export_cases(
     let now = state.now();
     let entries: Vec<_> =
         range.districts.iter().map(|d| caller.audit(now, AuditAction::Export, d, None, None)).collect();
-    state.audit_writer().record(entries).await?;
+    state.writer().record(entries).await?;
 
     // Two passes over one snapshot: the first counts the people per country, the second writes.
     // Errors before the first byte still answer a problem; `ready` says which way it went.

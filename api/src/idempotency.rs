@@ -5,8 +5,8 @@ use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use chrono::Duration;
+use persistence::DbConnection;
 use persistence::idempotency::{self as store, StoredResponse};
-use persistence::{DbConnection, write_transaction};
 use serde::Serialize;
 
 use crate::auth::Caller;
@@ -102,15 +102,13 @@ where
     let stored_key = key.key.clone();
     let stored_fingerprint = fingerprint.clone();
     let result = state
-        .db(move |conn| {
-            write_transaction(conn, |conn| {
-                let answer = work(conn)?;
-                if let Some(key) = &stored_key {
-                    store::prune(conn, now - RETENTION)?;
-                    store::insert(conn, caller_id, key, &stored_fingerprint, &answer.stored(), now)?;
-                }
-                Ok(answer)
-            })
+        .write(move |conn| {
+            let answer = work(conn)?;
+            if let Some(key) = &stored_key {
+                store::prune(conn, now - RETENTION)?;
+                store::insert(conn, caller_id, key, &stored_fingerprint, &answer.stored(), now)?;
+            }
+            Ok(answer)
         })
         .await;
     match (result, &key.key) {

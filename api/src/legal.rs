@@ -8,7 +8,7 @@ use domain::audit::AuditAction;
 use domain::cases::Case;
 use domain::legal::{Authority, LegalProcedure, ProcedureKind, ProcedureStatus, check_dates, sees_legal};
 use persistence::legal::{self as store, ProcedureData};
-use persistence::{DbConnection, audit, write_transaction};
+use persistence::{DbConnection, audit};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -235,24 +235,16 @@ pub async fn update_procedure(
     let input = body.0;
     let now = state.now();
     let procedure = state
-        .db(move |conn| {
-            write_transaction(conn, |conn| {
-                let case = legal_case(conn, &caller, case_id)?;
-                procedure_of(conn, &case, procedure_id)?;
-                let data = validate(input, now.date_naive())?;
-                let procedure = store::update(conn, procedure_id, if_match.0, &data, now)?;
-                audit::append(
-                    conn,
-                    vec![caller.audit(
-                        now,
-                        AuditAction::Update,
-                        &case.district,
-                        Some(case.beneficiary_id),
-                        Some(case_id),
-                    )],
-                )?;
-                Ok(procedure)
-            })
+        .write(move |conn| {
+            let case = legal_case(conn, &caller, case_id)?;
+            procedure_of(conn, &case, procedure_id)?;
+            let data = validate(input, now.date_naive())?;
+            let procedure = store::update(conn, procedure_id, if_match.0, &data, now)?;
+            audit::append(
+                conn,
+                vec![caller.audit(now, AuditAction::Update, &case.district, Some(case.beneficiary_id), Some(case_id))],
+            )?;
+            Ok(procedure)
         })
         .await?;
     Ok(HttpResponse::Ok().insert_header((header::ETAG, etag(procedure.version))).json(ProcedureView::from(procedure)))

@@ -38,3 +38,4 @@ pub mod telemetry;
 pub mod users;
 pub mod vocabularies;
 pub mod work_grants;
+pub mod writer;

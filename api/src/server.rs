@@ -249,7 +249,7 @@ pub async fn serve(config: Config) -> Result<(), String> {
     server.run().await.map_err(|err| format!("server: {err}"))?;
     // Every answered read waited for its entries; this also commits those of requests whose
     // clients went away before the answer.
-    if let Err(err) = state.audit_writer().flush().await {
+    if let Err(err) = state.writer().flush().await {
         tracing::error!(%err, "audit entries of abandoned requests could not be committed");
     }
     tracing::info!("stopped");

@@ -13,7 +13,7 @@ use domain::services::{ServiceCategory, ServiceDelivery, ServiceOutcome, may_ame
 use domain::users::Role;
 use domain::validation::Violations;
 use persistence::services::{self as store, DeliveryData};
-use persistence::{DbConnection, audit, cases as case_store, organizations, write_transaction};
+use persistence::{DbConnection, audit, cases as case_store, organizations};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
@@ -293,23 +293,15 @@ pub async fn update_service(
     let input = body.0;
     let now = state.now();
     let delivery = state
-        .db(move |conn| {
-            write_transaction(conn, |conn| {
-                let (case, _) = amendable(conn, &caller, case_id, service_id, now)?;
-                let data = check(conn, &caller, &case, &input, now.date_naive())?;
-                let delivery = store::update(conn, service_id, if_match.0, &data, now)?;
-                audit::append(
-                    conn,
-                    vec![caller.audit(
-                        now,
-                        AuditAction::Update,
-                        &case.district,
-                        Some(case.beneficiary_id),
-                        Some(case_id),
-                    )],
-                )?;
-                Ok(delivery)
-            })
+        .write(move |conn| {
+            let (case, _) = amendable(conn, &caller, case_id, service_id, now)?;
+            let data = check(conn, &caller, &case, &input, now.date_naive())?;
+            let delivery = store::update(conn, service_id, if_match.0, &data, now)?;
+            audit::append(
+                conn,
+                vec![caller.audit(now, AuditAction::Update, &case.district, Some(case.beneficiary_id), Some(case_id))],
+            )?;
+            Ok(delivery)
         })
         .await?;
     Ok(HttpResponse::Ok().insert_header((header::ETAG, etag(delivery.version))).json(DeliveryView::from(delivery)))
@@ -341,22 +333,14 @@ pub async fn delete_service(
     let (case_id, service_id) = (resource_id(&path.0)?, resource_id(&path.1)?);
     let now = state.now();
     state
-        .db(move |conn| {
-            write_transaction(conn, |conn| {
-                let (case, _) = amendable(conn, &caller, case_id, service_id, now)?;
-                store::delete(conn, service_id, if_match.0, caller.user_id, now)?;
-                audit::append(
-                    conn,
-                    vec![caller.audit(
-                        now,
-                        AuditAction::Update,
-                        &case.district,
-                        Some(case.beneficiary_id),
-                        Some(case_id),
-                    )],
-                )?;
-                Ok::<_, ApiError>(())
-            })
+        .write(move |conn| {
+            let (case, _) = amendable(conn, &caller, case_id, service_id, now)?;
+            store::delete(conn, service_id, if_match.0, caller.user_id, now)?;
+            audit::append(
+                conn,
+                vec![caller.audit(now, AuditAction::Update, &case.district, Some(case.beneficiary_id), Some(case_id))],
+            )?;
+            Ok::<_, ApiError>(())
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -7,10 +7,10 @@ use chrono::{DateTime, Utc};
 use domain::districts::DistrictCode;
 use persistence::{DbConnection, Pool};
 
-use crate::audit::AuditWriter;
 use crate::auth::TokenKeys;
 use crate::clock::Clock;
 use crate::error::ApiError;
+use crate::writer::Writer;
 
 #[derive(Clone)]
 pub struct AppState(Arc<Inner>);
@@ -21,7 +21,7 @@ struct Inner {
     tokens: TokenKeys,
     /// Keys the pseudonyms of the research export.
     pseudonym_key: Vec<u8>,
-    audit_writer: AuditWriter,
+    writer: Writer,
     /// Districts are reference data that change only by migration, so they are read once.
     districts: Vec<DistrictCode>,
 }
@@ -34,13 +34,23 @@ impl AppState {
         pseudonym_key: Vec<u8>,
         districts: Vec<DistrictCode>,
     ) -> AppState {
-        let audit_writer = AuditWriter::start(pool.clone());
-        AppState(Arc::new(Inner { pool, clock, tokens, pseudonym_key, audit_writer, districts }))
+        let writer = Writer::start(pool.clone());
+        AppState(Arc::new(Inner { pool, clock, tokens, pseudonym_key, writer, districts }))
     }
 
-    /// Group commit of the audit entries of reads.
-    pub fn audit_writer(&self) -> &AuditWriter {
-        &self.0.audit_writer
+    /// Group commit of the audit entries of reads (and on SQLite of writes).
+    pub fn writer(&self) -> &Writer {
+        &self.0.writer
+    }
+
+    /// Runs `work` in a write transaction, grouped with other requests' writes on SQLite (see
+    /// [`crate::writer`]), and answers its result once committed.
+    pub async fn write<T, F>(&self, work: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.0.writer.write(&self.0.pool, work).await
     }
 
     pub fn pseudonym_key(&self) -> &[u8] {

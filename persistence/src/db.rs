@@ -340,12 +340,7 @@ where
     E: From<Error>,
 {
     // Only the outermost transaction queues: a nested one (a savepoint) already has the turn.
-    let outermost = match conn {
-        DbConnection::Sqlite(inner) => {
-            matches!(AnsiTransactionManager::transaction_manager_status_mut(inner).transaction_depth(), Ok(None))
-        }
-        DbConnection::Postgresql(_) => false,
-    };
+    let outermost = matches!(conn, DbConnection::Sqlite(_)) && transaction_depth(conn) == 0;
     let _turn = if outermost { Some(SQLITE_WRITERS.enter(WRITER_WAIT)?) } else { None };
     transaction_begun_with(conn, Some("BEGIN IMMEDIATE"), None, f)
 }
@@ -389,6 +384,44 @@ impl Drop for WriterTurn {
         *self.0.busy.lock().unwrap_or_else(PoisonError::into_inner) = false;
         self.0.freed.notify_one();
     }
+}
+
+/// Runs `f` in a savepoint of the transaction open on `conn` and undoes its writes when it
+/// fails, so the transaction stays usable for the next piece of work. A panic in `f` is caught
+/// and its savepoints rolled back too; it answers `None`.
+pub fn in_savepoint<T, E, F>(conn: &mut DbConnection, f: F) -> Option<std::result::Result<T, E>>
+where
+    F: FnOnce(&mut DbConnection) -> std::result::Result<T, E>,
+    E: From<Error>,
+{
+    type Manager = <DbConnection as Connection>::TransactionManager;
+    let depth = transaction_depth(conn);
+    let outcome =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| transaction_begun_with(conn, None, None, f)));
+    match outcome {
+        Ok(outcome) => Some(outcome),
+        Err(_) => {
+            while transaction_depth(conn) > depth {
+                if Manager::rollback_transaction(conn).is_err() {
+                    break;
+                }
+            }
+            None
+        }
+    }
+}
+
+/// How many transactions and savepoints are open on `conn`.
+pub fn transaction_depth(conn: &mut DbConnection) -> u32 {
+    let depth = match conn {
+        DbConnection::Sqlite(inner) => {
+            AnsiTransactionManager::transaction_manager_status_mut(inner).transaction_depth()
+        }
+        DbConnection::Postgresql(inner) => {
+            AnsiTransactionManager::transaction_manager_status_mut(inner).transaction_depth()
+        }
+    };
+    depth.ok().flatten().map_or(0, |depth| depth.get())
 }
 
 /// Runs `f` over one consistent snapshot of the database, for reads made of several queries
@@ -503,8 +536,10 @@ mod tests {
             let schema = c"CREATE TABLE t (id INTEGER PRIMARY KEY, k TEXT); CREATE INDEX t_k ON t (k);";
             assert_eq!(sqlite3_exec(db, schema.as_ptr(), None, null_mut(), null_mut()), SQLITE_OK);
             let mut stmt = null_mut();
-            let persistent = SQLITE_PREPARE_PERSISTENT as u32;
-            assert_eq!(sqlite3_prepare_v3(db, sql.as_ptr(), -1, persistent, &mut stmt, null_mut()), SQLITE_OK);
+            assert_eq!(
+                sqlite3_prepare_v3(db, sql.as_ptr(), -1, SQLITE_PREPARE_PERSISTENT, &mut stmt, null_mut()),
+                SQLITE_OK
+            );
             for _ in 0..3 {
                 assert_eq!(sqlite3_bind_int64(stmt, 1, 1), SQLITE_OK);
                 assert!(matches!(sqlite3_step(stmt), SQLITE_ROW | SQLITE_DONE));
@@ -515,6 +550,44 @@ mod tests {
             sqlite3_close(db);
             again
         }
+    }
+
+    #[test]
+    fn a_savepoint_undoes_a_failed_or_panicking_piece_of_work_and_keeps_the_transaction() {
+        use diesel::RunQueryDsl;
+        let mut conn = DbConnection::Sqlite(SqliteConnection::establish(":memory:").unwrap());
+        conn.batch_execute("CREATE TABLE t (name TEXT NOT NULL)").unwrap();
+        let insert = |conn: &mut DbConnection, name: &str| {
+            diesel::sql_query(format!("INSERT INTO t VALUES ('{name}')")).execute(conn).map(|_| ()).map_err(Error::from)
+        };
+        let outcome: Result<()> = write_transaction(&mut conn, |conn| {
+            insert(conn, "before")?;
+            let panicked = in_savepoint(conn, |conn| -> Result<()> {
+                insert(conn, "panicked")?;
+                write_transaction(conn, |conn| -> Result<()> {
+                    insert(conn, "panicked deeper")?;
+                    panic!("a bug");
+                })
+            });
+            assert!(panicked.is_none());
+            let failed = in_savepoint(conn, |conn| -> Result<()> {
+                insert(conn, "failed")?;
+                Err(Error::StaleVersion)
+            });
+            assert!(matches!(failed, Some(Err(Error::StaleVersion))));
+            assert!(matches!(in_savepoint(conn, |conn| insert(conn, "after")), Some(Ok(()))));
+            Ok(())
+        });
+        assert!(outcome.is_ok());
+        assert_eq!(transaction_depth(&mut conn), 0, "the transaction was committed, not left open");
+        #[derive(diesel::QueryableByName)]
+        struct Name {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            name: String,
+        }
+        let names: Vec<Name> = diesel::sql_query("SELECT name FROM t ORDER BY rowid").load(&mut conn).unwrap();
+        let names: Vec<String> = names.into_iter().map(|n| n.name).collect();
+        assert_eq!(names, ["before", "after"]);
     }
 
     #[test]

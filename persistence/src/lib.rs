@@ -29,7 +29,8 @@ pub mod users;
 pub mod work_grants;
 
 pub use db::{
-    Backend, DatabaseUrl, DbConnection, Pool, PoolSettings, SqliteSync, read_snapshot, read_together, write_transaction,
+    Backend, DatabaseUrl, DbConnection, Pool, PoolSettings, SqliteSync, in_savepoint, read_snapshot, read_together,
+    write_transaction,
 };
 pub use error::{Error, Result};
 pub use pagination::{MAX_PAGE_SIZE, Page, PageRequest};

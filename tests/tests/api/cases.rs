@@ -238,6 +238,69 @@ async fn updates_and_transitions_need_the_current_version() {
     app.patch(&path).token(token).if_match(1).json(&json!({"profile": "grey_work"})).send().await.problem(412);
 }
 
+/// Writes in flight together are committed together on SQLite (one group, each write in a
+/// savepoint of its own): the ones refused inside the group leave no trace, the others all land.
+#[actix_web::test]
+async fn concurrent_writes_all_land_and_the_refused_ones_leave_no_trace() {
+    let app = TestApp::new().await;
+    let team = app.team().await;
+    let case = app.intercept(&team.case_worker, "milano", adult("Contended")).await;
+    let id = case["id"].as_str().unwrap().to_string();
+    let path = format!("/api/v1/cases/{id}");
+    let token = &team.case_worker.access_token;
+    let body = json!({"to": "screening", "effective_at": days_ago(1)});
+    // Twelve transitions of one case from version 1 (one may win), twenty new interceptions,
+    // and interceptions refused inside the transaction, after their person was written (an
+    // unknown intercepting organisation).
+    let transitions =
+        (0..12).map(|_| app.post(&format!("{path}/transitions")).token(token).if_match(1).json(&body).send());
+    let creates = (0..20).map(|n| {
+        app.post("/api/v1/cases")
+            .token(token)
+            .json(&json!({
+                "beneficiary": {"alias": format!("Group {n}"), "gender": "male", "citizenships": ["PK"]},
+                "district": "milano", "channel": "street_outreach", "intercepted_at": days_ago(3)
+            }))
+            .send()
+    });
+    let refused = (0..5).map(|n| {
+        app.post("/api/v1/cases")
+            .token(token)
+            .json(&json!({
+                "beneficiary": {"alias": format!("Refused {n}"), "gender": "male", "citizenships": ["PK"]},
+                "district": "milano", "channel": "street_outreach", "intercepted_at": days_ago(3),
+                "intercepting_organization_id": "0190aaaa-0000-7000-8000-000000000000"
+            }))
+            .send()
+    });
+    let (transitions, creates, refused) = futures_util::future::join3(
+        futures_util::future::join_all(transitions),
+        futures_util::future::join_all(creates),
+        futures_util::future::join_all(refused),
+    )
+    .await;
+    let statuses: Vec<u16> = transitions.iter().map(|r| r.status).collect();
+    assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 1, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 412).count(), 11, "{statuses:?}");
+    assert!(creates.iter().all(|r| r.status == 201), "{:?}", creates.iter().map(|r| r.status).collect::<Vec<_>>());
+    assert!(refused.iter().all(|r| r.status == 422), "{:?}", refused.iter().map(|r| &r.body).collect::<Vec<_>>());
+
+    let events = app.get(&format!("{path}/events")).token(token).send().await;
+    let transitions_stored =
+        events.body["items"].as_array().unwrap().iter().filter(|e| e["kind"] == "transition").count();
+    assert_eq!(transitions_stored, 1, "{}", events.body);
+    assert_eq!(app.version_of(&team.case_worker, &path).await, 2);
+    // The rows an idle update touches: a count that works on both backends.
+    let people = |alias: &str| format!("UPDATE beneficiaries SET alias = alias WHERE alias LIKE '{alias}%'");
+    assert_eq!(app.execute_sql(&people("Group ")).await, 20);
+    assert_eq!(app.execute_sql(&people("Refused ")).await, 0, "a refused write stores nothing");
+    let env = app.env();
+    let (code, out, err) =
+        std::thread::spawn(move || crate::support::run_cli(&["audit", "verify"], &env, "")).join().unwrap();
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("audit chain intact"), "{out}");
+}
+
 #[actix_web::test]
 async fn a_retried_interception_is_recorded_once() {
     let app = TestApp::new().await;
