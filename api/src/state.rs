@@ -5,7 +5,7 @@ use std::sync::Arc;
 use actix_web::web;
 use chrono::{DateTime, Utc};
 use domain::districts::DistrictCode;
-use persistence::{DbConnection, Pool};
+use persistence::{DbConnection, Pool, write_transaction};
 
 use crate::auth::TokenKeys;
 use crate::clock::Clock;
@@ -50,7 +50,11 @@ impl AppState {
         F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
-        self.0.writer.write(&self.0.pool, work).await
+        if self.0.writer.groups_writes() {
+            self.0.writer.write(work).await
+        } else {
+            self.db(move |conn| write_transaction(conn, work)).await
+        }
     }
 
     pub fn pseudonym_key(&self) -> &[u8] {

@@ -32,11 +32,14 @@ use crate::error::ApiError;
 /// Delivers a write's outcome once the group's commit is known.
 type Deliver = Box<dyn FnOnce(&Result<(), ApiError>) + Send>;
 
+/// A request's write, ready to run on the group's connection.
+type WriteJob = Box<dyn FnOnce(&mut DbConnection) -> Deliver + Send>;
+
 enum Job {
     /// Audit entries of a read (none: a flush), answered once committed.
     Entries { entries: Vec<AuditEntry>, done: oneshot::Sender<Result<(), ApiError>> },
     /// A request's write: runs in its own savepoint, then waits for the commit.
-    Write(Box<dyn FnOnce(&mut DbConnection) -> Deliver + Send>),
+    Write(WriteJob),
 }
 
 #[derive(Clone)]
@@ -83,26 +86,18 @@ impl Writer {
         answer.await.map_err(|_| stopped())?
     }
 
-    /// Runs `work` in a write transaction and answers its result once committed.
-    pub async fn write<T, F>(&self, pool: &Pool, work: F) -> Result<T, ApiError>
+    /// Whether requests' writes are grouped here (SQLite) rather than run on the pool.
+    pub fn groups_writes(&self) -> bool {
+        self.groups_writes
+    }
+
+    /// Runs `work` in a savepoint of the next group's transaction and answers its result once
+    /// the group is committed. Only for a writer that [groups writes](Self::groups_writes).
+    pub async fn write<T, F>(&self, work: F) -> Result<T, ApiError>
     where
         F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
-        if !self.groups_writes {
-            let pool = pool.clone();
-            let span = tracing::Span::current();
-            return actix_web::web::block(move || {
-                let _entered = span.enter();
-                let mut conn = pool.get().map_err(persistence::Error::from)?;
-                write_transaction(&mut conn, work)
-            })
-            .await
-            .map_err(|_| {
-                tracing::error!("storage work panicked or was cancelled");
-                ApiError::internal()
-            })?;
-        }
         let (done, answer) = oneshot::channel::<Result<T, ApiError>>();
         let span = tracing::Span::current();
         let job = Job::Write(Box::new(move |conn: &mut DbConnection| -> Deliver {
@@ -128,59 +123,64 @@ fn stopped() -> ApiError {
 
 fn commit_groups(pool: &Pool, waiting: &mpsc::Receiver<Job>) {
     while let Ok(first) = waiting.recv() {
-        let mut group = vec![first];
-        let (mut entries, mut writes) = (0, 0);
-        loop {
-            match group.last() {
-                Some(Job::Entries { entries: e, .. }) => entries += e.len(),
-                Some(Job::Write(_)) => writes += 1,
-                None => {}
-            }
-            if entries >= MAX_ENTRIES_PER_COMMIT || writes >= MAX_WRITES_PER_COMMIT {
-                break;
-            }
+        let mut group = Group::default();
+        group.add(first);
+        while !group.is_full() {
             match waiting.try_recv() {
-                Ok(next) => group.push(next),
+                Ok(next) => group.add(next),
                 Err(_) => break,
             }
         }
-        commit_group(pool, group);
+        group.commit(pool);
     }
 }
 
-fn commit_group(pool: &Pool, group: Vec<Job>) {
-    let mut deliveries: Vec<Deliver> = Vec::new();
-    let mut waiting: Vec<oneshot::Sender<Result<(), ApiError>>> = Vec::new();
-    let mut entries: Vec<AuditEntry> = Vec::new();
-    let mut writes = Vec::new();
-    for job in group {
+/// What one transaction commits, and who waits for it.
+#[derive(Default)]
+struct Group {
+    entries: Vec<AuditEntry>,
+    waiting: Vec<oneshot::Sender<Result<(), ApiError>>>,
+    writes: Vec<WriteJob>,
+}
+
+impl Group {
+    fn add(&mut self, job: Job) {
         match job {
-            Job::Entries { entries: mut more, done } => {
-                entries.append(&mut more);
-                waiting.push(done);
+            Job::Entries { mut entries, done } => {
+                self.entries.append(&mut entries);
+                self.waiting.push(done);
             }
-            Job::Write(write) => writes.push(write),
+            Job::Write(write) => self.writes.push(write),
         }
     }
-    let committed: Result<(), ApiError> = if entries.is_empty() && writes.is_empty() {
-        Ok(())
-    } else {
-        pool.get().map_err(|err| ApiError::from(persistence::Error::from(err))).and_then(|mut conn| {
-            write_transaction(&mut conn, |conn| {
-                for write in writes {
-                    deliveries.push(write(conn));
-                }
-                Ok(audit_store::append(conn, entries)?)
+
+    fn is_full(&self) -> bool {
+        self.entries.len() >= MAX_ENTRIES_PER_COMMIT || self.writes.len() >= MAX_WRITES_PER_COMMIT
+    }
+
+    fn commit(self, pool: &Pool) {
+        let Group { entries, waiting, writes } = self;
+        let mut deliveries: Vec<Deliver> = Vec::with_capacity(writes.len());
+        let committed: Result<(), ApiError> = if entries.is_empty() && writes.is_empty() {
+            Ok(())
+        } else {
+            pool.get().map_err(|err| ApiError::from(persistence::Error::from(err))).and_then(|mut conn| {
+                write_transaction(&mut conn, |conn| {
+                    for write in writes {
+                        deliveries.push(write(conn));
+                    }
+                    Ok(audit_store::append(conn, entries)?)
+                })
             })
-        })
-    };
-    if let Err(error) = &committed {
-        tracing::error!(status = %error.status(), "a group of writes could not be committed; its requests were refused");
-    }
-    for deliver in deliveries {
-        deliver(&committed);
-    }
-    for done in waiting {
-        let _ = done.send(committed.clone());
+        };
+        if let Err(error) = &committed {
+            tracing::error!(status = %error.status(), "a group of writes could not be committed; its requests were refused");
+        }
+        for deliver in deliveries {
+            deliver(&committed);
+        }
+        for done in waiting {
+            let _ = done.send(committed.clone());
+        }
     }
 }
