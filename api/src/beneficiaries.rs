@@ -5,7 +5,7 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, get, patch, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::access::{Capability, CaseScope};
-use domain::audit::AuditAction;
+use domain::audit::{AuditAction, AuditEntry};
 use domain::beneficiaries::{
     Beneficiary, BeneficiaryData, BeneficiaryDraft, DocumentEntry, DocumentKind, DocumentStatus, Gender, Guardian,
     Permit, PermitKind, check,
@@ -399,7 +399,8 @@ pub fn validate(input: &BeneficiaryInput, today: NaiveDate) -> Result<Beneficiar
 
 /// Registers a person unless records that may be the same person exist (and `confirm_new`
 /// is not set): then 409 with the candidates the caller may see and a count of the others.
-/// Audited in the caller's transaction.
+/// Answers the person and the audit entry of the registration, which the caller appends in its
+/// transaction (with its own entries: one append per write).
 pub fn register(
     conn: &mut DbConnection,
     caller: &Caller,
@@ -407,7 +408,7 @@ pub fn register(
     data: &BeneficiaryData,
     confirm_new: bool,
     now: DateTime<Utc>,
-) -> Result<Beneficiary, ApiError> {
+) -> Result<(Beneficiary, AuditEntry), ApiError> {
     if !confirm_new {
         let matches = store::possible_duplicates(conn, data, None)?;
         if !matches.is_empty() {
@@ -415,8 +416,8 @@ pub fn register(
         }
     }
     let beneficiary = store::insert(conn, district, data, caller.user_id, now)?;
-    audit::append(conn, vec![caller.audit(now, AuditAction::Create, district, Some(beneficiary.id), None)])?;
-    Ok(beneficiary)
+    let entry = caller.audit(now, AuditAction::Create, district, Some(beneficiary.id), None);
+    Ok((beneficiary, entry))
 }
 
 /// The 409 answer for possible duplicates. Candidates shown are read, so they are audited.
@@ -495,7 +496,8 @@ pub async fn create_beneficiary(
     let data = validate(&input, now.date_naive())?;
     let actor = caller.clone();
     once(&state, &caller, &key, &digest, move |conn| {
-        let beneficiary = register(conn, &actor, &district, &data, input.confirm_new, now)?;
+        let (beneficiary, registered) = register(conn, &actor, &district, &data, input.confirm_new, now)?;
+        audit::append(conn, vec![registered])?;
         Ok(Answer::json(StatusCode::CREATED, &BeneficiaryView::from(beneficiary.clone()))?
             .with_location(format!("/api/v1/beneficiaries/{}", beneficiary.id))
             .with_etag(etag(beneficiary.version)))

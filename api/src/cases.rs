@@ -503,8 +503,13 @@ pub async fn create_case(
     }
     let actor = caller.clone();
     once(&state, &caller, &key, &digest, move |conn| {
+        let mut entries = Vec::with_capacity(2);
         let beneficiary = match inline {
-            Some((data, confirm_new)) => register(conn, &actor, &district, &data, confirm_new, now)?,
+            Some((data, confirm_new)) => {
+                let (beneficiary, registered) = register(conn, &actor, &district, &data, confirm_new, now)?;
+                entries.push(registered);
+                beneficiary
+            }
             None => {
                 let id = input.beneficiary_id.ok_or_else(ApiError::internal)?;
                 if !beneficiaries::is_visible(conn, id, &scope)? {
@@ -538,10 +543,8 @@ pub async fn create_case(
             actor.role,
             now,
         )?;
-        audit::append(
-            conn,
-            vec![actor.audit(now, AuditAction::Create, &district, Some(beneficiary.id), Some(case.id))],
-        )?;
+        entries.push(actor.audit(now, AuditAction::Create, &district, Some(beneficiary.id), Some(case.id)));
+        audit::append(conn, entries)?;
         case_answer(StatusCode::CREATED, actor.role, case, &beneficiary)
     })
     .await

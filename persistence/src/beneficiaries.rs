@@ -134,7 +134,8 @@ pub fn insert(
                 beneficiaries::updated_at.eq(at),
             ))
             .execute(conn)?;
-        replace_sets(conn, id, data)?;
+        // A new id has no set rows to replace.
+        insert_sets(conn, &id.to_string(), data)?;
         find(conn, id)
     })
 }
@@ -317,6 +318,10 @@ fn replace_sets(conn: &mut DbConnection, id: Uuid, data: &BeneficiaryData) -> Re
         .execute(conn)?;
     diesel::delete(beneficiary_documents::table.filter(beneficiary_documents::beneficiary_id.eq(&key)))
         .execute(conn)?;
+    insert_sets(conn, &key, data)
+}
+
+fn insert_sets(conn: &mut DbConnection, key: &str, data: &BeneficiaryData) -> Result<()> {
     // One row at a time: multi-row inserts do not compile through the multi-backend connection.
     for country in data.citizenships.iter().flatten() {
         diesel::insert_into(beneficiary_citizenships::table)

@@ -190,14 +190,19 @@ pub fn insert(conn: &mut DbConnection, new: &NewCase, actor_role: Role, now: Dat
                 recorded_at: now,
             },
         )?;
-        find(conn, id)
+        // A new case has no needs or indicators yet.
+        into_case(row(conn, id)?, &Sets::default())
     })
 }
 
 pub fn find(conn: &mut DbConnection, id: Uuid) -> Result<Case> {
-    let row = cases::table.find(id.to_string()).select(CaseRow::as_select()).first(conn)?;
+    let row = row(conn, id)?;
     let sets = Sets::load(conn, std::slice::from_ref(&row.id))?;
     into_case(row, &sets)
+}
+
+fn row(conn: &mut DbConnection, id: Uuid) -> Result<CaseRow> {
+    Ok(cases::table.find(id.to_string()).select(CaseRow::as_select()).first(conn)?)
 }
 
 /// The cases of a beneficiary, oldest interception first.

@@ -332,8 +332,13 @@ fn names<M: std::fmt::Display>(migrations: Vec<M>) -> Vec<String> {
 
 /// Runs `f` in a transaction meant to write. On SQLite it begins with `BEGIN IMMEDIATE`, so the
 /// write lock is taken up front and waits under the busy timeout; a deferred transaction that
-/// reads first could fail at once when another writer got in between. Nested calls use
-/// savepoints, as diesel's `transaction` does.
+/// reads first could fail at once when another writer got in between.
+///
+/// A nested call joins the transaction already open, without a savepoint of its own: its
+/// failure fails the enclosing work, which every caller passes on, and the enclosing
+/// transaction (or the writer's savepoint, [`in_savepoint`]) undoes it. Work that must survive
+/// a failure inside it takes a savepoint explicitly. A savepoint is two more statements, and a
+/// create opened three of them.
 ///
 /// On SQLite the writers of this process also queue at [`SQLITE_WRITERS`] first.
 pub fn write_transaction<T, E, F>(conn: &mut DbConnection, f: F) -> std::result::Result<T, E>
@@ -341,9 +346,10 @@ where
     F: FnOnce(&mut DbConnection) -> std::result::Result<T, E>,
     E: From<Error>,
 {
-    // Only the outermost transaction queues: a nested one (a savepoint) already has the turn.
-    let outermost = matches!(conn, DbConnection::Sqlite(_)) && transaction_depth(conn) == 0;
-    let _turn = if outermost { Some(SQLITE_WRITERS.enter(WRITER_WAIT)?) } else { None };
+    if transaction_depth(conn) > 0 {
+        return f(conn);
+    }
+    let _turn = if matches!(conn, DbConnection::Sqlite(_)) { Some(SQLITE_WRITERS.enter(WRITER_WAIT)?) } else { None };
     transaction_begun_with(conn, Some("BEGIN IMMEDIATE"), None, f)
 }
 
@@ -554,42 +560,76 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_savepoint_undoes_a_failed_or_panicking_piece_of_work_and_keeps_the_transaction() {
-        use diesel::RunQueryDsl;
+    /// An in-memory database with one table of names.
+    fn names_table() -> DbConnection {
         let mut conn = DbConnection::Sqlite(SqliteConnection::establish(":memory:").unwrap());
         conn.batch_execute("CREATE TABLE t (name TEXT NOT NULL)").unwrap();
-        let insert = |conn: &mut DbConnection, name: &str| {
-            diesel::sql_query(format!("INSERT INTO t VALUES ('{name}')")).execute(conn).map(|_| ()).map_err(Error::from)
-        };
-        let outcome: Result<()> = write_transaction(&mut conn, |conn| {
-            insert(conn, "before")?;
-            let panicked = in_savepoint(conn, |conn| -> Result<()> {
-                insert(conn, "panicked")?;
-                write_transaction(conn, |conn| -> Result<()> {
-                    insert(conn, "panicked deeper")?;
-                    panic!("a bug");
-                })
-            });
-            assert!(panicked.is_none());
-            let failed = in_savepoint(conn, |conn| -> Result<()> {
-                insert(conn, "failed")?;
-                Err(Error::StaleVersion)
-            });
-            assert!(matches!(failed, Some(Err(Error::StaleVersion))));
-            assert!(matches!(in_savepoint(conn, |conn| insert(conn, "after")), Some(Ok(()))));
-            Ok(())
-        });
-        assert!(outcome.is_ok());
-        assert_eq!(transaction_depth(&mut conn), 0, "the transaction was committed, not left open");
+        conn
+    }
+
+    fn insert_name(conn: &mut DbConnection, name: &str) -> Result<()> {
+        use diesel::RunQueryDsl;
+        diesel::sql_query(format!("INSERT INTO t VALUES ('{name}')")).execute(conn).map(|_| ()).map_err(Error::from)
+    }
+
+    fn stored_names(conn: &mut DbConnection) -> Vec<String> {
+        use diesel::RunQueryDsl;
         #[derive(diesel::QueryableByName)]
         struct Name {
             #[diesel(sql_type = diesel::sql_types::Text)]
             name: String,
         }
-        let names: Vec<Name> = diesel::sql_query("SELECT name FROM t ORDER BY rowid").load(&mut conn).unwrap();
-        let names: Vec<String> = names.into_iter().map(|n| n.name).collect();
-        assert_eq!(names, ["before", "after"]);
+        let names: Vec<Name> = diesel::sql_query("SELECT name FROM t ORDER BY rowid").load(conn).unwrap();
+        names.into_iter().map(|n| n.name).collect()
+    }
+
+    #[test]
+    fn a_savepoint_undoes_a_failed_or_panicking_piece_of_work_and_keeps_the_transaction() {
+        let mut conn = names_table();
+        let outcome: Result<()> = write_transaction(&mut conn, |conn| {
+            insert_name(conn, "before")?;
+            let panicked = in_savepoint(conn, |conn| -> Result<()> {
+                insert_name(conn, "panicked")?;
+                write_transaction(conn, |conn| -> Result<()> {
+                    insert_name(conn, "panicked deeper")?;
+                    panic!("a bug");
+                })
+            });
+            assert!(panicked.is_none());
+            let failed = in_savepoint(conn, |conn| -> Result<()> {
+                insert_name(conn, "failed")?;
+                Err(Error::StaleVersion)
+            });
+            assert!(matches!(failed, Some(Err(Error::StaleVersion))));
+            assert!(matches!(in_savepoint(conn, |conn| insert_name(conn, "after")), Some(Ok(()))));
+            Ok(())
+        });
+        assert!(outcome.is_ok());
+        assert_eq!(transaction_depth(&mut conn), 0, "the transaction was committed, not left open");
+        assert_eq!(stored_names(&mut conn), ["before", "after"]);
+    }
+
+    #[test]
+    fn a_nested_write_transaction_joins_the_enclosing_one_and_fails_with_it() {
+        let mut conn = names_table();
+        let joined: Result<u32> = write_transaction(&mut conn, |conn| {
+            insert_name(conn, "outer")?;
+            write_transaction(conn, |conn| {
+                insert_name(conn, "inner")?;
+                Ok(transaction_depth(conn))
+            })
+        });
+        assert_eq!(joined.unwrap(), 1, "no savepoint was opened");
+        let failed: Result<()> = write_transaction(&mut conn, |conn| {
+            insert_name(conn, "outer, failed")?;
+            write_transaction(conn, |conn| {
+                insert_name(conn, "inner, failed")?;
+                Err(Error::StaleVersion)
+            })
+        });
+        assert!(matches!(failed, Err(Error::StaleVersion)));
+        assert_eq!(transaction_depth(&mut conn), 0);
+        assert_eq!(stored_names(&mut conn), ["outer", "inner"]);
     }
 
     #[test]
