@@ -7,7 +7,10 @@ use domain::audit::{AuditAction, AuditEntry, ChainedEntry, chain};
 use domain::districts::DistrictCode;
 use uuid::Uuid;
 
-use crate::db::{DbConnection, from_db_time, to_db_time};
+use diesel::query_builder::{AstPass, QueryFragment, QueryId};
+use diesel::sql_types::{BigInt, Text};
+
+use crate::db::{DbConnection, MultiBackend, from_db_time, to_db_time};
 use crate::error::{Result, decode, decode_id};
 use crate::pagination::{Page, PageRequest};
 use crate::schema::{audit_events, audit_head};
@@ -36,9 +39,7 @@ pub fn append(conn: &mut DbConnection, entries: Vec<AuditEntry>) -> Result<()> {
     }
     let count = entries.len() as i64;
     // Advancing the head first takes its row lock (PostgreSQL) until the transaction ends.
-    diesel::update(audit_head::table.filter(audit_head::id.eq(1)))
-        .set(audit_head::seq.eq(audit_head::seq + count))
-        .execute(conn)?;
+    HeadUpdate::Advance(count).execute(conn)?;
     let (new_seq, last_hash): (i64, String) =
         audit_head::table.find(1).select((audit_head::seq, audit_head::hash)).first(conn)?;
     let chained = chain(new_seq - count, &last_hash, entries);
@@ -47,7 +48,6 @@ pub fn append(conn: &mut DbConnection, entries: Vec<AuditEntry>) -> Result<()> {
         let entry = &stored.entry;
         diesel::insert_into(audit_events::table)
             .values((
-                audit_events::id.eq(Uuid::now_v7().to_string()),
                 audit_events::seq.eq(stored.seq),
                 audit_events::at.eq(to_db_time(entry.at)),
                 audit_events::actor_id.eq(entry.actor_id.to_string()),
@@ -63,12 +63,43 @@ pub fn append(conn: &mut DbConnection, entries: Vec<AuditEntry>) -> Result<()> {
             .execute(conn)?;
     }
     if let Some(last) = chained.last() {
-        diesel::update(audit_head::table.filter(audit_head::id.eq(1)))
-            .set(audit_head::hash.eq(&last.hash))
-            .execute(conn)?;
+        HeadUpdate::Hash(last.hash.clone()).execute(conn)?;
     }
     Ok(())
 }
+
+/// The two changes of the chain's head, written out so that the statement cache keeps them:
+/// diesel prepares every `update` again (a changeset may skip fields, so it caches none), and
+/// the head moves on every write.
+enum HeadUpdate {
+    Advance(i64),
+    Hash(String),
+}
+
+impl QueryId for HeadUpdate {
+    type QueryId = ();
+    // Keyed by its SQL text, one per variant.
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl QueryFragment<MultiBackend> for HeadUpdate {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, MultiBackend>) -> QueryResult<()> {
+        match self {
+            HeadUpdate::Advance(count) => {
+                out.push_sql("UPDATE audit_head SET seq = seq + ");
+                out.push_bind_param::<BigInt, _>(count)?;
+            }
+            HeadUpdate::Hash(hash) => {
+                out.push_sql("UPDATE audit_head SET hash = ");
+                out.push_bind_param::<Text, _>(hash)?;
+            }
+        }
+        out.push_sql(" WHERE id = 1");
+        Ok(())
+    }
+}
+
+impl RunQueryDsl<DbConnection> for HeadUpdate {}
 
 #[derive(Debug, Clone, Default)]
 pub struct AuditFilter {
@@ -155,4 +186,52 @@ fn into_entry(row: AuditRow) -> Result<ChainedEntry> {
         prev_hash: row.prev_hash,
         hash: row.hash,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use chrono::TimeZone;
+    use diesel::SqliteConnection;
+    use diesel::connection::{Connection, InstrumentationEvent};
+    use domain::users::Role;
+
+    use super::*;
+    use crate::db::run_migrations;
+
+    fn entry() -> AuditEntry {
+        AuditEntry {
+            at: Utc.with_ymd_and_hms(2026, 11, 26, 9, 0, 0).unwrap(),
+            actor_id: Uuid::now_v7(),
+            actor_role: Role::CaseWorker,
+            action: AuditAction::Read,
+            district: Some(DistrictCode::from_trusted("milano".to_string())),
+            beneficiary_id: Some(Uuid::now_v7()),
+            case_id: None,
+            request_id: None,
+        }
+    }
+
+    #[test]
+    fn the_head_is_moved_by_statements_prepared_once() {
+        let mut conn = DbConnection::Sqlite(SqliteConnection::establish(":memory:").unwrap());
+        run_migrations(&mut conn).unwrap();
+        let prepared = Arc::new(Mutex::new(Vec::<String>::new()));
+        let seen = Arc::clone(&prepared);
+        conn.set_instrumentation(move |event: InstrumentationEvent<'_>| {
+            if let InstrumentationEvent::CacheQuery { sql, .. } = event {
+                seen.lock().unwrap().push(sql.to_string());
+            }
+        });
+        let head_updates =
+            || prepared.lock().unwrap().iter().filter(|sql| sql.starts_with("UPDATE audit_head")).count();
+        append(&mut conn, vec![entry()]).unwrap();
+        assert_eq!(head_updates(), 2, "both updates of the head were cached");
+        append(&mut conn, vec![entry(), entry()]).unwrap();
+        assert_eq!(head_updates(), 2, "and used again");
+        let stored = scan(&mut conn, 0, 10).unwrap();
+        assert_eq!(stored.iter().map(|e| e.seq).collect::<Vec<_>>(), [1, 2, 3]);
+        assert_eq!(head(&mut conn).unwrap(), (3, stored[2].hash.clone()));
+    }
 }

@@ -238,8 +238,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    audit_events (id) {
-        id -> Text,
+    audit_events (seq) {
         seq -> BigInt,
         at -> Timestamp,
         actor_id -> Text,
