@@ -214,7 +214,7 @@ mod tests {
     }
 
     #[test]
-    fn the_head_is_moved_by_statements_prepared_once() {
+    fn entries_are_stored_field_by_field_and_the_head_moved_by_statements_prepared_once() {
         let mut conn = DbConnection::Sqlite(SqliteConnection::establish(":memory:").unwrap());
         run_migrations(&mut conn).unwrap();
         let prepared = Arc::new(Mutex::new(Vec::<String>::new()));
@@ -226,12 +226,25 @@ mod tests {
         });
         let head_updates =
             || prepared.lock().unwrap().iter().filter(|sql| sql.starts_with("UPDATE audit_head")).count();
-        append(&mut conn, vec![entry()]).unwrap();
+        let full = AuditEntry {
+            case_id: Some(Uuid::now_v7()),
+            request_id: Some("request-1".to_string()),
+            action: AuditAction::Transition,
+            ..entry()
+        };
+        let bare = AuditEntry { district: None, beneficiary_id: None, ..entry() };
+        append(&mut conn, vec![full.clone()]).unwrap();
         assert_eq!(head_updates(), 2, "both updates of the head were cached");
-        append(&mut conn, vec![entry(), entry()]).unwrap();
+        append(&mut conn, vec![bare.clone(), entry()]).unwrap();
         assert_eq!(head_updates(), 2, "and used again");
         let stored = scan(&mut conn, 0, 10).unwrap();
         assert_eq!(stored.iter().map(|e| e.seq).collect::<Vec<_>>(), [1, 2, 3]);
+        assert_eq!(stored[0].entry, full, "every field is stored in its column");
+        assert_eq!(stored[1].entry, bare);
+        let mut verifier = domain::audit::ChainVerifier::default();
+        for entry in &stored {
+            verifier.check(entry).unwrap();
+        }
         assert_eq!(head(&mut conn).unwrap(), (3, stored[2].hash.clone()));
     }
 }
