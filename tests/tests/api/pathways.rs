@@ -137,6 +137,34 @@ async fn work_grants_name_the_rules_they_break() {
         app.get(&path).token(&team.legal_advisor.access_token).send().await.body["items"].as_array().unwrap().len(),
         2
     );
+    // The indicators count the grants whose period overlaps the report's days, by status.
+    let grants_in = |from: &'static str, to: &'static str| {
+        let app = &app;
+        let token = team.coordinator.access_token.clone();
+        async move {
+            let reply = app
+                .get(&format!("/api/v1/reports/indicators?district=milano&from={from}&to={to}"))
+                .token(&token)
+                .send()
+                .await;
+            assert_eq!(reply.status, 200, "{}", reply.body);
+            let milano =
+                reply.body["districts"].as_array().unwrap().iter().find(|d| d["district"] == "milano").cloned();
+            let grants = milano.expect("a block for milano")["work_grants"].as_array().unwrap().clone();
+            grants
+                .iter()
+                .filter(|g| g["count"] != json!(0))
+                .map(|g| (g["code"].as_str().unwrap().to_string(), g["count"].clone()))
+                .collect::<Vec<_>>()
+        }
+    };
+    let counted =
+        |pairs: &[(&str, i64)]| pairs.iter().map(|(code, n)| (code.to_string(), json!(n))).collect::<Vec<_>>();
+    let mut year = grants_in("2026-01-01", "2026-12-31").await;
+    year.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(year, counted(&[("completed", 1), ("proposed", 1)]));
+    assert_eq!(grants_in("2026-04-01", "2026-06-30").await, counted(&[("completed", 1)]));
+    assert_eq!(grants_in("2027-01-01", "2027-03-31").await, counted(&[]));
 }
 
 #[actix_web::test]
