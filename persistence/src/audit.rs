@@ -2,13 +2,12 @@
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
+use diesel::query_builder::{AstPass, QueryFragment, QueryId};
+use diesel::sql_types::{BigInt, Text};
 use domain::Vocabulary;
 use domain::audit::{AuditAction, AuditEntry, ChainedEntry, chain};
 use domain::districts::DistrictCode;
 use uuid::Uuid;
-
-use diesel::query_builder::{AstPass, QueryFragment, QueryId};
-use diesel::sql_types::{BigInt, Text};
 
 use crate::db::{DbConnection, MultiBackend, from_db_time, to_db_time};
 use crate::error::{Result, decode, decode_id};
@@ -63,7 +62,7 @@ pub fn append(conn: &mut DbConnection, entries: Vec<AuditEntry>) -> Result<()> {
             .execute(conn)?;
     }
     if let Some(last) = chained.last() {
-        HeadUpdate::Hash(last.hash.clone()).execute(conn)?;
+        HeadUpdate::Hash(&last.hash).execute(conn)?;
     }
     Ok(())
 }
@@ -71,18 +70,18 @@ pub fn append(conn: &mut DbConnection, entries: Vec<AuditEntry>) -> Result<()> {
 /// The two changes of the chain's head, written out so that the statement cache keeps them:
 /// diesel prepares every `update` again (a changeset may skip fields, so it caches none), and
 /// the head moves on every write.
-enum HeadUpdate {
+enum HeadUpdate<'a> {
     Advance(i64),
-    Hash(String),
+    Hash(&'a str),
 }
 
-impl QueryId for HeadUpdate {
+impl QueryId for HeadUpdate<'_> {
     type QueryId = ();
     // Keyed by its SQL text, one per variant.
     const HAS_STATIC_QUERY_ID: bool = false;
 }
 
-impl QueryFragment<MultiBackend> for HeadUpdate {
+impl QueryFragment<MultiBackend> for HeadUpdate<'_> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, MultiBackend>) -> QueryResult<()> {
         match self {
             HeadUpdate::Advance(count) => {
@@ -91,7 +90,7 @@ impl QueryFragment<MultiBackend> for HeadUpdate {
             }
             HeadUpdate::Hash(hash) => {
                 out.push_sql("UPDATE audit_head SET hash = ");
-                out.push_bind_param::<Text, _>(hash)?;
+                out.push_bind_param::<Text, _>(*hash)?;
             }
         }
         out.push_sql(" WHERE id = 1");
@@ -99,7 +98,7 @@ impl QueryFragment<MultiBackend> for HeadUpdate {
     }
 }
 
-impl RunQueryDsl<DbConnection> for HeadUpdate {}
+impl RunQueryDsl<DbConnection> for HeadUpdate<'_> {}
 
 #[derive(Debug, Clone, Default)]
 pub struct AuditFilter {
