@@ -3,7 +3,7 @@
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use diesel::query_builder::{AstPass, QueryFragment, QueryId};
-use diesel::sql_types::{BigInt, Text};
+use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
 use domain::Vocabulary;
 use domain::audit::{AuditAction, AuditEntry, ChainedEntry, chain};
 use domain::districts::DistrictCode;
@@ -42,30 +42,105 @@ pub fn append(conn: &mut DbConnection, entries: Vec<AuditEntry>) -> Result<()> {
     let (new_seq, last_hash): (i64, String) =
         audit_head::table.find(1).select((audit_head::seq, audit_head::hash)).first(conn)?;
     let chained = chain(new_seq - count, &last_hash, entries);
-    // One row at a time: multi-row inserts do not compile through the multi-backend connection.
-    for stored in &chained {
-        let entry = &stored.entry;
-        diesel::insert_into(audit_events::table)
-            .values((
-                audit_events::seq.eq(stored.seq),
-                audit_events::at.eq(to_db_time(entry.at)),
-                audit_events::actor_id.eq(entry.actor_id.to_string()),
-                audit_events::actor_role.eq(entry.actor_role.code()),
-                audit_events::action.eq(entry.action.code()),
-                audit_events::district_code.eq(entry.district.as_ref().map(|d| d.as_str().to_string())),
-                audit_events::beneficiary_id.eq(entry.beneficiary_id.map(|id| id.to_string())),
-                audit_events::case_id.eq(entry.case_id.map(|id| id.to_string())),
-                audit_events::request_id.eq(&entry.request_id),
-                audit_events::prev_hash.eq(&stored.prev_hash),
-                audit_events::hash.eq(&stored.hash),
-            ))
-            .execute(conn)?;
+    let rows: Vec<NewAuditRow> = chained.iter().map(NewAuditRow::from).collect();
+    let mut rest = rows.as_slice();
+    while !rest.is_empty() {
+        let (batch, after) = rest.split_at(insert_batch_size(rest.len()));
+        InsertAuditRows(batch).execute(conn)?;
+        rest = after;
     }
     if let Some(last) = chained.last() {
         HeadUpdate::Hash(&last.hash).execute(conn)?;
     }
     Ok(())
 }
+
+/// One entry as its columns hold it.
+struct NewAuditRow {
+    seq: i64,
+    at: NaiveDateTime,
+    actor_id: String,
+    actor_role: &'static str,
+    action: &'static str,
+    district_code: Option<String>,
+    beneficiary_id: Option<String>,
+    case_id: Option<String>,
+    request_id: Option<String>,
+    prev_hash: String,
+    hash: String,
+}
+
+impl From<&ChainedEntry> for NewAuditRow {
+    fn from(stored: &ChainedEntry) -> Self {
+        let entry = &stored.entry;
+        NewAuditRow {
+            seq: stored.seq,
+            at: to_db_time(entry.at),
+            actor_id: entry.actor_id.to_string(),
+            actor_role: entry.actor_role.code(),
+            action: entry.action.code(),
+            district_code: entry.district.as_ref().map(|d| d.as_str().to_string()),
+            beneficiary_id: entry.beneficiary_id.map(|id| id.to_string()),
+            case_id: entry.case_id.map(|id| id.to_string()),
+            request_id: entry.request_id.clone(),
+            prev_hash: stored.prev_hash.clone(),
+            hash: stored.hash.clone(),
+        }
+    }
+}
+
+/// Rows per `INSERT` at most: 1,408 parameters, well under both backends' limits.
+const MAX_ROWS_PER_INSERT: usize = 128;
+
+/// How many of `remaining` rows the next `INSERT` takes: all up to the maximum, otherwise the
+/// largest power of two, so that only eight statement texts exist and the cache keeps them all.
+fn insert_batch_size(remaining: usize) -> usize {
+    if remaining >= MAX_ROWS_PER_INSERT { MAX_ROWS_PER_INSERT } else { 1 << remaining.ilog2() }
+}
+
+/// Several entries in one `INSERT`: a list of fifty is one statement's work instead of fifty,
+/// and on PostgreSQL one round trip instead of fifty. Written out because diesel's multi-row
+/// insert does not compile through the multi-backend connection.
+struct InsertAuditRows<'a>(&'a [NewAuditRow]);
+
+impl QueryId for InsertAuditRows<'_> {
+    type QueryId = ();
+    // Keyed by its SQL text, one per batch size.
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl QueryFragment<MultiBackend> for InsertAuditRows<'_> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, MultiBackend>) -> QueryResult<()> {
+        out.push_sql(
+            "INSERT INTO audit_events (seq, at, actor_id, actor_role, action, district_code, beneficiary_id, \
+             case_id, request_id, prev_hash, hash) VALUES ",
+        );
+        for (index, row) in self.0.iter().enumerate() {
+            out.push_sql(if index == 0 { "(" } else { ", (" });
+            out.push_bind_param::<BigInt, _>(&row.seq)?;
+            out.push_sql(", ");
+            out.push_bind_param::<Timestamp, _>(&row.at)?;
+            out.push_sql(", ");
+            out.push_bind_param::<Text, _>(&row.actor_id)?;
+            out.push_sql(", ");
+            out.push_bind_param::<Text, _>(row.actor_role)?;
+            out.push_sql(", ");
+            out.push_bind_param::<Text, _>(row.action)?;
+            for optional in [&row.district_code, &row.beneficiary_id, &row.case_id, &row.request_id] {
+                out.push_sql(", ");
+                out.push_bind_param::<Nullable<Text>, _>(optional)?;
+            }
+            out.push_sql(", ");
+            out.push_bind_param::<Text, _>(&row.prev_hash)?;
+            out.push_sql(", ");
+            out.push_bind_param::<Text, _>(&row.hash)?;
+            out.push_sql(")");
+        }
+        Ok(())
+    }
+}
+
+impl RunQueryDsl<DbConnection> for InsertAuditRows<'_> {}
 
 /// The two changes of the chain's head, written out so that the statement cache keeps them:
 /// diesel prepares every `update` again (a changeset may skip fields, so it caches none), and
@@ -210,6 +285,50 @@ mod tests {
             case_id: None,
             request_id: None,
         }
+    }
+
+    #[test]
+    fn batches_take_every_row_in_at_most_eight_statement_texts() {
+        let mut sizes = std::collections::BTreeSet::new();
+        for total in 1..=1_000 {
+            let (mut rest, mut statements) = (total, 0);
+            while rest > 0 {
+                let size = insert_batch_size(rest);
+                assert!((1..=rest.min(MAX_ROWS_PER_INSERT)).contains(&size));
+                sizes.insert(size);
+                rest -= size;
+                statements += 1;
+            }
+            assert!(statements <= total / MAX_ROWS_PER_INSERT + 7, "{total} rows in {statements} statements");
+        }
+        assert_eq!(sizes.into_iter().collect::<Vec<_>>(), [1, 2, 4, 8, 16, 32, 64, 128]);
+    }
+
+    #[test]
+    fn a_page_of_entries_is_inserted_by_a_few_statements_in_chain_order() {
+        let mut conn = DbConnection::Sqlite(SqliteConnection::establish(":memory:").unwrap());
+        run_migrations(&mut conn).unwrap();
+        let inserts = Arc::new(Mutex::new(0));
+        let counted = Arc::clone(&inserts);
+        conn.set_instrumentation(move |event: InstrumentationEvent<'_>| {
+            if let InstrumentationEvent::StartQuery { query, .. } = event
+                && query.to_string().starts_with("INSERT INTO audit_events")
+            {
+                *counted.lock().unwrap() += 1;
+            }
+        });
+        let page: Vec<AuditEntry> = (0..50)
+            .map(|n| AuditEntry { case_id: Some(Uuid::now_v7()), request_id: Some(format!("list-{n}")), ..entry() })
+            .collect();
+        append(&mut conn, page.clone()).unwrap();
+        assert_eq!(*inserts.lock().unwrap(), 3, "50 rows as 32 + 16 + 2");
+        let stored = scan(&mut conn, 0, 100).unwrap();
+        assert_eq!(stored.iter().map(|e| e.entry.clone()).collect::<Vec<_>>(), page);
+        let mut verifier = domain::audit::ChainVerifier::default();
+        for entry in &stored {
+            verifier.check(entry).unwrap();
+        }
+        assert_eq!(head(&mut conn).unwrap(), (50, stored[49].hash.clone()));
     }
 
     #[test]
