@@ -46,24 +46,41 @@ pub struct ChainedEntry {
 /// The hash before the first entry.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
-/// The hash of an entry: SHA-256 over its sequence number, every field and the previous hash.
+/// The hash of an entry: SHA-256 over its sequence number, every field and the previous hash,
+/// joined by the unit separator (U+001F), in lowercase hex. Fed to the hasher piece by piece:
+/// it runs for every entry of every read.
 pub fn chain_hash(seq: i64, prev_hash: &str, entry: &AuditEntry) -> String {
+    use std::fmt::Write;
+
     use crate::Vocabulary;
-    let optional_id = |id: Option<Uuid>| id.map(|id| id.to_string()).unwrap_or_default();
-    let line = [
-        seq.to_string(),
-        entry.at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string(),
-        entry.actor_id.to_string(),
-        entry.actor_role.code().to_string(),
-        entry.action.code().to_string(),
-        entry.district.as_ref().map(|d| d.as_str().to_string()).unwrap_or_default(),
-        optional_id(entry.beneficiary_id),
-        optional_id(entry.case_id),
-        entry.request_id.clone().unwrap_or_default(),
-        prev_hash.to_string(),
-    ]
-    .join("\u{1f}");
-    Sha256::digest(line.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    const SEPARATOR: &[u8] = "\u{1f}".as_bytes();
+    let mut uuid_buffer = Uuid::encode_buffer();
+    let mut hasher = Sha256::new();
+    let field = |hasher: &mut Sha256, bytes: &[u8]| {
+        hasher.update(bytes);
+        hasher.update(SEPARATOR);
+    };
+    let mut text = String::with_capacity(32);
+    let _ = write!(text, "{seq}\u{1f}{}", entry.at.format("%Y-%m-%dT%H:%M:%S%.6fZ"));
+    field(&mut hasher, text.as_bytes());
+    field(&mut hasher, entry.actor_id.hyphenated().encode_lower(&mut uuid_buffer).as_bytes());
+    field(&mut hasher, entry.actor_role.code().as_bytes());
+    field(&mut hasher, entry.action.code().as_bytes());
+    field(&mut hasher, entry.district.as_ref().map_or("", |d| d.as_str()).as_bytes());
+    for id in [entry.beneficiary_id, entry.case_id] {
+        let id = id.map_or("", |id| id.hyphenated().encode_lower(&mut uuid_buffer));
+        field(&mut hasher, id.as_bytes());
+    }
+    field(&mut hasher, entry.request_id.as_deref().unwrap_or_default().as_bytes());
+    hasher.update(prev_hash.as_bytes());
+    let digest = hasher.finalize();
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut hex = String::with_capacity(64);
+    for byte in digest {
+        hex.push(HEX[usize::from(byte >> 4)] as char);
+        hex.push(HEX[usize::from(byte & 0x0f)] as char);
+    }
+    hex
 }
 
 /// Chains new entries after the entry with sequence number `last_seq` and hash `last_hash`.
@@ -152,6 +169,21 @@ mod tests {
             verifier.check(stored)?;
         }
         Ok(verifier.checked())
+    }
+
+    #[test]
+    fn the_hash_of_an_entry_does_not_change_with_the_code_that_computes_it() {
+        // Pinned: a stored chain must keep verifying after any change to `chain_hash`.
+        let full = AuditEntry { case_id: Some(Uuid::from_u128(8)), ..entry(1) };
+        let bare = AuditEntry { district: None, beneficiary_id: None, request_id: None, ..entry(2) };
+        assert_eq!(
+            chain_hash(42, GENESIS_HASH, &full),
+            "6ae4788e50b35b52fdf5a8b4804d947cce7706d8303c8c76d5325eba6c79a746"
+        );
+        assert_eq!(
+            chain_hash(42, GENESIS_HASH, &bare),
+            "50bf0f99c57baf074f7e0204a59b2acd22ab239770431776e9b39cc325725cdd"
+        );
     }
 
     #[test]
