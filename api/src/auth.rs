@@ -18,7 +18,6 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use persistence::auth as store;
 use persistence::write_transaction;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
@@ -468,8 +467,7 @@ fn token_response(access_token: String, refresh_token: String) -> TokenResponse 
 
 /// Refresh tokens are stored as SHA-256 hashes: a copy of the table opens no session.
 fn hash_refresh_token(token: &str) -> String {
-    let digest = Sha256::digest(token.as_bytes());
-    digest.iter().map(|byte| format!("{byte:02x}")).collect()
+    crate::extract::sha256_hex(token.as_bytes())
 }
 
 /// Token answers must not be cached by browsers or proxies.

@@ -107,7 +107,7 @@ fn parse_json_with_digest<T: DeserializeOwned>(body: &[u8]) -> Result<(T, String
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::{Digest, Sha256};
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    domain::to_hex(&Sha256::digest(bytes))
 }
 
 fn find_nul(value: &serde_json::Value, path: String) -> Option<String> {

@@ -47,8 +47,8 @@ pub struct ChainedEntry {
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 /// The hash of an entry: SHA-256 over its sequence number, every field and the previous hash,
-/// joined by the unit separator (U+001F), in lowercase hex. Fed to the hasher piece by piece:
-/// it runs for every entry of every read.
+/// joined by the unit separator (U+001F), in lowercase hex. Fed to the hasher piece by piece,
+/// without a string per field: it runs for every entry of every read.
 pub fn chain_hash(seq: i64, prev_hash: &str, entry: &AuditEntry) -> String {
     use std::fmt::Write;
 
@@ -73,14 +73,7 @@ pub fn chain_hash(seq: i64, prev_hash: &str, entry: &AuditEntry) -> String {
     }
     field(&mut hasher, entry.request_id.as_deref().unwrap_or_default().as_bytes());
     hasher.update(prev_hash.as_bytes());
-    let digest = hasher.finalize();
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut hex = String::with_capacity(64);
-    for byte in digest {
-        hex.push(HEX[usize::from(byte >> 4)] as char);
-        hex.push(HEX[usize::from(byte & 0x0f)] as char);
-    }
-    hex
+    crate::to_hex(&hasher.finalize())
 }
 
 /// Chains new entries after the entry with sequence number `last_seq` and hash `last_hash`.

@@ -149,7 +149,7 @@ pub fn pseudonym(key: &[u8], kind: &str, id: &str) -> String {
     mac.update(kind.as_bytes());
     mac.update(b":");
     mac.update(id.as_bytes());
-    mac.finalize().into_bytes().iter().take(16).map(|b| format!("{b:02x}")).collect()
+    crate::to_hex(&mac.finalize().into_bytes()[..16])
 }
 
 #[cfg(test)]

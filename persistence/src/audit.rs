@@ -14,6 +14,7 @@ use crate::error::{Result, decode, decode_id};
 use crate::pagination::{Page, PageRequest};
 use crate::schema::{audit_events, audit_head};
 
+/// One entry as its columns hold it, read and written.
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = audit_events)]
 struct AuditRow {
@@ -39,52 +40,35 @@ pub fn append(conn: &mut DbConnection, entries: Vec<AuditEntry>) -> Result<()> {
     let count = entries.len() as i64;
     // Advancing the head first takes its row lock (PostgreSQL) until the transaction ends.
     HeadUpdate::Advance(count).execute(conn)?;
-    let (new_seq, last_hash): (i64, String) =
-        audit_head::table.find(1).select((audit_head::seq, audit_head::hash)).first(conn)?;
-    let chained = chain(new_seq - count, &last_hash, entries);
-    let rows: Vec<NewAuditRow> = chained.iter().map(NewAuditRow::from).collect();
+    let (new_seq, last_hash) = head(conn)?;
+    let rows: Vec<AuditRow> = chain(new_seq - count, &last_hash, entries).into_iter().map(AuditRow::from).collect();
     let mut rest = rows.as_slice();
     while !rest.is_empty() {
         let (batch, after) = rest.split_at(insert_batch_size(rest.len()));
         InsertAuditRows(batch).execute(conn)?;
         rest = after;
     }
-    if let Some(last) = chained.last() {
+    if let Some(last) = rows.last() {
         HeadUpdate::Hash(&last.hash).execute(conn)?;
     }
     Ok(())
 }
 
-/// One entry as its columns hold it.
-struct NewAuditRow {
-    seq: i64,
-    at: NaiveDateTime,
-    actor_id: String,
-    actor_role: &'static str,
-    action: &'static str,
-    district_code: Option<String>,
-    beneficiary_id: Option<String>,
-    case_id: Option<String>,
-    request_id: Option<String>,
-    prev_hash: String,
-    hash: String,
-}
-
-impl From<&ChainedEntry> for NewAuditRow {
-    fn from(stored: &ChainedEntry) -> Self {
-        let entry = &stored.entry;
-        NewAuditRow {
+impl From<ChainedEntry> for AuditRow {
+    fn from(stored: ChainedEntry) -> Self {
+        let entry = stored.entry;
+        AuditRow {
             seq: stored.seq,
             at: to_db_time(entry.at),
             actor_id: entry.actor_id.to_string(),
-            actor_role: entry.actor_role.code(),
-            action: entry.action.code(),
+            actor_role: entry.actor_role.code().to_string(),
+            action: entry.action.code().to_string(),
             district_code: entry.district.as_ref().map(|d| d.as_str().to_string()),
             beneficiary_id: entry.beneficiary_id.map(|id| id.to_string()),
             case_id: entry.case_id.map(|id| id.to_string()),
-            request_id: entry.request_id.clone(),
-            prev_hash: stored.prev_hash.clone(),
-            hash: stored.hash.clone(),
+            request_id: entry.request_id,
+            prev_hash: stored.prev_hash,
+            hash: stored.hash,
         }
     }
 }
@@ -101,7 +85,7 @@ fn insert_batch_size(remaining: usize) -> usize {
 /// Several entries in one `INSERT`: a list of fifty is one statement's work instead of fifty,
 /// and on PostgreSQL one round trip instead of fifty. Written out because diesel's multi-row
 /// insert does not compile through the multi-backend connection.
-struct InsertAuditRows<'a>(&'a [NewAuditRow]);
+struct InsertAuditRows<'a>(&'a [AuditRow]);
 
 impl QueryId for InsertAuditRows<'_> {
     type QueryId = ();
@@ -123,9 +107,9 @@ impl QueryFragment<MultiBackend> for InsertAuditRows<'_> {
             out.push_sql(", ");
             out.push_bind_param::<Text, _>(&row.actor_id)?;
             out.push_sql(", ");
-            out.push_bind_param::<Text, _>(row.actor_role)?;
+            out.push_bind_param::<Text, _>(&row.actor_role)?;
             out.push_sql(", ");
-            out.push_bind_param::<Text, _>(row.action)?;
+            out.push_bind_param::<Text, _>(&row.action)?;
             for optional in [&row.district_code, &row.beneficiary_id, &row.case_id, &row.request_id] {
                 out.push_sql(", ");
                 out.push_bind_param::<Nullable<Text>, _>(optional)?;
