@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::http::header::ContentType;
 use actix_web::middleware::{ErrorHandlers, from_fn};
 use actix_web::{App, HttpResponse, HttpServer, web};
 use domain::users::Role;
@@ -78,10 +79,27 @@ pub fn spec_json() -> String {
     }
 }
 
+/// The spec as served at `/api/v1/openapi.json`: serialised once and shared by every worker.
+/// Swagger UI's own handler would keep a copy of the whole document tree in each worker and
+/// serialise it on every request; the tree is several megabytes, the JSON 370 KB.
+#[derive(Clone)]
+pub struct ServedSpec(web::Bytes);
+
+impl ServedSpec {
+    pub fn new(spec: &OpenApi) -> ServedSpec {
+        // Serialising a tree of strings and maps cannot fail; should it, the document says so.
+        ServedSpec(web::Bytes::from(
+            serde_json::to_vec(spec).unwrap_or_else(|err| format!("{{\"error\": \"{err}\"}}").into_bytes()),
+        ))
+    }
+}
+
+const SPEC_PATH: &str = "/api/v1/openapi.json";
+
 /// The application: routes, Swagger UI at `/docs/`, request ids, problem documents.
 pub fn app(
     state: AppState,
-    spec: OpenApi,
+    spec: ServedSpec,
     routes: RouteTable,
 ) -> App<
     impl ServiceFactory<
@@ -94,12 +112,21 @@ pub fn app(
 > {
     // Swagger UI (and the spec it serves under /api/v1) is registered before the /api/v1
     // scope, which would otherwise take every path under it.
-    let base = App::new().app_data(web::Data::new(state)).app_data(web::Data::new(routes)).service(
-        SwaggerUi::new("/docs/{_:.*}")
-            .url("/api/v1/openapi.json", spec)
-            // No call to the public validator: loading the page sends nothing off the machine.
-            .config(SwaggerConfig::default().validator_url("none")),
-    );
+    let base = App::new()
+        .app_data(web::Data::new(state))
+        .app_data(web::Data::new(routes))
+        .service(
+            SwaggerUi::new("/docs/{_:.*}")
+                // No call to the public validator: loading the page sends nothing off the machine.
+                .config(SwaggerConfig::new([SPEC_PATH]).validator_url("none")),
+        )
+        .route(
+            SPEC_PATH,
+            web::get().to(move || {
+                let body = spec.0.clone();
+                async move { HttpResponse::Ok().insert_header(ContentType::json()).body(body) }
+            }),
+        );
     let (app, _) = register(base.into_utoipa_app().openapi(openapi::base())).split_for_parts();
     app.route(
         "/docs",
@@ -222,8 +249,10 @@ pub async fn serve(config: Config) -> Result<(), String> {
     let bootstrap = bootstrap_admin(&state, &config).await?;
     announce(&bootstrap, &mut std::io::stdout());
 
-    let spec = spec();
-    let routes = RouteTable::from_spec(&spec);
+    let (spec, routes) = {
+        let spec = spec();
+        (ServedSpec::new(&spec), RouteTable::from_spec(&spec))
+    };
     let factory_state = state.clone();
     let mut server = HttpServer::new(move || app(factory_state.clone(), spec.clone(), routes.clone()))
         .shutdown_timeout(30)

@@ -12,12 +12,11 @@ use actix_web::http::header::HeaderMap;
 use actix_web::test::{self as actix_test, TestRequest};
 use api::clock::ManualClock;
 use api::openapi::RouteTable;
-use api::server;
+use api::server::{self, ServedSpec};
 use chrono::{DateTime, Duration, Utc};
 use diesel::{Connection, PgConnection, connection::SimpleConnection};
 use futures_util::future::LocalBoxFuture;
 use serde_json::{Value, json};
-use utoipa::openapi::OpenApi;
 
 pub const ADMIN_EMAIL: &str = "admin@inlav.test";
 pub const ADMIN_PASSWORD: &str = "admin-password-for-tests";
@@ -31,12 +30,11 @@ pub fn start_time() -> DateTime<Utc> {
     DateTime::parse_from_rfc3339("2026-03-02T09:00:00Z").map(|t| t.with_timezone(&Utc)).unwrap_or_default()
 }
 
-fn spec_and_routes() -> &'static (OpenApi, RouteTable) {
-    static SPEC: OnceLock<(OpenApi, RouteTable)> = OnceLock::new();
+fn spec_and_routes() -> &'static (ServedSpec, RouteTable) {
+    static SPEC: OnceLock<(ServedSpec, RouteTable)> = OnceLock::new();
     SPEC.get_or_init(|| {
         let spec = server::spec();
-        let routes = RouteTable::from_spec(&spec);
-        (spec, routes)
+        (ServedSpec::new(&spec), RouteTable::from_spec(&spec))
     })
 }
 
