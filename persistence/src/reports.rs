@@ -67,16 +67,7 @@ pub fn work_grants_by_status(conn: &mut DbConnection, range: &Range) -> Result<C
         .filter(work_grants::end_on.ge(range.from))
         .select((work_grants::case_id, work_grants::status))
         .load(conn)?;
-    let mut case_ids: Vec<String> = grants.iter().map(|(case_id, _)| case_id.clone()).collect();
-    case_ids.sort();
-    case_ids.dedup();
-    let codes = range.codes();
-    let mut district_of: HashMap<String, String> = HashMap::new();
-    for chunk in case_ids.chunks(LOOKUP_CHUNK) {
-        let found: Vec<(String, String)> =
-            cases::table.filter(cases::id.eq_any(chunk)).select((cases::id, cases::district_code)).load(conn)?;
-        district_of.extend(found.into_iter().filter(|(_, district)| codes.contains(district)));
-    }
+    let district_of = districts_of_cases(conn, grants.iter().map(|(case_id, _)| case_id), &range.codes())?;
     let mut counts: HashMap<(String, String), i64> = HashMap::new();
     for (case_id, status) in grants {
         if let Some(district) = district_of.get(&case_id) {
@@ -88,6 +79,25 @@ pub fn work_grants_by_status(conn: &mut DbConnection, range: &Range) -> Result<C
 
 /// Ids looked up per statement: well within the bound parameters either backend accepts.
 const LOOKUP_CHUNK: usize = 500;
+
+/// The district of each of `case_ids` that is one of `codes`, looked up by id: for rows found
+/// by their own date first, where a join from the district would walk all its cases.
+fn districts_of_cases<'a>(
+    conn: &mut DbConnection,
+    case_ids: impl Iterator<Item = &'a String>,
+    codes: &[String],
+) -> Result<HashMap<String, String>> {
+    let mut case_ids: Vec<&String> = case_ids.collect();
+    case_ids.sort();
+    case_ids.dedup();
+    let mut district_of: HashMap<String, String> = HashMap::new();
+    for chunk in case_ids.chunks(LOOKUP_CHUNK) {
+        let found: Vec<(String, String)> =
+            cases::table.filter(cases::id.eq_any(chunk)).select((cases::id, cases::district_code)).load(conn)?;
+        district_of.extend(found.into_iter().filter(|(_, district)| codes.contains(district)));
+    }
+    Ok(district_of)
+}
 
 /// Activities held in the range: `(district, kind, count, participants)`.
 pub fn activities_by_kind(conn: &mut DbConnection, range: &Range) -> Result<Vec<(String, String, i64, i64)>> {
