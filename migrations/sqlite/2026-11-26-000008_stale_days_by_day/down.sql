@@ -1,0 +1,2 @@
+DROP INDEX report_stale_days_district_day;
+CREATE INDEX report_stale_days_district ON report_stale_days (district_code);
