@@ -5,7 +5,8 @@
 //! district and per day into `report_tallies`, and a report sums the days of its range.
 //!
 //! How they stay exact: each write that can change a figure records the district's days it
-//! touches in `report_stale_days`, in its own transaction (the `mark_*` functions). Before a
+//! touches in `report_stale_days`, in its own transaction (the `mark_*` functions; on SQLite
+//! once per district and day, see [`mark_day`]). Before a
 //! report reads, [`refresh`] recounts the stale days of its districts from the rows and deletes
 //! the markers it read; a marker committed meanwhile stays for the next refresh, and the recount
 //! reads after the markers, so no committed write is left out. Refreshes are serialised by a row
@@ -253,7 +254,7 @@ fn count_range(conn: &mut DbConnection, range: &Range) -> Result<Counted> {
         }
     }
 
-    for (district, day, category) in services_delivered_in(conn, range)? {
+    for (district, (day, category)) in services_delivered_in(conn, range)? {
         counted.add(&district, day, Tallied::Service, Some(&category), None);
     }
     for (district, at, status) in referrals::table
@@ -265,7 +266,7 @@ fn count_range(conn: &mut DbConnection, range: &Range) -> Result<Counted> {
     {
         counted.add(&district, at.date(), Tallied::Referral, Some(&status), None);
     }
-    for (district, at, kind, status) in legal_procedures_opened_in(conn, range)? {
+    for (district, (at, kind, status)) in legal_procedures_opened_in(conn, range)? {
         counted.add(&district, at.date(), Tallied::LegalProcedure, Some(&kind), Some(&status));
     }
     for (district, at, outcome) in cases::table
@@ -295,65 +296,49 @@ fn is_short(range: &Range) -> bool {
     range.to - range.from < Duration::days(FOUND_BY_DATE_DAYS)
 }
 
-/// Services delivered in the range: `(district, day, category)`.
-fn services_delivered_in(conn: &mut DbConnection, range: &Range) -> Result<Vec<(String, NaiveDate, String)>> {
+/// Services delivered in the range: `(district, (day, category))`.
+fn services_delivered_in(conn: &mut DbConnection, range: &Range) -> Result<Vec<(String, (NaiveDate, String))>> {
     let in_range = service_deliveries::deleted_at
         .is_null()
         .and(service_deliveries::delivered_on.ge(range.from))
         .and(service_deliveries::delivered_on.le(range.to));
+    let found = (service_deliveries::delivered_on, service_deliveries::category);
     if !is_short(range) {
         return Ok(service_deliveries::table
             .inner_join(cases::table)
             .filter(cases::district_code.eq_any(range.codes()))
             .filter(in_range)
-            .select((cases::district_code, service_deliveries::delivered_on, service_deliveries::category))
+            .select((cases::district_code, found))
             .load(conn)?);
     }
-    let rows: Vec<(String, NaiveDate, String)> = service_deliveries::table
-        .filter(in_range)
-        .select((service_deliveries::case_id, service_deliveries::delivered_on, service_deliveries::category))
-        .load(conn)?;
-    let district_of = districts_of_cases(conn, rows.iter().map(|(case_id, ..)| case_id), &range.codes())?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(case_id, day, category)| Some((district_of.get(&case_id)?.clone(), day, category)))
-        .collect())
+    let rows = service_deliveries::table.filter(in_range).select((service_deliveries::case_id, found)).load(conn)?;
+    in_districts(conn, rows, range)
 }
 
-/// Legal procedures opened in the range: `(district, opened at, kind, status)`.
-fn legal_procedures_opened_in(
-    conn: &mut DbConnection,
-    range: &Range,
-) -> Result<Vec<(String, NaiveDateTime, String, String)>> {
+/// A legal procedure: when it was opened, its kind and status.
+type Procedure = (NaiveDateTime, String, String);
+
+/// Legal procedures opened in the range, by district.
+fn legal_procedures_opened_in(conn: &mut DbConnection, range: &Range) -> Result<Vec<(String, Procedure)>> {
     let (start, end) = range.instants();
     let in_range = legal_procedures::created_at.ge(start).and(legal_procedures::created_at.lt(end));
+    let found = (legal_procedures::created_at, legal_procedures::kind, legal_procedures::status);
     if !is_short(range) {
         return Ok(legal_procedures::table
             .inner_join(cases::table)
             .filter(cases::district_code.eq_any(range.codes()))
             .filter(in_range)
-            .select((
-                cases::district_code,
-                legal_procedures::created_at,
-                legal_procedures::kind,
-                legal_procedures::status,
-            ))
+            .select((cases::district_code, found))
             .load(conn)?);
     }
-    let rows: Vec<(String, NaiveDateTime, String, String)> = legal_procedures::table
-        .filter(in_range)
-        .select((
-            legal_procedures::case_id,
-            legal_procedures::created_at,
-            legal_procedures::kind,
-            legal_procedures::status,
-        ))
-        .load(conn)?;
-    let district_of = districts_of_cases(conn, rows.iter().map(|(case_id, ..)| case_id), &range.codes())?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(case_id, at, kind, status)| Some((district_of.get(&case_id)?.clone(), at, kind, status)))
-        .collect())
+    let rows = legal_procedures::table.filter(in_range).select((legal_procedures::case_id, found)).load(conn)?;
+    in_districts(conn, rows, range)
+}
+
+/// Rows found by date, keyed by their case: those of the range's districts, keyed by district.
+fn in_districts<T>(conn: &mut DbConnection, rows: Vec<(String, T)>, range: &Range) -> Result<Vec<(String, T)>> {
+    let district_of = districts_of_cases(conn, rows.iter().map(|(case_id, _)| case_id), &range.codes())?;
+    Ok(rows.into_iter().filter_map(|(case_id, found)| Some((district_of.get(&case_id)?.clone(), found))).collect())
 }
 
 /// What a tally row sums: one day, or a whole month (its `day` is the month's first day).
