@@ -188,12 +188,22 @@ impl Manager {
         let mut conn = PgConnection::establish(&url)?;
         let timeout = self.settings.statement_timeout.as_millis();
         conn.batch_execute(&format!(
-            "SET statement_timeout = {timeout}; SET idle_in_transaction_session_timeout = {};",
+            "SET statement_timeout = {timeout}; SET idle_in_transaction_session_timeout = {}; {RANDOM_PAGE_COST_UNLESS_SET}",
             timeout * 2
         ))?;
         Ok(DbConnection::Postgresql(conn))
     }
 }
+
+/// PostgreSQL's planner prices a random page read at 4 sequential ones by default (spinning
+/// disks); its documentation suggests 1.1 for solid-state storage. At the default the list of
+/// cases at 1M walked the interception-date index backwards, filtering out 10,000 rows that were
+/// not of the district and status asked for (4,500 buffers, 7.6 ms), rather than the
+/// (district, status, date) index made for it (260 buffers, 1.3 ms): lists of 50 485–497 ->
+/// 770–788 req/s. Applied to our sessions only where nobody configured it (server, database,
+/// role or connection options), so an administrator's value stands.
+const RANDOM_PAGE_COST_UNLESS_SET: &str = "SELECT set_config('random_page_cost', '1.1', false) \
+     WHERE (SELECT source FROM pg_settings WHERE name = 'random_page_cost') = 'default';";
 
 /// Process-wide SQLite settings, applied once before our first connection opens.
 ///

@@ -76,3 +76,29 @@ fn pg_only_connections_bound_statements_and_idle_transactions() {
     let error = persistence::Error::from(slow.expect_err("the sleep was cancelled"));
     assert!(matches!(error, persistence::Error::Busy), "a timeout is worth a retry (503): {error:?}");
 }
+
+fn random_page_cost(url: &str) -> String {
+    let pool = db::connect(persistence::DatabaseUrl::parse(url).unwrap(), PoolSettings::default()).unwrap();
+    let mut conn = pool.get().unwrap();
+    diesel::sql_query("SELECT current_setting('random_page_cost') AS value")
+        .get_result::<Setting>(&mut *conn)
+        .unwrap()
+        .value
+}
+
+#[test]
+fn pg_only_the_planner_prices_random_reads_for_ssd_unless_someone_set_it() {
+    let base = postgres_url().expect("the PostgreSQL suite sets TEST_DATABASE_URL");
+    let db = TestDb::postgres(&base);
+    // What the server says without us: its own value stands if it has one.
+    let mut plain = PgConnection::establish(&base).unwrap();
+    let server: Vec<Setting> = diesel::sql_query(
+        "SELECT CASE source WHEN 'default' THEN '1.1' ELSE setting END AS value \
+         FROM pg_settings WHERE name = 'random_page_cost'",
+    )
+    .load(&mut plain)
+    .unwrap();
+    assert_eq!(random_page_cost(&db.url), server[0].value);
+    // Set by the connection's options (as a role or database setting would be): kept.
+    assert_eq!(random_page_cost(&format!("{}%20-crandom_page_cost%3D2", db.url)), "2");
+}
