@@ -292,8 +292,22 @@ fn count_range(conn: &mut DbConnection, range: &Range) -> Result<Counted> {
 /// costs 80 ms and today's next to nothing, a week 240 ms: short ranges go by date.
 const FOUND_BY_DATE_DAYS: i64 = 3;
 
-fn is_short(range: &Range) -> bool {
-    range.to - range.from < Duration::days(FOUND_BY_DATE_DAYS)
+/// Rows of the range's days by district, `(district, found)`: for all time `from_districts`
+/// joins from the district's cases; for a short range `by_date` reads the rows of the days,
+/// keyed by their case, and their cases' districts are looked up by id.
+fn in_districts<T>(
+    conn: &mut DbConnection,
+    range: &Range,
+    from_districts: impl FnOnce(&mut DbConnection, Vec<String>) -> QueryResult<Vec<(String, T)>>,
+    by_date: impl FnOnce(&mut DbConnection) -> QueryResult<Vec<(String, T)>>,
+) -> Result<Vec<(String, T)>> {
+    let codes = range.codes();
+    if range.to - range.from >= Duration::days(FOUND_BY_DATE_DAYS) {
+        return Ok(from_districts(conn, codes)?);
+    }
+    let rows = by_date(conn)?;
+    let district_of = districts_of_cases(conn, rows.iter().map(|(case_id, _)| case_id), &codes)?;
+    Ok(rows.into_iter().filter_map(|(case_id, found)| Some((district_of.get(&case_id)?.clone(), found))).collect())
 }
 
 /// Services delivered in the range: `(district, (day, category))`.
@@ -303,16 +317,19 @@ fn services_delivered_in(conn: &mut DbConnection, range: &Range) -> Result<Vec<(
         .and(service_deliveries::delivered_on.ge(range.from))
         .and(service_deliveries::delivered_on.le(range.to));
     let found = (service_deliveries::delivered_on, service_deliveries::category);
-    if !is_short(range) {
-        return Ok(service_deliveries::table
-            .inner_join(cases::table)
-            .filter(cases::district_code.eq_any(range.codes()))
-            .filter(in_range)
-            .select((cases::district_code, found))
-            .load(conn)?);
-    }
-    let rows = service_deliveries::table.filter(in_range).select((service_deliveries::case_id, found)).load(conn)?;
-    in_districts(conn, rows, range)
+    in_districts(
+        conn,
+        range,
+        |conn, codes| {
+            service_deliveries::table
+                .inner_join(cases::table)
+                .filter(cases::district_code.eq_any(codes))
+                .filter(in_range)
+                .select((cases::district_code, found))
+                .load(conn)
+        },
+        |conn| service_deliveries::table.filter(in_range).select((service_deliveries::case_id, found)).load(conn),
+    )
 }
 
 /// A legal procedure: when it was opened, its kind and status.
@@ -323,22 +340,19 @@ fn legal_procedures_opened_in(conn: &mut DbConnection, range: &Range) -> Result<
     let (start, end) = range.instants();
     let in_range = legal_procedures::created_at.ge(start).and(legal_procedures::created_at.lt(end));
     let found = (legal_procedures::created_at, legal_procedures::kind, legal_procedures::status);
-    if !is_short(range) {
-        return Ok(legal_procedures::table
-            .inner_join(cases::table)
-            .filter(cases::district_code.eq_any(range.codes()))
-            .filter(in_range)
-            .select((cases::district_code, found))
-            .load(conn)?);
-    }
-    let rows = legal_procedures::table.filter(in_range).select((legal_procedures::case_id, found)).load(conn)?;
-    in_districts(conn, rows, range)
-}
-
-/// Rows found by date, keyed by their case: those of the range's districts, keyed by district.
-fn in_districts<T>(conn: &mut DbConnection, rows: Vec<(String, T)>, range: &Range) -> Result<Vec<(String, T)>> {
-    let district_of = districts_of_cases(conn, rows.iter().map(|(case_id, _)| case_id), &range.codes())?;
-    Ok(rows.into_iter().filter_map(|(case_id, found)| Some((district_of.get(&case_id)?.clone(), found))).collect())
+    in_districts(
+        conn,
+        range,
+        |conn, codes| {
+            legal_procedures::table
+                .inner_join(cases::table)
+                .filter(cases::district_code.eq_any(codes))
+                .filter(in_range)
+                .select((cases::district_code, found))
+                .load(conn)
+        },
+        |conn| legal_procedures::table.filter(in_range).select((legal_procedures::case_id, found)).load(conn),
+    )
 }
 
 /// What a tally row sums: one day, or a whole month (its `day` is the month's first day).
