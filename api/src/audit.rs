@@ -40,9 +40,20 @@ pub struct AuditEventView {
     pub district: Option<String>,
     pub beneficiary_id: Option<Uuid>,
     pub case_id: Option<Uuid>,
+    /// The people a page of a list or search showed, when it showed more than one (then
+    /// `beneficiary_id` and `case_id` are empty): one entry for the page. In a person's access
+    /// log, only that person.
+    pub listed: Vec<ListedView>,
     pub request_id: Option<String>,
-    /// SHA-256 of this entry and the previous entry's hash.
+    /// SHA-256 of this entry (with everyone it names) and the previous entry's hash.
     pub hash: String,
+}
+
+/// A person a page showed, and the case it showed them by.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ListedView {
+    pub beneficiary_id: Uuid,
+    pub case_id: Option<Uuid>,
 }
 
 impl From<ChainedEntry> for AuditEventView {
@@ -57,6 +68,11 @@ impl From<ChainedEntry> for AuditEventView {
             district: entry.district.map(|d| d.as_str().to_string()),
             beneficiary_id: entry.beneficiary_id,
             case_id: entry.case_id,
+            listed: entry
+                .listed
+                .into_iter()
+                .map(|subject| ListedView { beneficiary_id: subject.beneficiary_id, case_id: subject.case_id })
+                .collect(),
             request_id: entry.request_id,
             hash: stored.hash,
         }
@@ -105,17 +121,28 @@ fn day_start(day: NaiveDate) -> DateTime<Utc> {
     Utc.from_utc_datetime(&day.and_hms_opt(0, 0, 0).unwrap_or_default())
 }
 
+/// A page of the trail; `seen_by` a person's access log, pages name only them.
 async fn page_of(
     state: &AppState,
     filter: AuditFilter,
+    seen_by: Option<Uuid>,
     cursor: Option<&str>,
     limit: Option<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let page = PageRequest { after: seq_cursor(cursor)?, limit: page_limit(limit) };
     let page = state.db(move |conn| Ok(store::list(conn, &filter, &page)?)).await?;
     let next_cursor = page.has_more.then(|| page.items.last().map(|e| encode_cursor(&[e.seq.to_string()]))).flatten();
-    Ok(HttpResponse::Ok()
-        .json(Paged { items: page.items.into_iter().map(AuditEventView::from).collect(), next_cursor }))
+    let items = page
+        .items
+        .into_iter()
+        .map(|mut stored| {
+            if let Some(person) = seen_by {
+                stored.entry = stored.entry.as_seen_by(person);
+            }
+            AuditEventView::from(stored)
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(Paged { items, next_cursor }))
 }
 
 /// The audit trail, newest first: everything for the admin, their districts for district
@@ -146,7 +173,7 @@ pub async fn list_audit(
         from: query.from.map(day_start),
         before: query.to.and_then(|d| d.succ_opt()).map(day_start),
     };
-    page_of(&state, filter, query.cursor.as_deref(), query.limit).await
+    page_of(&state, filter, None, query.cursor.as_deref(), query.limit).await
 }
 
 /// Who read or changed a beneficiary's data, newest first (district coordinators).
@@ -172,7 +199,7 @@ pub async fn access_log(
     state.db(move |conn| visible(conn, &scope, id).map(|_| ())).await?;
     let query = query.0;
     let filter = AuditFilter { beneficiary_id: Some(id), ..AuditFilter::default() };
-    page_of(&state, filter, query.cursor.as_deref(), query.limit).await
+    page_of(&state, filter, Some(id), query.cursor.as_deref(), query.limit).await
 }
 
 /// Runs a read of personal data, then has its audit entries committed before answering: when
@@ -197,6 +224,7 @@ pub struct Verification {
 /// Walks the whole chain in batches and compares its end with the stored head.
 pub fn verify_chain(conn: &mut DbConnection) -> Result<Verification, String> {
     let mut verifier = ChainVerifier::default();
+    let mut people_listed = 0;
     loop {
         let (after, _) = verifier.last();
         let batch = store::scan(conn, after, 1000).map_err(|e| e.to_string())?;
@@ -207,6 +235,7 @@ pub fn verify_chain(conn: &mut DbConnection) -> Result<Verification, String> {
             verifier
                 .check(entry)
                 .map_err(|broken| format!("the audit chain is broken at entry {}: {}", broken.seq, broken.reason))?;
+            people_listed += entry.entry.people_listed() as i64;
         }
     }
     let (head_seq, head_hash) = store::head(conn).map_err(|e| e.to_string())?;
@@ -214,6 +243,15 @@ pub fn verify_chain(conn: &mut DbConnection) -> Result<Verification, String> {
     if (head_seq, head_hash.as_str()) != (last_seq, last_hash) {
         return Err(format!(
             "the audit chain ends at entry {last_seq} but its head records entry {head_seq}: entries were removed"
+        ));
+    }
+    // The pages' index is outside the chain: a row removed from it would hide a page from
+    // someone's access log, so its size must be what the chain names.
+    let indexed = store::listed_rows_up_to(conn, last_seq).map_err(|e| e.to_string())?;
+    if indexed != people_listed {
+        return Err(format!(
+            "the index of the people named by pages holds {indexed} rows but the chain names {people_listed}: \
+             it was changed"
         ));
     }
     Ok(Verification { checked: verifier.checked(), head_seq })

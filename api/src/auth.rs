@@ -7,7 +7,7 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, post, web};
 use chrono::{DateTime, Utc};
 use domain::Vocabulary;
 use domain::access::{Capability, CaseScope, TokenScope, allows};
-use domain::audit::{AuditAction, AuditEntry};
+use domain::audit::{AuditAction, AuditEntry, ListedSubject};
 use domain::auth::{
     ACCESS_TOKEN_TTL, FAILURE_WINDOW, RefreshVerdict, judge_refresh, login_locked_until, new_session_expiry,
 };
@@ -182,8 +182,30 @@ impl Caller {
             district: Some(district.clone()),
             beneficiary_id,
             case_id,
+            listed: Vec::new(),
             request_id: self.request_id.clone(),
         }
+    }
+
+    /// The audit entries of a page of a list or search by this caller: one per district the
+    /// page showed, naming the people (and the cases) it showed there.
+    pub fn audit_page(
+        &self,
+        at: DateTime<Utc>,
+        shown: impl IntoIterator<Item = (DistrictCode, ListedSubject)>,
+    ) -> Vec<AuditEntry> {
+        let access = AuditEntry {
+            at,
+            actor_id: self.user_id,
+            actor_role: self.role,
+            action: AuditAction::List,
+            district: None,
+            beneficiary_id: None,
+            case_id: None,
+            listed: Vec::new(),
+            request_id: self.request_id.clone(),
+        };
+        AuditEntry::for_page(&access, shown)
     }
 }
 

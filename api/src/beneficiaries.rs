@@ -5,7 +5,7 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, get, patch, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::access::{Capability, CaseScope};
-use domain::audit::{AuditAction, AuditEntry};
+use domain::audit::{AuditAction, AuditEntry, ListedSubject};
 use domain::beneficiaries::{
     Beneficiary, BeneficiaryData, BeneficiaryDraft, DocumentEntry, DocumentKind, DocumentStatus, Gender, Guardian,
     Permit, PermitKind, check,
@@ -432,10 +432,10 @@ fn duplicates(
         _ => Vec::new(),
     };
     let mut candidates = Vec::new();
-    let mut entries = Vec::new();
+    let mut shown = Vec::new();
     for id in &visible {
         let found = store::find(conn, *id)?;
-        entries.push(caller.audit(now, AuditAction::List, &found.district, Some(found.id), None));
+        shown.push((found.district.clone(), ListedSubject { beneficiary_id: found.id, case_id: None }));
         candidates.push(DuplicateCandidate {
             id: found.id,
             district: found.district.as_str().to_string(),
@@ -446,7 +446,7 @@ fn duplicates(
             citizenships: found.data.citizenships,
         });
     }
-    audit::append(conn, entries)?;
+    audit::append(conn, caller.audit_page(now, shown))?;
     let others = matches.len() - visible.len();
     Ok(ApiError::conflict(format!(
         "{} record(s) may be the same person: check them, or send \"confirm_new\": true to register anyway",
@@ -541,8 +541,10 @@ pub async fn search_beneficiaries(
     let now = state.now();
     let page = audited(&state, move |conn| {
         let page = store::search(conn, &scope, &filter, &page)?;
-        let entries =
-            page.items.iter().map(|b| caller.audit(now, AuditAction::List, &b.district, Some(b.id), None)).collect();
+        let entries = caller.audit_page(
+            now,
+            page.items.iter().map(|b| (b.district.clone(), ListedSubject { beneficiary_id: b.id, case_id: None })),
+        );
         Ok((page, entries))
     })
     .await?;

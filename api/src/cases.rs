@@ -6,7 +6,7 @@ use actix_web::{HttpResponse, get, patch, post, web};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use domain::Vocabulary;
 use domain::access::{Capability, CaseScope, sees_full_case};
-use domain::audit::AuditAction;
+use domain::audit::{AuditAction, ListedSubject};
 use domain::beneficiaries::{Beneficiary, Minor, minor_on};
 use domain::cases::{
     Case, CaseEvent, CaseStatus, Channel, Closure, ClosureRequest, Contract, EligibilityOverride, EventKind,
@@ -603,13 +603,15 @@ pub async fn list_cases(
     let role = caller.role;
     let page = audited(&state, move |conn| {
         let page = store::list(conn, &scope, &filter, &page)?;
-        let entries = page
-            .items
-            .iter()
-            .map(|l| {
-                caller.audit(now, AuditAction::List, &l.case.district, Some(l.case.beneficiary_id), Some(l.case.id))
-            })
-            .collect();
+        let entries = caller.audit_page(
+            now,
+            page.items.iter().map(|l| {
+                (
+                    l.case.district.clone(),
+                    ListedSubject { beneficiary_id: l.case.beneficiary_id, case_id: Some(l.case.id) },
+                )
+            }),
+        );
         Ok((page, entries))
     })
     .await?;

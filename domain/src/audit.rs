@@ -31,7 +31,71 @@ pub struct AuditEntry {
     pub district: Option<DistrictCode>,
     pub beneficiary_id: Option<Uuid>,
     pub case_id: Option<Uuid>,
+    /// Everyone a page of a list or search showed, when it showed more than one person (then
+    /// `beneficiary_id` and `case_id` are empty): one entry for the page instead of one per
+    /// person, in page order.
+    pub listed: Vec<ListedSubject>,
     pub request_id: Option<String>,
+}
+
+/// A person a page showed, and the case it showed them by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListedSubject {
+    pub beneficiary_id: Uuid,
+    pub case_id: Option<Uuid>,
+}
+
+impl AuditEntry {
+    /// The entries of one page of a list or search, from `access` (who, when, which action):
+    /// one per district the page showed, naming that district's people. A district with a
+    /// single person gets an entry like that of a read of it.
+    pub fn for_page(
+        access: &AuditEntry,
+        shown: impl IntoIterator<Item = (DistrictCode, ListedSubject)>,
+    ) -> Vec<AuditEntry> {
+        let mut by_district: Vec<(DistrictCode, Vec<ListedSubject>)> = Vec::new();
+        for (district, subject) in shown {
+            match by_district.iter_mut().find(|(seen, _)| *seen == district) {
+                Some((_, subjects)) => subjects.push(subject),
+                None => by_district.push((district, vec![subject])),
+            }
+        }
+        by_district
+            .into_iter()
+            .map(|(district, listed)| {
+                let entry =
+                    AuditEntry { district: Some(district), beneficiary_id: None, case_id: None, ..access.clone() };
+                match listed.as_slice() {
+                    [one] => AuditEntry {
+                        beneficiary_id: Some(one.beneficiary_id),
+                        case_id: one.case_id,
+                        listed: Vec::new(),
+                        ..entry
+                    },
+                    _ => AuditEntry { listed, ..entry },
+                }
+            })
+            .collect()
+    }
+
+    /// How many people the entry names as a page (a person shown by two cases once): the rows
+    /// it has in the index that a person's access log is read by.
+    pub fn people_listed(&self) -> usize {
+        self.listed
+            .iter()
+            .enumerate()
+            .filter(|(index, subject)| {
+                !self.listed[..*index].iter().any(|s| s.beneficiary_id == subject.beneficiary_id)
+            })
+            .count()
+    }
+
+    /// The entry as one person's access log shows it: a page names only them, so that the log
+    /// of one person does not tell who else was on the page.
+    pub fn as_seen_by(mut self, beneficiary_id: Uuid) -> AuditEntry {
+        self.listed.retain(|subject| subject.beneficiary_id == beneficiary_id);
+        self
+    }
 }
 
 /// An entry as stored: its place in the chain and the hashes that bind it.
@@ -72,6 +136,15 @@ pub fn chain_hash(seq: i64, prev_hash: &str, entry: &AuditEntry) -> String {
         field(&mut hasher, id.as_bytes());
     }
     field(&mut hasher, entry.request_id.as_deref().unwrap_or_default().as_bytes());
+    // Entries that name no page hash as they always did, so stored chains keep verifying.
+    if !entry.listed.is_empty() {
+        field(&mut hasher, b"listed");
+        for subject in &entry.listed {
+            field(&mut hasher, subject.beneficiary_id.hyphenated().encode_lower(&mut uuid_buffer).as_bytes());
+            let case = subject.case_id.map_or("", |id| id.hyphenated().encode_lower(&mut uuid_buffer));
+            field(&mut hasher, case.as_bytes());
+        }
+    }
     hasher.update(prev_hash.as_bytes());
     crate::to_hex(&hasher.finalize())
 }
@@ -152,6 +225,7 @@ mod tests {
             district: Some(DistrictCode::from_trusted("milano".into())),
             beneficiary_id: Some(Uuid::from_u128(100 + n)),
             case_id: None,
+            listed: Vec::new(),
             request_id: Some(format!("req-{n}")),
         }
     }
@@ -204,5 +278,63 @@ mod tests {
         rehashed[1].entry.case_id = Some(Uuid::from_u128(5));
         rehashed[1].hash = chain_hash(2, &rehashed[1].prev_hash, &rehashed[1].entry);
         assert_eq!(verify(&rehashed).unwrap_err().seq, 3);
+    }
+
+    fn shown(district: &str, n: u128) -> (DistrictCode, ListedSubject) {
+        let subject =
+            ListedSubject { beneficiary_id: Uuid::from_u128(200 + n), case_id: Some(Uuid::from_u128(300 + n)) };
+        (DistrictCode::from_trusted(district.into()), subject)
+    }
+
+    #[test]
+    fn a_page_is_one_entry_per_district_naming_its_people_in_page_order() {
+        let access = AuditEntry { action: AuditAction::List, district: None, beneficiary_id: None, ..entry(1) };
+        let page = [shown("milano", 1), shown("bergamo", 2), shown("milano", 3), shown("milano", 4)];
+        let entries = AuditEntry::for_page(&access, page.clone());
+        assert_eq!(entries.len(), 2);
+        let milano = &entries[0];
+        assert_eq!(milano.district.as_ref().map(|d| d.as_str()), Some("milano"));
+        assert_eq!((milano.beneficiary_id, milano.case_id), (None, None));
+        assert_eq!(milano.listed, [page[0].1, page[2].1, page[3].1]);
+        assert_eq!(
+            (milano.actor_id, milano.action, &milano.request_id),
+            (access.actor_id, AuditAction::List, &access.request_id)
+        );
+        // One person alone in their district: the entry a read of them would leave.
+        let bergamo = &entries[1];
+        assert_eq!(bergamo.district.as_ref().map(|d| d.as_str()), Some("bergamo"));
+        assert_eq!((bergamo.beneficiary_id, bergamo.case_id), (Some(page[1].1.beneficiary_id), page[1].1.case_id));
+        assert!(bergamo.listed.is_empty());
+        assert!(AuditEntry::for_page(&access, []).is_empty(), "an empty page names nobody");
+    }
+
+    #[test]
+    fn every_person_a_page_names_is_bound_by_its_hash() {
+        let access = AuditEntry { action: AuditAction::List, ..entry(1) };
+        let page = AuditEntry::for_page(&access, [shown("milano", 1), shown("milano", 2)]).remove(0);
+        let entries = chain(0, GENESIS_HASH, vec![page, entry(2)]);
+        assert_eq!(verify(&entries), Ok(2));
+        for tamper in [
+            |e: &mut AuditEntry| e.listed[1].case_id = None,
+            |e: &mut AuditEntry| e.listed[0].beneficiary_id = Uuid::from_u128(7),
+            |e: &mut AuditEntry| {
+                e.listed.pop();
+            },
+            |e: &mut AuditEntry| e.listed.swap(0, 1),
+        ] {
+            let mut changed = entries.clone();
+            tamper(&mut changed[0].entry);
+            assert_eq!(verify(&changed).unwrap_err().seq, 1);
+        }
+    }
+
+    #[test]
+    fn a_persons_log_shows_a_page_naming_only_them() {
+        let access = AuditEntry { action: AuditAction::List, ..entry(1) };
+        let page =
+            AuditEntry::for_page(&access, [shown("milano", 1), shown("milano", 2), shown("milano", 1)]).remove(0);
+        let seen = page.clone().as_seen_by(Uuid::from_u128(201));
+        assert_eq!(seen.listed, [shown("milano", 1).1, shown("milano", 1).1]);
+        assert_eq!(AuditEntry { listed: page.listed.clone(), ..seen }, page, "nothing else changes");
     }
 }

@@ -5,14 +5,14 @@ use diesel::prelude::*;
 use diesel::query_builder::{AstPass, QueryFragment, QueryId};
 use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
 use domain::Vocabulary;
-use domain::audit::{AuditAction, AuditEntry, ChainedEntry, chain};
+use domain::audit::{AuditAction, AuditEntry, ChainedEntry, ListedSubject, chain};
 use domain::districts::DistrictCode;
 use uuid::Uuid;
 
 use crate::db::{DbConnection, MultiBackend, from_db_time, to_db_time};
 use crate::error::{Result, decode, decode_id};
 use crate::pagination::{Page, PageRequest};
-use crate::schema::{audit_events, audit_head};
+use crate::schema::{audit_events, audit_head, audit_listed, cases};
 
 /// One entry as its columns hold it, read and written.
 #[derive(Queryable, Selectable)]
@@ -29,6 +29,7 @@ struct AuditRow {
     request_id: Option<String>,
     prev_hash: String,
     hash: String,
+    listed: Option<String>,
 }
 
 /// Appends entries at the end of the chain. Call it inside the write transaction of the
@@ -42,16 +43,73 @@ pub fn append(conn: &mut DbConnection, entries: Vec<AuditEntry>) -> Result<()> {
     HeadUpdate::Advance(count).execute(conn)?;
     let (new_seq, last_hash) = head(conn)?;
     let rows: Vec<AuditRow> = chain(new_seq - count, &last_hash, entries).into_iter().map(AuditRow::from).collect();
-    let mut rest = rows.as_slice();
-    while !rest.is_empty() {
-        let (batch, after) = rest.split_at(insert_batch_size(rest.len()));
-        InsertAuditRows(batch).execute(conn)?;
-        rest = after;
-    }
+    in_batches(&rows, |batch| InsertAuditRows(batch).execute(conn))?;
+    in_batches(&listed_rows(&rows), |batch| InsertListedRows(batch).execute(conn))?;
     if let Some(last) = rows.last() {
         HeadUpdate::Hash(&last.hash).execute(conn)?;
     }
     Ok(())
+}
+
+/// Runs `insert` on `rows` in batches of [insert_batch_size].
+fn in_batches<T>(rows: &[T], mut insert: impl FnMut(&[T]) -> QueryResult<usize>) -> Result<()> {
+    let mut rest = rows;
+    while !rest.is_empty() {
+        let (batch, after) = rest.split_at(insert_batch_size(rest.len()));
+        insert(batch)?;
+        rest = after;
+    }
+    Ok(())
+}
+
+/// `(beneficiary_id, seq)` for every person a page entry names, once per entry.
+fn listed_rows(rows: &[AuditRow]) -> Vec<(String, i64)> {
+    let mut listed = Vec::new();
+    for row in rows {
+        let start = listed.len();
+        for subject in row.listed.as_deref().unwrap_or_default().split(LISTED_SEPARATOR).filter(|s| !s.is_empty()) {
+            let beneficiary = subject.split_once(':').map_or(subject, |(beneficiary, _)| beneficiary);
+            if !listed[start..].iter().any(|(seen, _): &(String, i64)| seen == beneficiary) {
+                listed.push((beneficiary.to_string(), row.seq));
+            }
+        }
+    }
+    listed
+}
+
+/// `listed` as stored: `beneficiary:case` pairs (the case empty when there is none), joined by
+/// commas, so that a page naming a case matches `LIKE '%:case%'`.
+const LISTED_SEPARATOR: char = ',';
+
+fn encode_listed(listed: &[ListedSubject]) -> Option<String> {
+    if listed.is_empty() {
+        return None;
+    }
+    let mut text = String::with_capacity(listed.len() * 74);
+    for (index, subject) in listed.iter().enumerate() {
+        if index > 0 {
+            text.push(LISTED_SEPARATOR);
+        }
+        text.push_str(subject.beneficiary_id.hyphenated().encode_lower(&mut Uuid::encode_buffer()));
+        text.push(':');
+        if let Some(case) = subject.case_id {
+            text.push_str(case.hyphenated().encode_lower(&mut Uuid::encode_buffer()));
+        }
+    }
+    Some(text)
+}
+
+fn decode_listed(text: Option<&str>) -> Result<Vec<ListedSubject>> {
+    let Some(text) = text else { return Ok(Vec::new()) };
+    text.split(LISTED_SEPARATOR)
+        .map(|subject| {
+            let (beneficiary, case) = subject.split_once(':').unwrap_or((subject, ""));
+            Ok(ListedSubject {
+                beneficiary_id: decode_id(beneficiary)?,
+                case_id: (!case.is_empty()).then(|| decode_id(case)).transpose()?,
+            })
+        })
+        .collect()
 }
 
 impl From<ChainedEntry> for AuditRow {
@@ -67,6 +125,7 @@ impl From<ChainedEntry> for AuditRow {
             beneficiary_id: entry.beneficiary_id.map(|id| id.to_string()),
             case_id: entry.case_id.map(|id| id.to_string()),
             request_id: entry.request_id,
+            listed: encode_listed(&entry.listed),
             prev_hash: stored.prev_hash,
             hash: stored.hash,
         }
@@ -97,7 +156,7 @@ impl QueryFragment<MultiBackend> for InsertAuditRows<'_> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, MultiBackend>) -> QueryResult<()> {
         out.push_sql(
             "INSERT INTO audit_events (seq, at, actor_id, actor_role, action, district_code, beneficiary_id, \
-             case_id, request_id, prev_hash, hash) VALUES ",
+             case_id, request_id, prev_hash, hash, listed) VALUES ",
         );
         for (index, row) in self.0.iter().enumerate() {
             out.push_sql(if index == 0 { "(" } else { ", (" });
@@ -118,6 +177,8 @@ impl QueryFragment<MultiBackend> for InsertAuditRows<'_> {
             out.push_bind_param::<Text, _>(&row.prev_hash)?;
             out.push_sql(", ");
             out.push_bind_param::<Text, _>(&row.hash)?;
+            out.push_sql(", ");
+            out.push_bind_param::<Nullable<Text>, _>(&row.listed)?;
             out.push_sql(")");
         }
         Ok(())
@@ -125,6 +186,30 @@ impl QueryFragment<MultiBackend> for InsertAuditRows<'_> {
 }
 
 impl RunQueryDsl<DbConnection> for InsertAuditRows<'_> {}
+
+/// Rows of `audit_listed`, many to a statement like the entries they index.
+struct InsertListedRows<'a>(&'a [(String, i64)]);
+
+impl QueryId for InsertListedRows<'_> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl QueryFragment<MultiBackend> for InsertListedRows<'_> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, MultiBackend>) -> QueryResult<()> {
+        out.push_sql("INSERT INTO audit_listed (beneficiary_id, seq) VALUES ");
+        for (index, (beneficiary, seq)) in self.0.iter().enumerate() {
+            out.push_sql(if index == 0 { "(" } else { ", (" });
+            out.push_bind_param::<Text, _>(beneficiary)?;
+            out.push_sql(", ");
+            out.push_bind_param::<BigInt, _>(seq)?;
+            out.push_sql(")");
+        }
+        Ok(())
+    }
+}
+
+impl RunQueryDsl<DbConnection> for InsertListedRows<'_> {}
 
 /// The two changes of the chain's head, written out so that the statement cache keeps them:
 /// diesel prepares every `update` again (a changeset may skip fields, so it caches none), and
@@ -173,41 +258,107 @@ pub struct AuditFilter {
 }
 
 /// Entries matching the filter, newest first; the key of a row is its sequence number.
+///
+/// Filtered by a person or a case, the entries about them alone and the pages that named them
+/// are read apart (each walking its own index newest first) and merged.
 pub fn list(conn: &mut DbConnection, filter: &AuditFilter, page: &PageRequest<i64>) -> Result<Page<ChainedEntry>> {
-    let mut query = audit_events::table
-        .select(AuditRow::as_select())
-        .order(audit_events::seq.desc())
-        .limit(page.fetch_size())
-        .into_boxed();
-    if let Some(after) = page.after {
-        query = query.filter(audit_events::seq.lt(after));
+    let matching = || {
+        let mut query = audit_events::table
+            .select(AuditRow::as_select())
+            .order(audit_events::seq.desc())
+            .limit(page.fetch_size())
+            .into_boxed();
+        if let Some(after) = page.after {
+            query = query.filter(audit_events::seq.lt(after));
+        }
+        if let Some(districts) = &filter.districts {
+            query = query.filter(
+                audit_events::district_code
+                    .eq_any(districts.iter().map(|d| d.as_str().to_string()).collect::<Vec<_>>()),
+            );
+        }
+        if let Some(actor) = filter.actor_id {
+            query = query.filter(audit_events::actor_id.eq(actor.to_string()));
+        }
+        if let Some(action) = filter.action {
+            query = query.filter(audit_events::action.eq(action.code()));
+        }
+        if let Some(from) = filter.from {
+            query = query.filter(audit_events::at.ge(to_db_time(from)));
+        }
+        if let Some(before) = filter.before {
+            query = query.filter(audit_events::at.lt(to_db_time(before)));
+        }
+        query
+    };
+    if filter.beneficiary_id.is_none() && filter.case_id.is_none() {
+        return into_page(page, matching().load::<AuditRow>(conn)?);
     }
-    if let Some(districts) = &filter.districts {
-        query = query.filter(
-            audit_events::district_code.eq_any(districts.iter().map(|d| d.as_str().to_string()).collect::<Vec<_>>()),
-        );
-    }
-    if let Some(actor) = filter.actor_id {
-        query = query.filter(audit_events::actor_id.eq(actor.to_string()));
-    }
+    let mut alone = matching();
     if let Some(beneficiary) = filter.beneficiary_id {
-        query = query.filter(audit_events::beneficiary_id.eq(beneficiary.to_string()));
+        alone = alone.filter(audit_events::beneficiary_id.eq(beneficiary.to_string()));
     }
     if let Some(case) = filter.case_id {
-        query = query.filter(audit_events::case_id.eq(case.to_string()));
+        alone = alone.filter(audit_events::case_id.eq(case.to_string()));
     }
-    if let Some(action) = filter.action {
-        query = query.filter(audit_events::action.eq(action.code()));
+    let alone = alone.load::<AuditRow>(conn)?;
+    // Pages are found through the person they named: the one asked for, or the case's.
+    let pages = match filter.beneficiary_id {
+        Some(beneficiary) => matching().filter(
+            audit_events::seq.eq_any(
+                audit_listed::table
+                    .filter(audit_listed::beneficiary_id.eq(beneficiary.to_string()))
+                    .select(audit_listed::seq),
+            ),
+        ),
+        None => {
+            let case = filter.case_id.map(|c| c.to_string()).unwrap_or_default();
+            matching().filter(
+                audit_events::seq.eq_any(
+                    audit_listed::table
+                        .filter(
+                            audit_listed::beneficiary_id
+                                .eq_any(cases::table.filter(cases::id.eq(case)).select(cases::beneficiary_id)),
+                        )
+                        .select(audit_listed::seq),
+                ),
+            )
+        }
+    };
+    let mut pages = pages;
+    if let Some(case) = filter.case_id {
+        // `beneficiary:case` pairs: the case follows a colon (see `encode_listed`).
+        let pair = match filter.beneficiary_id {
+            Some(beneficiary) => format!("%{beneficiary}:{case}%"),
+            None => format!("%:{case}%"),
+        };
+        pages = pages.filter(audit_events::listed.like(pair));
     }
-    if let Some(from) = filter.from {
-        query = query.filter(audit_events::at.ge(to_db_time(from)));
+    let pages = pages.load::<AuditRow>(conn)?;
+    into_page(page, merge_newest_first(alone, pages, page.fetch_size()))
+}
+
+fn into_page(page: &PageRequest<i64>, rows: Vec<AuditRow>) -> Result<Page<ChainedEntry>> {
+    let rows = page.page(rows);
+    let items = rows.items.into_iter().map(into_entry).collect::<Result<Vec<_>>>()?;
+    Ok(Page { items, has_more: rows.has_more })
+}
+
+/// Two lists of rows, each newest first, as one newest first, at most `limit` long.
+fn merge_newest_first(first: Vec<AuditRow>, second: Vec<AuditRow>, limit: i64) -> Vec<AuditRow> {
+    let limit = usize::try_from(limit).unwrap_or(0);
+    let mut merged = Vec::with_capacity(limit.min(first.len() + second.len()));
+    let (mut first, mut second) = (first.into_iter().peekable(), second.into_iter().peekable());
+    while merged.len() < limit {
+        let take_first = match (first.peek(), second.peek()) {
+            (Some(a), Some(b)) => a.seq > b.seq,
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
+            (None, None) => break,
+        };
+        merged.extend(if take_first { first.next() } else { second.next() });
     }
-    if let Some(before) = filter.before {
-        query = query.filter(audit_events::at.lt(to_db_time(before)));
-    }
-    let page_rows = page.page(query.load::<AuditRow>(conn)?);
-    let items = page_rows.items.into_iter().map(into_entry).collect::<Result<Vec<_>>>()?;
-    Ok(Page { items, has_more: page_rows.has_more })
+    merged
 }
 
 /// Entries in chain order after `after_seq`, for verification in batches.
@@ -221,6 +372,11 @@ pub fn scan(conn: &mut DbConnection, after_seq: i64, limit: i64) -> Result<Vec<C
         .into_iter()
         .map(into_entry)
         .collect()
+}
+
+/// Rows of the pages' index for entries up to `seq`, to check against the chain.
+pub fn listed_rows_up_to(conn: &mut DbConnection, seq: i64) -> Result<i64> {
+    Ok(audit_listed::table.filter(audit_listed::seq.le(seq)).count().get_result(conn)?)
 }
 
 /// The stored end of the chain: `(seq, hash)`.
@@ -239,6 +395,7 @@ fn into_entry(row: AuditRow) -> Result<ChainedEntry> {
             district: row.district_code.map(DistrictCode::from_trusted),
             beneficiary_id: row.beneficiary_id.as_deref().map(decode_id).transpose()?,
             case_id: row.case_id.as_deref().map(decode_id).transpose()?,
+            listed: decode_listed(row.listed.as_deref())?,
             request_id: row.request_id,
         },
         prev_hash: row.prev_hash,
@@ -267,6 +424,7 @@ mod tests {
             district: Some(DistrictCode::from_trusted("milano".to_string())),
             beneficiary_id: Some(Uuid::now_v7()),
             case_id: None,
+            listed: Vec::new(),
             request_id: None,
         }
     }
@@ -348,5 +506,57 @@ mod tests {
             verifier.check(entry).unwrap();
         }
         assert_eq!(head(&mut conn).unwrap(), (3, stored[2].hash.clone()));
+    }
+
+    #[test]
+    fn a_persons_entries_and_the_pages_that_named_them_are_listed_together_newest_first() {
+        let mut conn = DbConnection::Sqlite(SqliteConnection::establish(":memory:").unwrap());
+        run_migrations(&mut conn).unwrap();
+        let (person, other) = (Uuid::now_v7(), Uuid::now_v7());
+        let (case, other_case, second_case) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+        let listed = |beneficiary_id, case_id| ListedSubject { beneficiary_id, case_id: Some(case_id) };
+        let read = |beneficiary| AuditEntry { beneficiary_id: Some(beneficiary), case_id: Some(case), ..entry() };
+        let page = |subjects: Vec<ListedSubject>| AuditEntry {
+            action: AuditAction::List,
+            beneficiary_id: None,
+            listed: subjects,
+            ..entry()
+        };
+        append(&mut conn, vec![read(person)]).unwrap(); // 1
+        // 2: the person twice (two cases), one row in the index.
+        append(
+            &mut conn,
+            vec![page(vec![listed(other, other_case), listed(person, case), listed(person, second_case)])],
+        )
+        .unwrap();
+        append(&mut conn, vec![read(other), page(vec![listed(other, other_case), listed(other, second_case)])])
+            .unwrap(); // 3, 4
+        append(&mut conn, vec![read(person), page(vec![listed(person, case), listed(other, other_case)])]).unwrap(); // 5, 6
+        let rows: i64 = audit_listed::table.count().get_result(&mut conn).unwrap();
+        assert_eq!(rows, 2 + 1 + 2, "one row per person and page");
+
+        let seqs = |conn: &mut DbConnection, filter: &AuditFilter, after: Option<i64>, limit: i64| {
+            let found = list(conn, filter, &PageRequest { after, limit }).unwrap();
+            (found.items.iter().map(|e| e.seq).collect::<Vec<_>>(), found.has_more)
+        };
+        let of_person = AuditFilter { beneficiary_id: Some(person), ..AuditFilter::default() };
+        assert_eq!(seqs(&mut conn, &of_person, None, 50), (vec![6, 5, 2, 1], false));
+        assert_eq!(seqs(&mut conn, &of_person, None, 3), (vec![6, 5, 2], true));
+        assert_eq!(seqs(&mut conn, &of_person, Some(5), 1), (vec![2], true));
+        assert_eq!(seqs(&mut conn, &of_person, Some(2), 1), (vec![1], false));
+        let found = list(&mut conn, &of_person, &PageRequest { after: None, limit: 50 }).unwrap();
+        assert_eq!(found.items[0].entry.listed, [listed(person, case), listed(other, other_case)], "stored in order");
+        // A case and its person: the pages that showed that case, not those that showed the
+        // person by another (a case alone is looked up in the cases: the HTTP suite).
+        let second = AuditFilter { case_id: Some(second_case), beneficiary_id: Some(person), ..AuditFilter::default() };
+        assert_eq!(seqs(&mut conn, &second, None, 50).0, [2]);
+        let reads = AuditFilter { action: Some(AuditAction::Read), ..of_person };
+        assert_eq!(seqs(&mut conn, &reads, None, 50).0, [5, 1]);
+
+        let mut verifier = domain::audit::ChainVerifier::default();
+        for entry in &scan(&mut conn, 0, 100).unwrap() {
+            verifier.check(entry).unwrap();
+        }
+        assert_eq!(verifier.checked(), 6);
     }
 }

@@ -250,6 +250,14 @@ diesel::table! {
         request_id -> Nullable<Text>,
         prev_hash -> Text,
         hash -> Text,
+        listed -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    audit_listed (beneficiary_id, seq) {
+        beneficiary_id -> Text,
+        seq -> BigInt,
     }
 }
 
@@ -593,6 +601,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     case_events,
     audit_events,
     audit_head,
+    audit_listed,
     idempotency_keys,
     network_services,
     network_service_categories,

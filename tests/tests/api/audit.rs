@@ -104,6 +104,52 @@ async fn reads_and_changes_of_personal_data_are_audited() {
 }
 
 #[actix_web::test]
+async fn a_page_is_one_entry_naming_its_people_and_each_persons_log_shows_it_naming_only_them() {
+    let app = TestApp::new().await;
+    let team = app.team().await;
+    let first = app.intercept(&team.case_worker, "milano", json!({"alias": "First"})).await;
+    let second = app.intercept(&team.case_worker, "milano", json!({"alias": "Second"})).await;
+    let person = |case: &serde_json::Value| case["beneficiary"]["id"].as_str().unwrap().to_string();
+    let id = |case: &serde_json::Value| case["id"].as_str().unwrap().to_string();
+    let page =
+        app.get("/api/v1/cases").token(&team.coordinator.access_token).header("X-Request-Id", "page-1").send().await;
+    assert_eq!(page.body["items"].as_array().unwrap().len(), 2);
+
+    let trail = app.get("/api/v1/audit?action=list").token(&team.coordinator.access_token).send().await;
+    let entries = trail.body["items"].as_array().unwrap();
+    assert_eq!(entries.len(), 1, "one entry for the page: {entries:?}");
+    let entry = &entries[0];
+    assert_eq!((entry["request_id"].as_str(), entry["district"].as_str()), (Some("page-1"), Some("milano")));
+    assert_eq!((&entry["beneficiary_id"], &entry["case_id"]), (&serde_json::Value::Null, &serde_json::Value::Null));
+    // Newest first, as the page showed them.
+    let named = json!([
+        {"beneficiary_id": person(&second), "case_id": id(&second)},
+        {"beneficiary_id": person(&first), "case_id": id(&first)},
+    ]);
+    assert_eq!(entry["listed"], named);
+
+    // Each person's access log has the page, naming them alone.
+    for case in [&first, &second] {
+        let log = app
+            .get(&format!("/api/v1/beneficiaries/{}/access-log", person(case)))
+            .token(&team.coordinator.access_token)
+            .send()
+            .await;
+        let items = log.body["items"].as_array().unwrap();
+        assert_eq!(items[0]["seq"], entry["seq"], "{items:?}");
+        assert_eq!(items[0]["listed"], json!([{"beneficiary_id": person(case), "case_id": id(case)}]));
+        assert_eq!(items[0]["actor_id"], team.coordinator.id.as_str());
+        assert_eq!(items.len(), 3, "created twice (person and case), listed once: {items:?}");
+    }
+    // The trail of a case has the pages that showed it.
+    let of_case =
+        app.get(&format!("/api/v1/audit?case_id={}", id(&first))).token(&team.coordinator.access_token).send().await;
+    let actions: Vec<_> =
+        of_case.body["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, ["list", "create"]);
+}
+
+#[actix_web::test]
 async fn changes_are_audited_in_their_own_transaction() {
     let app = TestApp::new().await;
     let team = app.team().await;
@@ -158,7 +204,8 @@ async fn audit_verify_detects_a_changed_or_removed_entry() {
     };
     let (code, out, err) = verify();
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("audit chain intact: 9 entries"), "{out}");
+    // Two per interception (the person and the case), one for the page of three.
+    assert!(out.contains("audit chain intact: 7 entries"), "{out}");
 
     // Someone rewrites who read a record.
     app.execute_sql(&format!("UPDATE audit_events SET actor_id = '{}' WHERE seq = 4", team.coordinator.id)).await;
@@ -168,8 +215,33 @@ async fn audit_verify_detects_a_changed_or_removed_entry() {
     app.execute_sql(&format!("UPDATE audit_events SET actor_id = '{}' WHERE seq = 4", team.case_worker.id)).await;
     assert_eq!(verify().0, 0);
 
+    // Someone takes a person off the page that showed them, or out of the index of the
+    // pages that named them (their access log would no longer show it).
+    let page = app.get("/api/v1/audit?action=list").token(&app.admin.access_token).send().await;
+    let page = &page.body["items"][0];
+    assert_eq!((page["seq"].as_i64(), page["listed"].as_array().map(Vec::len)), (Some(7), Some(3)), "{page}");
+    let hidden = page["listed"][1]["beneficiary_id"].as_str().unwrap();
+    app.execute_sql(&format!(
+        "UPDATE audit_events SET listed = replace(listed, '{hidden}', '{}') WHERE seq = 7",
+        uuid::Uuid::nil()
+    ))
+    .await;
+    let (code, _, err) = verify();
+    assert_eq!((code, err.contains("broken at entry 7")), (1, true), "{err}");
+    app.execute_sql(&format!(
+        "UPDATE audit_events SET listed = replace(listed, '{}', '{hidden}') WHERE seq = 7",
+        uuid::Uuid::nil()
+    ))
+    .await;
+    assert_eq!(verify().0, 0);
+    app.execute_sql(&format!("DELETE FROM audit_listed WHERE beneficiary_id = '{hidden}'")).await;
+    let (code, _, err) = verify();
+    assert_eq!((code, err.contains("holds 2 rows but the chain names 3")), (1, true), "{err}");
+    app.execute_sql(&format!("INSERT INTO audit_listed (beneficiary_id, seq) VALUES ('{hidden}', 7)")).await;
+    assert_eq!(verify().0, 0);
+
     // Someone removes the last entries.
-    app.execute_sql("DELETE FROM audit_events WHERE seq >= 8").await;
+    app.execute_sql("DELETE FROM audit_events WHERE seq >= 6").await;
     let (code, _, err) = verify();
     assert_eq!(code, 1);
     assert!(err.contains("entries were removed"), "{err}");

@@ -1,0 +1,2 @@
+DROP TABLE audit_listed;
+ALTER TABLE audit_events DROP COLUMN listed;
