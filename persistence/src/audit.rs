@@ -257,19 +257,14 @@ pub struct AuditFilter {
     pub before: Option<DateTime<Utc>>,
 }
 
-/// Entries matching the filter, newest first; the key of a row is its sequence number.
-///
-/// Filtered by a person or a case, the entries about them alone and the pages that named them
-/// are read apart (each walking its own index newest first) and merged.
-pub fn list(conn: &mut DbConnection, filter: &AuditFilter, page: &PageRequest<i64>) -> Result<Page<ChainedEntry>> {
-    let matching = || {
-        let mut query = audit_events::table
-            .select(AuditRow::as_select())
-            .order(audit_events::seq.desc())
-            .limit(page.fetch_size())
-            .into_boxed();
+/// `query` (of `audit_events`, or joined to it) narrowed by everything in `filter` but the
+/// person and the case, newest first by `seq` (the column the query walks), one page long.
+macro_rules! matching {
+    ($query:expr, $seq:expr, $filter:expr, $page:expr) => {{
+        let (filter, page): (&AuditFilter, &PageRequest<i64>) = ($filter, $page);
+        let mut query = $query.select(AuditRow::as_select()).order($seq.desc()).limit(page.fetch_size()).into_boxed();
         if let Some(after) = page.after {
-            query = query.filter(audit_events::seq.lt(after));
+            query = query.filter($seq.lt(after));
         }
         if let Some(districts) = &filter.districts {
             query = query.filter(
@@ -290,11 +285,20 @@ pub fn list(conn: &mut DbConnection, filter: &AuditFilter, page: &PageRequest<i6
             query = query.filter(audit_events::at.lt(to_db_time(before)));
         }
         query
-    };
+    }};
+}
+
+/// Entries matching the filter, newest first; the key of a row is its sequence number.
+///
+/// Filtered by a person or a case, the entries about them alone and the pages that named them
+/// are read apart, each walking its own index newest first, and merged: a person at the top
+/// of a busy list can be named by thousands of pages, and only a page of them is read.
+pub fn list(conn: &mut DbConnection, filter: &AuditFilter, page: &PageRequest<i64>) -> Result<Page<ChainedEntry>> {
     if filter.beneficiary_id.is_none() && filter.case_id.is_none() {
-        return into_page(page, matching().load::<AuditRow>(conn)?);
+        let rows = matching!(audit_events::table, audit_events::seq, filter, page).load::<AuditRow>(conn)?;
+        return into_page(page, rows);
     }
-    let mut alone = matching();
+    let mut alone = matching!(audit_events::table, audit_events::seq, filter, page);
     if let Some(beneficiary) = filter.beneficiary_id {
         alone = alone.filter(audit_events::beneficiary_id.eq(beneficiary.to_string()));
     }
@@ -302,30 +306,16 @@ pub fn list(conn: &mut DbConnection, filter: &AuditFilter, page: &PageRequest<i6
         alone = alone.filter(audit_events::case_id.eq(case.to_string()));
     }
     let alone = alone.load::<AuditRow>(conn)?;
+    let mut pages = matching!(audit_listed::table.inner_join(audit_events::table), audit_listed::seq, filter, page);
     // Pages are found through the person they named: the one asked for, or the case's.
-    let pages = match filter.beneficiary_id {
-        Some(beneficiary) => matching().filter(
-            audit_events::seq.eq_any(
-                audit_listed::table
-                    .filter(audit_listed::beneficiary_id.eq(beneficiary.to_string()))
-                    .select(audit_listed::seq),
-            ),
-        ),
-        None => {
-            let case = filter.case_id.map(|c| c.to_string()).unwrap_or_default();
-            matching().filter(
-                audit_events::seq.eq_any(
-                    audit_listed::table
-                        .filter(
-                            audit_listed::beneficiary_id
-                                .eq_any(cases::table.filter(cases::id.eq(case)).select(cases::beneficiary_id)),
-                        )
-                        .select(audit_listed::seq),
-                ),
-            )
+    pages = match (filter.beneficiary_id, filter.case_id) {
+        (Some(beneficiary), _) => pages.filter(audit_listed::beneficiary_id.eq(beneficiary.to_string())),
+        (None, case) => {
+            let case = case.map(|c| c.to_string()).unwrap_or_default();
+            let person = cases::table.filter(cases::id.eq(case)).select(cases::beneficiary_id).single_value();
+            pages.filter(audit_listed::beneficiary_id.nullable().eq(person))
         }
     };
-    let mut pages = pages;
     if let Some(case) = filter.case_id {
         // `beneficiary:case` pairs: the case follows a colon (see `encode_listed`).
         let pair = match filter.beneficiary_id {

@@ -463,6 +463,7 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(audit_listed -> audit_events (seq));
 diesel::joinable!(network_service_categories -> network_services (service_id));
 diesel::joinable!(network_service_areas -> network_services (service_id));
 diesel::joinable!(network_service_languages -> network_services (service_id));
