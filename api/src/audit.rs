@@ -214,6 +214,17 @@ where
     Ok(value)
 }
 
+/// [`audited`] for a read of one record by its id, run as a [lookup](AppState::lookup).
+pub async fn audited_lookup<T, F>(state: &AppState, read: F) -> Result<T, ApiError>
+where
+    F: FnOnce(&mut DbConnection) -> Result<(T, Vec<AuditEntry>), ApiError> + Send + 'static,
+    T: Send + 'static,
+{
+    let (value, entries) = state.lookup(move |conn| read_together(conn, read)).await?;
+    state.writer().record(entries).await?;
+    Ok(value)
+}
+
 /// What `inlav audit verify` found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verification {

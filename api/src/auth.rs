@@ -237,7 +237,7 @@ impl FromRequest for Caller {
             };
             let system = scopes.is_some();
             let standing = state
-                .db(move |conn| {
+                .lookup(move |conn| {
                     Ok(if system {
                         persistence::service_accounts::token_standing(conn, user_id)?
                     } else {

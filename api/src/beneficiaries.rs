@@ -20,7 +20,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::audit::audited;
+use crate::audit::{audited, audited_lookup};
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::extract::{
@@ -573,7 +573,7 @@ pub async fn get_beneficiary(
     let scope = caller.case_scope()?;
     let id = resource_id(&id)?;
     let now = state.now();
-    let beneficiary = audited(&state, move |conn| {
+    let beneficiary = audited_lookup(&state, move |conn| {
         let beneficiary = visible(conn, &scope, id)?;
         let entry = caller.audit(now, AuditAction::Read, &beneficiary.district, Some(id), None);
         Ok((beneficiary, vec![entry]))

@@ -28,7 +28,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::audit::audited;
+use crate::audit::{audited, audited_lookup};
 use crate::auth::Caller;
 use crate::beneficiaries::{BeneficiaryInput, register, registering_district, validate};
 use crate::error::ApiError;
@@ -645,7 +645,7 @@ pub async fn get_case(
     let id = resource_id(&id)?;
     let now = state.now();
     let role = caller.role;
-    let (case, beneficiary) = audited(&state, move |conn| {
+    let (case, beneficiary) = audited_lookup(&state, move |conn| {
         let case = visible_case(conn, &scope, id)?;
         let beneficiary = beneficiaries::find(conn, case.beneficiary_id)?;
         let entry = caller.audit(now, AuditAction::Read, &case.district, Some(case.beneficiary_id), Some(id));

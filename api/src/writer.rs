@@ -55,9 +55,9 @@ const MAX_ENTRIES_PER_COMMIT: usize = 2_000;
 const MAX_WRITES_PER_COMMIT: usize = 64;
 
 impl Writer {
-    /// Starts the writer thread; it ends when the last handle is dropped.
-    pub fn start(pool: Pool) -> Writer {
-        let groups_writes = pool.get().is_ok_and(|conn| matches!(*conn, DbConnection::Sqlite(_)));
+    /// Starts the writer thread; it ends when the last handle is dropped. `groups_writes`:
+    /// requests' writes come here too (SQLite).
+    pub fn start(pool: Pool, groups_writes: bool) -> Writer {
         let (queue, waiting) = mpsc::channel::<Job>();
         let spawned = std::thread::Builder::new().name("writer".into()).spawn(move || commit_groups(&pool, &waiting));
         if let Err(err) = spawned {
