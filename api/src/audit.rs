@@ -246,7 +246,7 @@ pub fn verify_chain(conn: &mut DbConnection) -> Result<Verification, String> {
             verifier
                 .check(entry)
                 .map_err(|broken| format!("the audit chain is broken at entry {}: {}", broken.seq, broken.reason))?;
-            people_listed += entry.entry.people_listed() as i64;
+            people_listed += entry.entry.people_listed().count() as i64;
         }
     }
     let (head_seq, head_hash) = store::head(conn).map_err(|e| e.to_string())?;

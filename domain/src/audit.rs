@@ -78,16 +78,16 @@ impl AuditEntry {
             .collect()
     }
 
-    /// How many people the entry names as a page (a person shown by two cases once): the rows
-    /// it has in the index that a person's access log is read by.
-    pub fn people_listed(&self) -> usize {
+    /// The people the entry names as a page, each once (a person shown by two cases too): its
+    /// rows in the index that a person's access log is read by.
+    pub fn people_listed(&self) -> impl Iterator<Item = Uuid> + '_ {
         self.listed
             .iter()
             .enumerate()
             .filter(|(index, subject)| {
                 !self.listed[..*index].iter().any(|s| s.beneficiary_id == subject.beneficiary_id)
             })
-            .count()
+            .map(|(_, subject)| subject.beneficiary_id)
     }
 
     /// The entry as one person's access log shows it: a page names only them, so that the log
@@ -333,6 +333,7 @@ mod tests {
         let access = AuditEntry { action: AuditAction::List, ..entry(1) };
         let page =
             AuditEntry::for_page(&access, [shown("milano", 1), shown("milano", 2), shown("milano", 1)]).remove(0);
+        assert_eq!(page.people_listed().collect::<Vec<_>>(), [Uuid::from_u128(201), Uuid::from_u128(202)], "each once");
         let seen = page.clone().as_seen_by(Uuid::from_u128(201));
         assert_eq!(seen.listed, [shown("milano", 1).1, shown("milano", 1).1]);
         assert_eq!(AuditEntry { listed: page.listed.clone(), ..seen }, page, "nothing else changes");

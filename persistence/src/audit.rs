@@ -42,9 +42,14 @@ pub fn append(conn: &mut DbConnection, entries: Vec<AuditEntry>) -> Result<()> {
     // Advancing the head first takes its row lock (PostgreSQL) until the transaction ends.
     HeadUpdate::Advance(count).execute(conn)?;
     let (new_seq, last_hash) = head(conn)?;
-    let rows: Vec<AuditRow> = chain(new_seq - count, &last_hash, entries).into_iter().map(AuditRow::from).collect();
+    let chained = chain(new_seq - count, &last_hash, entries);
+    let listed: Vec<(String, i64)> = chained
+        .iter()
+        .flat_map(|stored| stored.entry.people_listed().map(|person| (person.to_string(), stored.seq)))
+        .collect();
+    let rows: Vec<AuditRow> = chained.into_iter().map(AuditRow::from).collect();
     in_batches(&rows, |batch| InsertAuditRows(batch).execute(conn))?;
-    in_batches(&listed_rows(&rows), |batch| InsertListedRows(batch).execute(conn))?;
+    in_batches(&listed, |batch| InsertListedRows(batch).execute(conn))?;
     if let Some(last) = rows.last() {
         HeadUpdate::Hash(&last.hash).execute(conn)?;
     }
@@ -60,21 +65,6 @@ fn in_batches<T>(rows: &[T], mut insert: impl FnMut(&[T]) -> QueryResult<usize>)
         rest = after;
     }
     Ok(())
-}
-
-/// `(beneficiary_id, seq)` for every person a page entry names, once per entry.
-fn listed_rows(rows: &[AuditRow]) -> Vec<(String, i64)> {
-    let mut listed = Vec::new();
-    for row in rows {
-        let start = listed.len();
-        for subject in row.listed.as_deref().unwrap_or_default().split(LISTED_SEPARATOR).filter(|s| !s.is_empty()) {
-            let beneficiary = subject.split_once(':').map_or(subject, |(beneficiary, _)| beneficiary);
-            if !listed[start..].iter().any(|(seen, _): &(String, i64)| seen == beneficiary) {
-                listed.push((beneficiary.to_string(), row.seq));
-            }
-        }
-    }
-    listed
 }
 
 /// `listed` as stored: `beneficiary:case` pairs (the case empty when there is none), joined by
