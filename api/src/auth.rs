@@ -174,17 +174,7 @@ impl Caller {
         beneficiary_id: Option<Uuid>,
         case_id: Option<Uuid>,
     ) -> AuditEntry {
-        AuditEntry {
-            at,
-            actor_id: self.user_id,
-            actor_role: self.role,
-            action,
-            district: Some(district.clone()),
-            beneficiary_id,
-            case_id,
-            listed: Vec::new(),
-            request_id: self.request_id.clone(),
-        }
+        AuditEntry { district: Some(district.clone()), beneficiary_id, case_id, ..self.access(at, action) }
     }
 
     /// The audit entries of a page of a list or search by this caller: one per district the
@@ -194,18 +184,22 @@ impl Caller {
         at: DateTime<Utc>,
         shown: impl IntoIterator<Item = (DistrictCode, ListedSubject)>,
     ) -> Vec<AuditEntry> {
-        let access = AuditEntry {
+        AuditEntry::for_page(&self.access(at, AuditAction::List), shown)
+    }
+
+    /// Who accessed, when and how, naming nobody yet.
+    fn access(&self, at: DateTime<Utc>, action: AuditAction) -> AuditEntry {
+        AuditEntry {
             at,
             actor_id: self.user_id,
             actor_role: self.role,
-            action: AuditAction::List,
+            action,
             district: None,
             beneficiary_id: None,
             case_id: None,
             listed: Vec::new(),
             request_id: self.request_id.clone(),
-        };
-        AuditEntry::for_page(&access, shown)
+        }
     }
 }
 

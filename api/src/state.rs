@@ -84,7 +84,7 @@ impl AppState {
     /// thread when the database is SQLite and a connection is free at once, otherwise as
     /// [`db`](Self::db). SQLite answers such a lookup from its page cache in microseconds, less
     /// than it costs to hand the work to a blocking thread and be woken when it is done (read
-    /// one case at 1M cases: +50% requests/s). Anything that scans, sorts, writes or may wait
+    /// one case at 1M cases: about a fifth more requests a second). Anything that scans, sorts, writes or may wait
     /// goes through `db`: this thread serves other connections meanwhile.
     pub async fn lookup<T, F>(&self, work: F) -> Result<T, ApiError>
     where
