@@ -18,7 +18,7 @@ use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use crate::audit::audited;
+use crate::audit::{Via, audited};
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::extract::Paged;
@@ -61,7 +61,7 @@ pub async fn list_alerts(state: web::Data<AppState>, caller: Caller) -> Result<H
     let now = state.now();
     let today = now.date_naive();
     let legal_too = sees_legal(caller.role);
-    let alerts = audited(&state, move |conn| {
+    let alerts = audited(&state, Via::Query, move |conn| {
         let open = cases::open_in(conn, &caller.districts)?;
         let people: HashMap<Uuid, _> =
             beneficiaries::find_many(conn, &open.iter().map(|c| c.beneficiary_id).collect::<Vec<_>>())?

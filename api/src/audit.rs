@@ -202,25 +202,27 @@ pub async fn access_log(
     page_of(&state, filter, Some(id), query.cursor.as_deref(), query.limit).await
 }
 
-/// Runs a read of personal data, then has its audit entries committed before answering: when
-/// the trail cannot be written, nothing is returned. `read` answers the data and its entries.
-pub async fn audited<T, F>(state: &AppState, read: F) -> Result<T, ApiError>
-where
-    F: FnOnce(&mut DbConnection) -> Result<(T, Vec<AuditEntry>), ApiError> + Send + 'static,
-    T: Send + 'static,
-{
-    let (value, entries) = state.db(move |conn| read_together(conn, read)).await?;
-    state.writer().record(entries).await?;
-    Ok(value)
+/// How an audited read reaches the database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    /// A query, on the blocking pool ([`AppState::db`]).
+    Query,
+    /// One record by its id, on the request's thread where it can be ([`AppState::lookup`]).
+    Lookup,
 }
 
-/// [`audited`] for a read of one record by its id, run as a [lookup](AppState::lookup).
-pub async fn audited_lookup<T, F>(state: &AppState, read: F) -> Result<T, ApiError>
+/// Runs a read of personal data, then has its audit entries committed before answering: when
+/// the trail cannot be written, nothing is returned. `read` answers the data and its entries.
+pub async fn audited<T, F>(state: &AppState, via: Via, read: F) -> Result<T, ApiError>
 where
     F: FnOnce(&mut DbConnection) -> Result<(T, Vec<AuditEntry>), ApiError> + Send + 'static,
     T: Send + 'static,
 {
-    let (value, entries) = state.lookup(move |conn| read_together(conn, read)).await?;
+    let work = move |conn: &mut DbConnection| read_together(conn, read);
+    let (value, entries) = match via {
+        Via::Query => state.db(work).await?,
+        Via::Lookup => state.lookup(work).await?,
+    };
     state.writer().record(entries).await?;
     Ok(value)
 }

@@ -20,7 +20,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::audit::{audited, audited_lookup};
+use crate::audit::{Via, audited};
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::extract::{
@@ -539,7 +539,7 @@ pub async fn search_beneficiaries(
     };
     let page = PageRequest { after: decode_id_cursor(query.cursor.as_deref())?, limit: page_limit(query.limit) };
     let now = state.now();
-    let page = audited(&state, move |conn| {
+    let page = audited(&state, Via::Query, move |conn| {
         let page = store::search(conn, &scope, &filter, &page)?;
         let entries = caller.audit_page(
             now,
@@ -573,7 +573,7 @@ pub async fn get_beneficiary(
     let scope = caller.case_scope()?;
     let id = resource_id(&id)?;
     let now = state.now();
-    let beneficiary = audited_lookup(&state, move |conn| {
+    let beneficiary = audited(&state, Via::Lookup, move |conn| {
         let beneficiary = visible(conn, &scope, id)?;
         let entry = caller.audit(now, AuditAction::Read, &beneficiary.district, Some(id), None);
         Ok((beneficiary, vec![entry]))

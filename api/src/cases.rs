@@ -28,7 +28,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::audit::{audited, audited_lookup};
+use crate::audit::{Via, audited};
 use crate::auth::Caller;
 use crate::beneficiaries::{BeneficiaryInput, register, registering_district, validate};
 use crate::error::ApiError;
@@ -601,7 +601,7 @@ pub async fn list_cases(
     let page = PageRequest { after, limit: page_limit(query.limit) };
     let now = state.now();
     let role = caller.role;
-    let page = audited(&state, move |conn| {
+    let page = audited(&state, Via::Query, move |conn| {
         let page = store::list(conn, &scope, &filter, &page)?;
         let entries = caller.audit_page(
             now,
@@ -645,7 +645,7 @@ pub async fn get_case(
     let id = resource_id(&id)?;
     let now = state.now();
     let role = caller.role;
-    let (case, beneficiary) = audited_lookup(&state, move |conn| {
+    let (case, beneficiary) = audited(&state, Via::Lookup, move |conn| {
         let case = visible_case(conn, &scope, id)?;
         let beneficiary = beneficiaries::find(conn, case.beneficiary_id)?;
         let entry = caller.audit(now, AuditAction::Read, &case.district, Some(case.beneficiary_id), Some(id));
@@ -1205,7 +1205,7 @@ where
     let scope = caller.case_scope()?;
     let id = resource_id(id)?;
     let now = state.now();
-    audited(state, move |conn| {
+    audited(state, Via::Query, move |conn| {
         let case = visible_case(conn, &scope, id)?;
         let result = read(conn, &case, now.date_naive())?;
         let entry = caller.audit(now, AuditAction::Read, &case.district, Some(case.beneficiary_id), Some(id));

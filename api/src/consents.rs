@@ -16,7 +16,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::audit::audited;
+use crate::audit::{Via, audited};
 use crate::auth::Caller;
 use crate::beneficiaries::visible;
 use crate::error::ApiError;
@@ -182,7 +182,7 @@ pub async fn list_consents(
     let scope = caller.case_scope()?;
     let beneficiary_id = resource_id(&id)?;
     let now = state.now();
-    let consents = audited(&state, move |conn| {
+    let consents = audited(&state, Via::Query, move |conn| {
         let beneficiary = visible(conn, &scope, beneficiary_id)?;
         let consents = store::of_beneficiary(conn, beneficiary_id)?;
         let entry = caller.audit(now, AuditAction::Read, &beneficiary.district, Some(beneficiary_id), None);

@@ -15,7 +15,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::audit::audited;
+use crate::audit::{Via, audited};
 use crate::auth::Caller;
 use crate::cases::visible_case;
 use crate::error::ApiError;
@@ -166,7 +166,7 @@ pub async fn list_procedures(
 ) -> Result<HttpResponse, ApiError> {
     let case_id = resource_id(&id)?;
     let now = state.now();
-    let procedures = audited(&state, move |conn| {
+    let procedures = audited(&state, Via::Query, move |conn| {
         let case = legal_case(conn, &caller, case_id)?;
         let procedures = store::of_case(conn, case_id)?;
         Ok((
@@ -199,7 +199,7 @@ pub async fn get_procedure(
 ) -> Result<HttpResponse, ApiError> {
     let (case_id, procedure_id) = (resource_id(&path.0)?, resource_id(&path.1)?);
     let now = state.now();
-    let procedure = audited(&state, move |conn| {
+    let procedure = audited(&state, Via::Query, move |conn| {
         let case = legal_case(conn, &caller, case_id)?;
         let procedure = procedure_of(conn, &case, procedure_id)?;
         Ok((

@@ -17,7 +17,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::audit::audited;
+use crate::audit::{Via, audited};
 use crate::auth::Caller;
 use crate::cases::visible_case;
 use crate::error::ApiError;
@@ -169,7 +169,7 @@ pub async fn list_notes(
     let levels: Vec<Confidentiality> =
         Confidentiality::ALL.iter().copied().filter(|l| may_read(caller.role, *l)).collect();
     let now = state.now();
-    let notes = audited(&state, move |conn| {
+    let notes = audited(&state, Via::Query, move |conn| {
         let case = visible_case(conn, &scope, case_id)?;
         let notes = store::of_case(conn, case_id, &levels)?;
         Ok((

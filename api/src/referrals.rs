@@ -29,7 +29,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::audit::audited;
+use crate::audit::{Via, audited};
 use crate::auth::Caller;
 use crate::cases::{IndicatorDto, require_full_view, visible_case};
 use crate::error::ApiError;
@@ -720,7 +720,7 @@ pub async fn referred_case(
     caller.require_scope(TokenScope::ReferralsRead)?;
     let id = resource_id(&id)?;
     let now = state.now();
-    let view = audited(&state, move |conn| {
+    let view = audited(&state, Via::Query, move |conn| {
         let referral = store::find(conn, id)?;
         let Access::Receiver(PartnerView::Case { sensitive }) = access(conn, &caller, &referral)? else {
             return Err(ApiError::not_found());

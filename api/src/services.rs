@@ -21,7 +21,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::audit::audited;
+use crate::audit::{Via, audited};
 use crate::auth::Caller;
 use crate::cases::{require_full_view, visible_case};
 use crate::error::ApiError;
@@ -230,7 +230,7 @@ pub async fn list_services(
     let scope = caller.case_scope()?;
     let case_id = resource_id(&id)?;
     let now = state.now();
-    let deliveries = audited(&state, move |conn| {
+    let deliveries = audited(&state, Via::Query, move |conn| {
         let case = visible_case(conn, &scope, case_id)?;
         let deliveries = store::of_case(conn, case_id)?;
         Ok((

@@ -297,23 +297,26 @@ pub fn list(conn: &mut DbConnection, filter: &AuditFilter, page: &PageRequest<i6
     }
     let alone = alone.load::<AuditRow>(conn)?;
     let mut pages = matching!(audit_listed::table.inner_join(audit_events::table), audit_listed::seq, filter, page);
-    // Pages are found through the person they named: the one asked for, or the case's.
+    // Pages are found through the person they named: the one asked for, or the case's; a case
+    // narrows them to the pages that named that `beneficiary:case` pair (see `encode_listed`).
     pages = match (filter.beneficiary_id, filter.case_id) {
-        (Some(beneficiary), _) => pages.filter(audit_listed::beneficiary_id.eq(beneficiary.to_string())),
-        (None, case) => {
-            let case = case.map(|c| c.to_string()).unwrap_or_default();
-            let person = cases::table.filter(cases::id.eq(case)).select(cases::beneficiary_id).single_value();
-            pages.filter(audit_listed::beneficiary_id.nullable().eq(person))
+        (Some(beneficiary), case) => {
+            let pages = pages.filter(audit_listed::beneficiary_id.eq(beneficiary.to_string()));
+            match case {
+                Some(case) => pages.filter(audit_events::listed.like(format!("%{beneficiary}:{case}%"))),
+                None => pages,
+            }
         }
+        (None, Some(case)) => {
+            let person =
+                cases::table.filter(cases::id.eq(case.to_string())).select(cases::beneficiary_id).single_value();
+            pages
+                .filter(audit_listed::beneficiary_id.nullable().eq(person))
+                .filter(audit_events::listed.like(format!("%:{case}%")))
+        }
+        // Not reached: without a person or a case the trail was answered above.
+        (None, None) => pages,
     };
-    if let Some(case) = filter.case_id {
-        // `beneficiary:case` pairs: the case follows a colon (see `encode_listed`).
-        let pair = match filter.beneficiary_id {
-            Some(beneficiary) => format!("%{beneficiary}:{case}%"),
-            None => format!("%:{case}%"),
-        };
-        pages = pages.filter(audit_events::listed.like(pair));
-    }
     let pages = pages.load::<AuditRow>(conn)?;
     into_page(page, merge_newest_first(alone, pages, page.fetch_size()))
 }
