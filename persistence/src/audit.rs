@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
-use diesel::query_builder::{AstPass, QueryFragment, QueryId};
+use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
 use domain::Vocabulary;
 use domain::audit::{AuditAction, AuditEntry, ChainedEntry, ListedSubject, chain};
@@ -39,9 +39,9 @@ pub fn append(conn: &mut DbConnection, entries: Vec<AuditEntry>) -> Result<()> {
         return Ok(());
     }
     let count = entries.len() as i64;
-    // Advancing the head first takes its row lock (PostgreSQL) until the transaction ends.
-    HeadUpdate::Advance(count).execute(conn)?;
-    let (new_seq, last_hash) = head(conn)?;
+    // Advancing the head first takes its row lock (PostgreSQL) until the transaction ends; the
+    // statement answers the advanced head, so that no second round trip reads it.
+    let (new_seq, last_hash): (i64, String) = HeadUpdate::Advance(count).get_result(conn)?;
     let chained = chain(new_seq - count, &last_hash, entries);
     let listed: Vec<(String, i64)> = chained
         .iter()
@@ -203,7 +203,8 @@ impl RunQueryDsl<DbConnection> for InsertListedRows<'_> {}
 
 /// The two changes of the chain's head, written out so that the statement cache keeps them:
 /// diesel prepares every `update` again (a changeset may skip fields, so it caches none), and
-/// the head moves on every write.
+/// the head moves on every write. Advancing answers the head it leaves, `(seq, hash)`: the hash
+/// is still the previous entry's, the one the new entries chain from.
 enum HeadUpdate<'a> {
     Advance(i64),
     Hash(&'a str),
@@ -221,15 +222,20 @@ impl QueryFragment<MultiBackend> for HeadUpdate<'_> {
             HeadUpdate::Advance(count) => {
                 out.push_sql("UPDATE audit_head SET seq = seq + ");
                 out.push_bind_param::<BigInt, _>(count)?;
+                out.push_sql(" WHERE id = 1 RETURNING seq, hash");
             }
             HeadUpdate::Hash(hash) => {
                 out.push_sql("UPDATE audit_head SET hash = ");
                 out.push_bind_param::<Text, _>(*hash)?;
+                out.push_sql(" WHERE id = 1");
             }
         }
-        out.push_sql(" WHERE id = 1");
         Ok(())
     }
+}
+
+impl Query for HeadUpdate<'_> {
+    type SqlType = (BigInt, Text);
 }
 
 impl RunQueryDsl<DbConnection> for HeadUpdate<'_> {}

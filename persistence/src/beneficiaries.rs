@@ -101,6 +101,37 @@ impl From<&BeneficiaryData> for DataColumns {
     }
 }
 
+impl BeneficiaryRow {
+    /// The row of a person registered now with `columns`.
+    fn new(id: String, district: &DistrictCode, columns: &DataColumns, at: NaiveDateTime) -> BeneficiaryRow {
+        BeneficiaryRow {
+            id,
+            district_code: district.as_str().to_string(),
+            alias: columns.alias.clone(),
+            first_name: columns.first_name.clone(),
+            last_name: columns.last_name.clone(),
+            gender: columns.gender.map(str::to_string),
+            birth_date: columns.birth_date,
+            birth_year: columns.birth_year,
+            citizenships_known: columns.citizenships_known,
+            phone: columns.phone.clone(),
+            email: columns.email.clone(),
+            municipality: columns.municipality.clone(),
+            arrival_year: columns.arrival_year,
+            permit_kind: columns.permit_kind.map(str::to_string),
+            permit_number: columns.permit_number.clone(),
+            permit_expires_on: columns.permit_expires_on,
+            codice_fiscale: columns.codice_fiscale.clone(),
+            guardian_name: columns.guardian_name.clone(),
+            guardian_relation: columns.guardian_relation.clone(),
+            guardian_contact: columns.guardian_contact.clone(),
+            version: 1,
+            created_at: at,
+            updated_at: at,
+        }
+    }
+}
+
 /// Search criteria; all optional and combined with AND.
 #[derive(Debug, Clone, Default)]
 pub struct BeneficiaryFilter {
@@ -122,22 +153,26 @@ pub fn insert(
 ) -> Result<Beneficiary> {
     let id = Uuid::now_v7();
     let at = to_db_time(now);
-    write_transaction(conn, |conn| {
+    let columns = DataColumns::from(data);
+    // The rows as stored, written from here and answered from here: reading them back was four
+    // more round trips on every registration.
+    let row = BeneficiaryRow::new(id.to_string(), district, &columns, at);
+    let sets = Sets::of(&row.id, data);
+    write_transaction(conn, |conn| -> Result<()> {
         diesel::insert_into(beneficiaries::table)
             .values((
-                DataColumns::from(data),
-                beneficiaries::id.eq(id.to_string()),
-                beneficiaries::district_code.eq(district.as_str()),
+                columns,
+                beneficiaries::id.eq(&row.id),
+                beneficiaries::district_code.eq(&row.district_code),
                 beneficiaries::created_by.eq(created_by.to_string()),
-                beneficiaries::version.eq(1),
-                beneficiaries::created_at.eq(at),
-                beneficiaries::updated_at.eq(at),
+                beneficiaries::version.eq(row.version),
+                beneficiaries::created_at.eq(row.created_at),
+                beneficiaries::updated_at.eq(row.updated_at),
             ))
             .execute(conn)?;
-        // A new id has no set rows to replace.
-        insert_sets(conn, &id.to_string(), data)?;
-        find(conn, id)
-    })
+        insert_sets(conn, &sets)
+    })?;
+    into_beneficiary(row, &sets)
 }
 
 /// Several beneficiaries at once (in no particular order).
@@ -318,30 +353,40 @@ fn replace_sets(conn: &mut DbConnection, id: Uuid, data: &BeneficiaryData) -> Re
         .execute(conn)?;
     diesel::delete(beneficiary_documents::table.filter(beneficiary_documents::beneficiary_id.eq(&key)))
         .execute(conn)?;
-    insert_sets(conn, &key, data)
+    insert_sets(conn, &Sets::of(&key, data))
 }
 
-fn insert_sets(conn: &mut DbConnection, key: &str, data: &BeneficiaryData) -> Result<()> {
+/// Inserts the set rows of `sets` (those of one new or replaced person).
+fn insert_sets(conn: &mut DbConnection, sets: &Sets) -> Result<()> {
     // One row at a time: multi-row inserts do not compile through the multi-backend connection.
-    for country in data.citizenships.iter().flatten() {
-        diesel::insert_into(beneficiary_citizenships::table)
-            .values((beneficiary_citizenships::beneficiary_id.eq(&key), beneficiary_citizenships::country.eq(country)))
-            .execute(conn)?;
+    for (key, countries) in &sets.citizenships {
+        for country in countries {
+            diesel::insert_into(beneficiary_citizenships::table)
+                .values((
+                    beneficiary_citizenships::beneficiary_id.eq(key),
+                    beneficiary_citizenships::country.eq(country),
+                ))
+                .execute(conn)?;
+        }
     }
-    for language in &data.languages {
-        diesel::insert_into(beneficiary_languages::table)
-            .values((beneficiary_languages::beneficiary_id.eq(&key), beneficiary_languages::language.eq(language)))
-            .execute(conn)?;
+    for (key, languages) in &sets.languages {
+        for language in languages {
+            diesel::insert_into(beneficiary_languages::table)
+                .values((beneficiary_languages::beneficiary_id.eq(key), beneficiary_languages::language.eq(language)))
+                .execute(conn)?;
+        }
     }
-    for entry in data.documents.iter().filter(|d| d.status != DocumentStatus::Missing || d.on.is_some()) {
-        diesel::insert_into(beneficiary_documents::table)
-            .values((
-                beneficiary_documents::beneficiary_id.eq(&key),
-                beneficiary_documents::document.eq(entry.kind.code()),
-                beneficiary_documents::status.eq(entry.status.code()),
-                beneficiary_documents::status_on.eq(entry.on),
-            ))
-            .execute(conn)?;
+    for (key, documents) in &sets.documents {
+        for (document, status, on) in documents {
+            diesel::insert_into(beneficiary_documents::table)
+                .values((
+                    beneficiary_documents::beneficiary_id.eq(key),
+                    beneficiary_documents::document.eq(document),
+                    beneficiary_documents::status.eq(status),
+                    beneficiary_documents::status_on.eq(on),
+                ))
+                .execute(conn)?;
+        }
     }
     Ok(())
 }
@@ -355,6 +400,31 @@ struct Sets {
 }
 
 impl Sets {
+    /// The set rows that record `data` for the person `key`, as [load](Self::load) would read
+    /// them back: sorted, and without the documents still missing with no date.
+    fn of(key: &str, data: &BeneficiaryData) -> Sets {
+        let mut sets = Sets::default();
+        let mut countries = data.citizenships.clone().unwrap_or_default();
+        countries.sort();
+        let mut languages = data.languages.clone();
+        languages.sort();
+        let documents: Vec<_> = data
+            .documents
+            .iter()
+            .filter(|d| d.status != DocumentStatus::Missing || d.on.is_some())
+            .map(|d| (d.kind.code().to_string(), d.status.code().to_string(), d.on))
+            .collect();
+        for (set, rows) in [(&mut sets.citizenships, countries), (&mut sets.languages, languages)] {
+            if !rows.is_empty() {
+                set.insert(key.to_string(), rows);
+            }
+        }
+        if !documents.is_empty() {
+            sets.documents.insert(key.to_string(), documents);
+        }
+        sets
+    }
+
     fn load(conn: &mut DbConnection, ids: &[String]) -> Result<Sets> {
         let mut sets = Sets::default();
         if ids.is_empty() {

@@ -21,7 +21,8 @@ use crate::reports::tallies;
 use crate::schema::{beneficiaries, case_events, case_indicators, case_needs, cases};
 use crate::sql::with_ids;
 
-#[derive(Queryable, Selectable)]
+/// `Default` only to spell out a new case's row: every column it leaves empty.
+#[derive(Queryable, Selectable, Default)]
 #[diesel(table_name = cases)]
 struct CaseRow {
     id: String,
@@ -157,21 +158,38 @@ pub fn insert(conn: &mut DbConnection, new: &NewCase, actor_role: Role, now: Dat
     let id = Uuid::now_v7();
     let at = to_db_time(now);
     let intercepted_at = to_db_time(new.intercepted_at);
-    write_transaction(conn, |conn| {
+    // The row as stored, written from here and answered from here: reading it back was one
+    // more round trip on every interception.
+    let row = CaseRow {
+        id: id.to_string(),
+        beneficiary_id: new.beneficiary_id.to_string(),
+        district_code: new.district.as_str().to_string(),
+        channel: new.channel.code().to_string(),
+        intercepted_at,
+        intercepting_organization_id: new.intercepting_organization_id.to_string(),
+        recorded_by: new.recorded_by.to_string(),
+        status: CaseStatus::Intercepted.code().to_string(),
+        status_since: intercepted_at,
+        version: 1,
+        created_at: at,
+        updated_at: at,
+        ..CaseRow::default()
+    };
+    write_transaction(conn, |conn| -> Result<()> {
         diesel::insert_into(cases::table)
             .values((
-                cases::id.eq(id.to_string()),
-                cases::beneficiary_id.eq(new.beneficiary_id.to_string()),
-                cases::district_code.eq(new.district.as_str()),
-                cases::channel.eq(new.channel.code()),
-                cases::intercepted_at.eq(intercepted_at),
-                cases::intercepting_organization_id.eq(new.intercepting_organization_id.to_string()),
-                cases::recorded_by.eq(new.recorded_by.to_string()),
-                cases::status.eq(CaseStatus::Intercepted.code()),
-                cases::status_since.eq(intercepted_at),
-                cases::version.eq(1),
-                cases::created_at.eq(at),
-                cases::updated_at.eq(at),
+                cases::id.eq(&row.id),
+                cases::beneficiary_id.eq(&row.beneficiary_id),
+                cases::district_code.eq(&row.district_code),
+                cases::channel.eq(&row.channel),
+                cases::intercepted_at.eq(row.intercepted_at),
+                cases::intercepting_organization_id.eq(&row.intercepting_organization_id),
+                cases::recorded_by.eq(&row.recorded_by),
+                cases::status.eq(&row.status),
+                cases::status_since.eq(row.status_since),
+                cases::version.eq(row.version),
+                cases::created_at.eq(row.created_at),
+                cases::updated_at.eq(row.updated_at),
             ))
             .execute(conn)?;
         tallies::mark_day(conn, new.district.as_str(), intercepted_at.date())?;
@@ -190,9 +208,10 @@ pub fn insert(conn: &mut DbConnection, new: &NewCase, actor_role: Role, now: Dat
                 recorded_at: now,
             },
         )?;
-        // A new case has no needs or indicators yet.
-        into_case(row(conn, id)?, &Sets::default())
-    })
+        Ok(())
+    })?;
+    // A new case has no needs or indicators yet.
+    into_case(row, &Sets::default())
 }
 
 pub fn find(conn: &mut DbConnection, id: Uuid) -> Result<Case> {
@@ -571,4 +590,87 @@ fn into_case(row: CaseRow, sets: &Sets) -> Result<Case> {
 /// The sort key of a case, for the next page's cursor.
 pub fn key_of(case: &Case) -> CaseKey {
     (case.intercepted_at, case.id)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use chrono::TimeZone;
+    use diesel::SqliteConnection;
+    use diesel::connection::{Connection, InstrumentationEvent};
+    use domain::beneficiaries::{
+        BeneficiaryData, DocumentEntry, DocumentKind, DocumentStatus, Gender, Guardian, Permit, PermitKind,
+    };
+
+    use super::*;
+    use crate::beneficiaries;
+    use crate::db::run_migrations;
+
+    #[test]
+    fn a_registration_and_an_interception_answer_what_a_read_finds_without_reading_back() {
+        let mut conn = DbConnection::Sqlite(SqliteConnection::establish(":memory:").unwrap());
+        run_migrations(&mut conn).unwrap();
+        // The users and organisation the rows name are not what this test is about.
+        diesel::sql_query("PRAGMA foreign_keys = OFF").execute(&mut conn).unwrap();
+        let statements = Arc::new(Mutex::new(Vec::<String>::new()));
+        let seen = Arc::clone(&statements);
+        conn.set_instrumentation(move |event: InstrumentationEvent<'_>| {
+            if let InstrumentationEvent::StartQuery { query, .. } = event {
+                seen.lock().unwrap().push(query.to_string());
+            }
+        });
+        let milano = DistrictCode::from_trusted("milano".to_string());
+        let day = |d| NaiveDate::from_ymd_opt(2026, 11, d).unwrap();
+        // Sets given out of order, and a checklist with missing documents, as validation may pass them.
+        let documents = DocumentKind::ALL
+            .iter()
+            .map(|&kind| match kind {
+                DocumentKind::Spid => DocumentEntry { kind, status: DocumentStatus::Obtained, on: Some(day(3)) },
+                DocumentKind::FamilyDoctor => DocumentEntry { kind, status: DocumentStatus::Missing, on: Some(day(2)) },
+                _ => DocumentEntry { kind, status: DocumentStatus::Missing, on: None },
+            })
+            .collect();
+        let data = BeneficiaryData {
+            alias: "Amadou".to_string(),
+            first_name: Some("Amadou".to_string()),
+            last_name: None,
+            gender: Some(Gender::Male),
+            birth_date: None,
+            birth_year: Some(1994),
+            citizenships: Some(vec!["SN".to_string(), "ML".to_string()]),
+            languages: vec!["wo".to_string(), "fr".to_string()],
+            phone: None,
+            email: None,
+            municipality: Some("Milano".to_string()),
+            arrival_year: Some(2021),
+            permit: Permit { kind: Some(PermitKind::Work), number: None, expires_on: Some(day(30)) },
+            codice_fiscale: None,
+            guardian: Some(Guardian { name: "Awa".to_string(), relation: "sister".to_string(), contact: None }),
+            documents,
+        };
+        // Sub-microsecond instants are stored truncated: the answer must be too.
+        let now = Utc.with_ymd_and_hms(2026, 11, 26, 9, 30, 0).unwrap() + chrono::Duration::nanoseconds(123_456_789);
+        let person = beneficiaries::insert(&mut conn, &milano, &data, Uuid::now_v7(), now).unwrap();
+        let case = insert(
+            &mut conn,
+            &NewCase {
+                beneficiary_id: person.id,
+                district: milano.clone(),
+                channel: Channel::StreetOutreach,
+                intercepted_at: now - chrono::Duration::hours(2),
+                intercepting_organization_id: Uuid::now_v7(),
+                recorded_by: Uuid::now_v7(),
+            },
+            Role::OutreachWorker,
+            now,
+        )
+        .unwrap();
+        let written = std::mem::take(&mut *statements.lock().unwrap());
+        // The only read: whether the day's report is already marked stale.
+        let reads: Vec<_> = written.iter().filter(|sql| sql.starts_with("SELECT")).collect();
+        assert!(reads.iter().all(|sql| sql.contains("FROM `report_stale_days`")), "read back: {reads:#?}");
+        assert_eq!(beneficiaries::find(&mut conn, person.id).unwrap(), person);
+        assert_eq!(find(&mut conn, case.id).unwrap(), case);
+    }
 }
