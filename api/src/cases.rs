@@ -14,7 +14,7 @@ use domain::cases::{
     TransitionRequest, check_effective_at, plan_transition,
 };
 use domain::consents::privacy_notice_given;
-use domain::districts::parse_known_district;
+use domain::districts::{District, parse_known_district};
 use domain::eligibility::{self, Assessment, Facts};
 use domain::exploitation::{self, Indicator};
 use domain::users::{Role, check_label};
@@ -385,15 +385,10 @@ fn start_of(day: NaiveDate) -> DateTime<Utc> {
 }
 
 /// The eligibility of a case under its district's rule set, judged on `today`.
-fn assess(
-    conn: &mut DbConnection,
-    case: &Case,
-    beneficiary: &Beneficiary,
-    today: NaiveDate,
-) -> Result<Assessment, ApiError> {
-    let district = districts::find(conn, &case.district)?;
+/// The case's eligibility under the rules of its district (`district`, already read).
+fn assess(district: &District, case: &Case, beneficiary: &Beneficiary, today: NaiveDate) -> Assessment {
     let data = &beneficiary.data;
-    Ok(eligibility::assess(
+    eligibility::assess(
         district.settings.eligibility_rule_set,
         &Facts {
             citizenships: data.citizenships.clone(),
@@ -407,7 +402,7 @@ fn assess(
             intercepted_on: case.intercepted_at.date_naive(),
             today,
         },
-    ))
+    )
 }
 
 fn event(case: &Case, caller: &Caller, kind: EventKind, now: DateTime<Utc>) -> NewCaseEvent {
@@ -892,7 +887,7 @@ pub async fn transition_case(
         let beneficiary = beneficiaries::find(conn, case.beneficiary_id)?;
         let consents = consents::of_beneficiary(conn, case.beneficiary_id)?;
         let district = districts::find(conn, &case.district)?;
-        let assessment = assess(conn, &case, &beneficiary, now.date_naive())?;
+        let assessment = assess(&district, &case, &beneficiary, now.date_naive());
         let data = &beneficiary.data;
         let request = TransitionRequest {
             to: input.to,
@@ -1286,7 +1281,8 @@ pub async fn case_eligibility(
 ) -> Result<HttpResponse, ApiError> {
     let view = read_case(&state, caller, &id, |conn, case, today| {
         let beneficiary = beneficiaries::find(conn, case.beneficiary_id)?;
-        let assessment = assess(conn, case, &beneficiary, today)?;
+        let district = districts::find(conn, &case.district)?;
+        let assessment = assess(&district, case, &beneficiary, today);
         Ok(EligibilityView {
             rule_set: assessment.rule_set,
             criteria: assessment

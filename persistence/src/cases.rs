@@ -21,7 +21,8 @@ use crate::reports::tallies;
 use crate::schema::{beneficiaries, case_events, case_indicators, case_needs, cases};
 use crate::sql::with_ids;
 
-/// `Default` only to spell out a new case's row: every column it leaves empty.
+/// In the table's column order: an update answers `cases::all_columns` into it. `Default` only
+/// to spell out a new case's row: every column it leaves empty.
 #[derive(Queryable, Selectable, Default)]
 #[diesel(table_name = cases)]
 struct CaseRow {
@@ -274,14 +275,27 @@ pub fn update(
         // The days the case counts on before and after the change (a closure moves its outcome).
         let interception_figures = changes.profile.is_some() || changes.needs.is_some();
         tallies::mark_case(conn, id, interception_figures)?;
-        let updated = diesel::update(target)
+        // The row as changed comes back with the change: no second read, for the markers or
+        // the answer.
+        let updated: Option<CaseRow> = diesel::update(target)
             .set((changeset, cases::version.eq(expected_version + 1), cases::updated_at.eq(to_db_time(now))))
-            .execute(conn)?;
-        if updated == 0 {
+            .returning(cases::all_columns)
+            .get_result(conn)
+            .optional()?;
+        let Some(row) = updated else {
             let exists: i64 = cases::table.filter(cases::id.eq(id.to_string())).count().get_result(conn)?;
             return Err(if exists == 0 { Error::NotFound } else { Error::StaleVersion });
-        }
-        tallies::mark_case(conn, id, false)?;
+        };
+        tallies::mark_case_columns(
+            conn,
+            &tallies::CaseColumns {
+                district: &row.district_code,
+                intercepted_at: row.intercepted_at,
+                status: &row.status,
+                status_since: row.status_since,
+            },
+            false,
+        )?;
         let key = id.to_string();
         if let Some(needs) = &changes.needs {
             diesel::delete(case_needs::table.filter(case_needs::case_id.eq(&key))).execute(conn)?;
@@ -304,7 +318,8 @@ pub fn update(
                     .execute(conn)?;
             }
         }
-        find(conn, id)
+        let sets = Sets::load(conn, std::slice::from_ref(&row.id))?;
+        into_case(row, &sets)
     })
 }
 
@@ -672,5 +687,20 @@ mod tests {
         assert!(reads.iter().all(|sql| sql.contains("FROM `report_stale_days`")), "read back: {reads:#?}");
         assert_eq!(beneficiaries::find(&mut conn, person.id).unwrap(), person);
         assert_eq!(find(&mut conn, case.id).unwrap(), case);
+        // An update answers the row it wrote, column for column.
+        let changes = CaseChanges {
+            status: Some((CaseStatus::TakenInCharge, now)),
+            taken_in_charge_at: Some(Some(now)),
+            profile: Some(Some(Profile::ExploitationVictim)),
+            needs: Some(vec![Need::ItalianLanguage, Need::Housing]),
+            sector: Some(Some(Sector::Agriculture)),
+            employer_name: Some(Some("Azienda agricola".to_string())),
+            case_worker_id: Some(Some(Uuid::now_v7())),
+            ..CaseChanges::default()
+        };
+        let updated = update(&mut conn, case.id, 1, &changes, now + chrono::Duration::minutes(5)).unwrap();
+        assert_eq!((updated.status, updated.version), (CaseStatus::TakenInCharge, 2));
+        assert_eq!(find(&mut conn, case.id).unwrap(), updated);
+        assert!(matches!(update(&mut conn, case.id, 1, &changes, now), Err(Error::StaleVersion)));
     }
 }

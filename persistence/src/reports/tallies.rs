@@ -522,13 +522,31 @@ pub fn mark_case(conn: &mut DbConnection, case_id: Uuid, interception_figures: b
         .select((cases::district_code, cases::intercepted_at, cases::status, cases::status_since))
         .first(conn)
         .optional()?;
-    if let Some((district, intercepted_at, status, status_since)) = row {
-        if interception_figures {
-            mark_day(conn, &district, intercepted_at.date())?;
-        }
-        if status == CaseStatus::Closed.code() {
-            mark_day(conn, &district, status_since.date())?;
-        }
+    match row {
+        Some((district, intercepted_at, status, status_since)) => mark_case_columns(
+            conn,
+            &CaseColumns { district: &district, intercepted_at, status: &status, status_since },
+            interception_figures,
+        ),
+        None => Ok(()),
+    }
+}
+
+/// The columns of a case that say which days it counts on.
+pub struct CaseColumns<'a> {
+    pub district: &'a str,
+    pub intercepted_at: NaiveDateTime,
+    pub status: &'a str,
+    pub status_since: NaiveDateTime,
+}
+
+/// [`mark_case`] for a case whose columns are at hand (the row an update answered).
+pub fn mark_case_columns(conn: &mut DbConnection, case: &CaseColumns, interception_figures: bool) -> Result<()> {
+    if interception_figures {
+        mark_day(conn, case.district, case.intercepted_at.date())?;
+    }
+    if case.status == CaseStatus::Closed.code() {
+        mark_day(conn, case.district, case.status_since.date())?;
     }
     Ok(())
 }
