@@ -401,7 +401,8 @@ struct Sets {
 
 impl Sets {
     /// The set rows that record `data` for the person `key`, as [load](Self::load) would read
-    /// them back: sorted, and without the documents still missing with no date.
+    /// them back: sorted (validated ISO codes, which sort alike here and in either database's
+    /// `ORDER BY`), and without the documents still missing with no date.
     fn of(key: &str, data: &BeneficiaryData) -> Sets {
         let mut sets = Sets::default();
         let mut countries = data.citizenships.clone().unwrap_or_default();
