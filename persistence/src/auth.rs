@@ -6,7 +6,7 @@ use domain::auth::RefreshTokenState;
 use domain::users::Email;
 use uuid::Uuid;
 
-use crate::db::{DbConnection, from_db_time, to_db_time};
+use crate::db::{DbConnection, from_db_time, on_backend, to_db_time};
 use crate::error::{Result, decode_id};
 use crate::schema::{login_failures, refresh_tokens, users};
 
@@ -30,7 +30,8 @@ pub fn credentials(conn: &mut DbConnection, email: &Email) -> Result<Option<Cred
 
 /// Whether a token's subject may still act: `(active, token_version)`.
 pub fn token_standing(conn: &mut DbConnection, user_id: Uuid) -> Result<Option<(bool, i32)>> {
-    Ok(users::table.find(user_id.to_string()).select((users::active, users::token_version)).first(conn).optional()?)
+    let query = users::table.find(user_id.to_string()).select((users::active, users::token_version));
+    Ok(on_backend!(conn, |inner| query.first(inner).optional())?)
 }
 
 /// Failed attempts under a key (an e-mail address, or `client:<client_id>` for partner

@@ -13,12 +13,12 @@ use domain::beneficiaries::{
 use domain::districts::DistrictCode;
 use uuid::Uuid;
 
-use crate::db::{DbConnection, MultiBackend, from_db_time, to_db_time, write_transaction};
+use crate::db::{DbConnection, MultiBackend, from_db_time, on_backend, to_db_time, write_transaction};
 use crate::error::{Error, Result, decode, decode_id};
 use crate::pagination::{Page, PageRequest, like_contains};
 use crate::reports::tallies;
 use crate::schema::{beneficiaries, beneficiary_citizenships, beneficiary_documents, beneficiary_languages, cases};
-use crate::sql::with_ids;
+use crate::sql::load_for_ids;
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = beneficiaries)]
@@ -190,7 +190,8 @@ pub fn find_many(conn: &mut DbConnection, ids: &[Uuid]) -> Result<Vec<Beneficiar
 }
 
 pub fn find(conn: &mut DbConnection, id: Uuid) -> Result<Beneficiary> {
-    let row = beneficiaries::table.find(id.to_string()).select(BeneficiaryRow::as_select()).first(conn)?;
+    let query = beneficiaries::table.find(id.to_string());
+    let row: BeneficiaryRow = on_backend!(conn, |inner| query.select(BeneficiaryRow::as_select()).first(inner))?;
     let sets = Sets::load(conn, std::slice::from_ref(&row.id))?;
     into_beneficiary(row, &sets)
 }
@@ -431,31 +432,27 @@ impl Sets {
         if ids.is_empty() {
             return Ok(sets);
         }
+        use beneficiary_citizenships as citizenship;
         let citizenships: Vec<(String, String)> =
-            with_ids(beneficiary_citizenships::table.into_boxed(), beneficiary_citizenships::beneficiary_id, ids)
-                .select((beneficiary_citizenships::beneficiary_id, beneficiary_citizenships::country))
-                .order(beneficiary_citizenships::country)
-                .load(conn)?;
+            load_for_ids!(conn, citizenship::table, citizenship::beneficiary_id, ids, |query| {
+                query.select((citizenship::beneficiary_id, citizenship::country)).order(citizenship::country)
+            })?;
         for (id, country) in citizenships {
             sets.citizenships.entry(id).or_default().push(country);
         }
+        use beneficiary_languages as language;
         let languages: Vec<(String, String)> =
-            with_ids(beneficiary_languages::table.into_boxed(), beneficiary_languages::beneficiary_id, ids)
-                .select((beneficiary_languages::beneficiary_id, beneficiary_languages::language))
-                .order(beneficiary_languages::language)
-                .load(conn)?;
+            load_for_ids!(conn, language::table, language::beneficiary_id, ids, |query| {
+                query.select((language::beneficiary_id, language::language)).order(language::language)
+            })?;
         for (id, language) in languages {
             sets.languages.entry(id).or_default().push(language);
         }
+        use beneficiary_documents as document;
         let documents: Vec<(String, String, String, Option<NaiveDate>)> =
-            with_ids(beneficiary_documents::table.into_boxed(), beneficiary_documents::beneficiary_id, ids)
-                .select((
-                    beneficiary_documents::beneficiary_id,
-                    beneficiary_documents::document,
-                    beneficiary_documents::status,
-                    beneficiary_documents::status_on,
-                ))
-                .load(conn)?;
+            load_for_ids!(conn, document::table, document::beneficiary_id, ids, |query| {
+                query.select((document::beneficiary_id, document::document, document::status, document::status_on))
+            })?;
         for (id, document, status, on) in documents {
             sets.documents.entry(id).or_default().push((document, status, on));
         }

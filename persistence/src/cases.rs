@@ -14,12 +14,12 @@ use domain::districts::DistrictCode;
 use domain::users::Role;
 use uuid::Uuid;
 
-use crate::db::{DbConnection, from_db_time, to_db_time, write_transaction};
+use crate::db::{DbConnection, from_db_time, on_backend, to_db_time, write_transaction};
 use crate::error::{Error, Result, decode, decode_id};
 use crate::pagination::{Page, PageRequest, like_contains};
 use crate::reports::tallies;
 use crate::schema::{beneficiaries, case_events, case_indicators, case_needs, cases};
-use crate::sql::with_ids;
+use crate::sql::load_for_ids;
 
 /// In the table's column order: an update answers `cases::all_columns` into it. `Default` only
 /// to spell out a new case's row: every column it leaves empty.
@@ -222,7 +222,8 @@ pub fn find(conn: &mut DbConnection, id: Uuid) -> Result<Case> {
 }
 
 fn row(conn: &mut DbConnection, id: Uuid) -> Result<CaseRow> {
-    Ok(cases::table.find(id.to_string()).select(CaseRow::as_select()).first(conn)?)
+    let query = cases::table.find(id.to_string());
+    Ok(on_backend!(conn, |inner| query.select(CaseRow::as_select()).first(inner))?)
 }
 
 /// The cases of a beneficiary, oldest interception first.
@@ -517,16 +518,16 @@ impl Sets {
         if ids.is_empty() {
             return Ok(sets);
         }
-        let needs: Vec<(String, String)> = with_ids(case_needs::table.into_boxed(), case_needs::case_id, ids)
-            .select((case_needs::case_id, case_needs::need))
-            .load(conn)?;
+        let needs: Vec<(String, String)> = load_for_ids!(conn, case_needs::table, case_needs::case_id, ids, |query| {
+            query.select((case_needs::case_id, case_needs::need))
+        })?;
         for (id, need) in needs {
             sets.needs.entry(id).or_default().push(need);
         }
         let indicators: Vec<(String, String, NaiveDate)> =
-            with_ids(case_indicators::table.into_boxed(), case_indicators::case_id, ids)
-                .select((case_indicators::case_id, case_indicators::indicator, case_indicators::noted_on))
-                .load(conn)?;
+            load_for_ids!(conn, case_indicators::table, case_indicators::case_id, ids, |query| {
+                query.select((case_indicators::case_id, case_indicators::indicator, case_indicators::noted_on))
+            })?;
         for (id, indicator, noted_on) in indicators {
             sets.indicators.entry(id).or_default().push((indicator, noted_on));
         }

@@ -2,10 +2,7 @@
 
 use std::collections::HashMap;
 
-use diesel::dsl::{Eq, EqAny};
-use diesel::query_dsl::methods::FilterDsl;
 use diesel::sql_types::Text;
-use diesel::{Expression, ExpressionMethods};
 use domain::districts::DistrictCode;
 
 diesel::define_sql_function! {
@@ -36,16 +33,25 @@ impl DistrictsByOwner {
     }
 }
 
-/// Keeps the rows of a (boxed) query whose `column` is one of `ids`. A single id is compared
-/// with `=`: diesel keeps that prepared statement, while an `IN (…)` list is prepared again on
-/// every call (its length varies) — and most of these loads are of one case or one person.
-pub fn with_ids<'a, Q, C>(query: Q, column: C, ids: &'a [String]) -> Q
-where
-    C: ExpressionMethods + Expression<SqlType = Text>,
-    Q: FilterDsl<Eq<C, &'a String>, Output = Q> + FilterDsl<EqAny<C, &'a [String]>, Output = Q>,
-{
-    match ids {
-        [one] => FilterDsl::filter(query, column.eq(one)),
-        _ => FilterDsl::filter(query, column.eq_any(ids)),
-    }
+/// Loads the rows of `table` whose `column` is one of `ids`, shaped by `finish` (a select, an
+/// order). A single id is compared with `=` in a query of its own type: diesel finds that
+/// prepared statement by the type, without writing out its SQL text to look it up (a boxed query
+/// is looked up by its text, built again on every call: a few per cent of a read of one case),
+/// while an `IN (…)` list is prepared again on every call (its length varies) — and most of these
+/// loads are of one case or one person. Run on the backend's own connection
+/// ([on_backend](crate::db::on_backend)).
+macro_rules! load_for_ids {
+    ($conn:expr, $table:expr, $column:expr, $ids:expr, |$query:ident| $finish:expr) => {
+        match $ids {
+            [one] => {
+                let $query = diesel::QueryDsl::filter($table, $column.eq(one));
+                $crate::db::on_backend!($conn, |inner| $finish.load(inner))
+            }
+            ids => {
+                let $query = diesel::QueryDsl::filter($table, $column.eq_any(ids));
+                $crate::db::on_backend!($conn, |inner| $finish.load(inner))
+            }
+        }
+    };
 }
+pub(crate) use load_for_ids;
