@@ -384,8 +384,8 @@ fn start_of(day: NaiveDate) -> DateTime<Utc> {
     Utc.from_utc_datetime(&day.and_hms_opt(0, 0, 0).unwrap_or_default())
 }
 
-/// The eligibility of a case under its district's rule set, judged on `today`.
-/// The case's eligibility under the rules of its district (`district`, already read).
+/// The eligibility of a case under the rule set of its district (`district`, read by the
+/// caller, which needs it for more), judged on `today`.
 fn assess(district: &District, case: &Case, beneficiary: &Beneficiary, today: NaiveDate) -> Assessment {
     let data = &beneficiary.data;
     eligibility::assess(

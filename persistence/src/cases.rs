@@ -638,7 +638,8 @@ mod tests {
         });
         let milano = DistrictCode::from_trusted("milano".to_string());
         let day = |d| NaiveDate::from_ymd_opt(2026, 11, d).unwrap();
-        // Sets given out of order, and a checklist with missing documents, as validation may pass them.
+        // Sets out of order (the answer must not depend on the order given) and a checklist with
+        // missing documents, dated and not.
         let documents = DocumentKind::ALL
             .iter()
             .map(|&kind| match kind {
