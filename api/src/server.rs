@@ -157,9 +157,10 @@ pub fn load_state(pool: Pool, clock: Arc<dyn Clock>, secrets: &Secrets) -> Resul
     let mut conn = pool.get().map_err(|err| format!("database: {}", one_line(&err.to_string())))?;
     let districts =
         persistence::districts::list(&mut conn).map_err(|err| format!("database: {}", one_line(&err.to_string())))?;
+    let backend = conn.backend();
     drop(conn);
     let codes = districts.into_iter().map(|d| d.code).collect();
-    Ok(AppState::new(pool, clock, TokenKeys::new(&secrets.jwt), secrets.pseudonym.clone(), codes))
+    Ok(AppState::new(pool, backend, clock, TokenKeys::new(&secrets.jwt), secrets.pseudonym.clone(), codes))
 }
 
 /// The secrets a running service needs.

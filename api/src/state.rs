@@ -5,7 +5,7 @@ use std::sync::Arc;
 use actix_web::web;
 use chrono::{DateTime, Utc};
 use domain::districts::DistrictCode;
-use persistence::{DbConnection, Pool, write_transaction};
+use persistence::{Backend, DbConnection, Pool, write_transaction};
 
 use crate::auth::TokenKeys;
 use crate::clock::Clock;
@@ -29,14 +29,16 @@ struct Inner {
 }
 
 impl AppState {
+    /// `backend`: the pool's, which `load_state` reads off the connection it already holds.
     pub fn new(
         pool: Pool,
+        backend: Backend,
         clock: Arc<dyn Clock>,
         tokens: TokenKeys,
         pseudonym_key: Vec<u8>,
         districts: Vec<DistrictCode>,
     ) -> AppState {
-        let embedded = pool.get().is_ok_and(|conn| matches!(*conn, DbConnection::Sqlite(_)));
+        let embedded = backend == Backend::Sqlite;
         let writer = Writer::start(pool.clone(), embedded);
         AppState(Arc::new(Inner { pool, clock, tokens, pseudonym_key, writer, embedded, districts }))
     }
@@ -167,8 +169,16 @@ mod tests {
             statement_timeout: Duration::from_secs(5),
         };
         let pool = persistence::db::connect(DatabaseUrl::Sqlite { path: path.clone() }, settings).unwrap();
-        let state =
-            AppState::new(pool, Arc::new(SystemClock), TokenKeys::new(b"state-test-secret"), Vec::new(), Vec::new());
+        // The pool opens its connections in the background; wait for one, as `load_state` does.
+        drop(pool.get().unwrap());
+        let state = AppState::new(
+            pool,
+            Backend::Sqlite,
+            Arc::new(SystemClock),
+            TokenKeys::new(b"state-test-secret"),
+            Vec::new(),
+            Vec::new(),
+        );
         (state, RemoveOnDrop(path))
     }
 
