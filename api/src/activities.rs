@@ -9,7 +9,7 @@ use domain::access::{Capability, sees_all_districts};
 use domain::activities::{Activity, ActivityKind, Participants, check};
 use domain::districts::parse_known_district;
 use domain::services::ServiceCategory;
-use domain::users::check_label;
+use domain::validation::check_label;
 use persistence::PageRequest;
 use persistence::activities::{self as store, ActivityData, ActivityFilter};
 use persistence::organizations;

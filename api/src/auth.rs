@@ -12,7 +12,8 @@ use domain::auth::{
     ACCESS_TOKEN_TTL, FAILURE_WINDOW, RefreshVerdict, judge_refresh, login_locked_until, new_session_expiry,
 };
 use domain::districts::DistrictCode;
-use domain::users::{Email, Role, User};
+use domain::users::{Role, User};
+use domain::validation::Email;
 use futures_util::future::LocalBoxFuture;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use persistence::auth as store;

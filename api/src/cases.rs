@@ -9,16 +9,18 @@ use domain::access::{Capability, CaseScope, sees_full_case};
 use domain::audit::{AuditAction, ListedSubject};
 use domain::beneficiaries::{Beneficiary, Minor, minor_on};
 use domain::cases::{
-    Case, CaseEvent, CaseStatus, Channel, Closure, ClosureRequest, Contract, EligibilityOverride, EventKind,
-    IntakeFacts, Need, NotedIndicator, Outcome, Plan, Precondition, Profile, Refusal, Sector, TransitionContext,
-    TransitionRequest, check_effective_at, plan_transition,
+    Case, CaseEvent, CaseStatus, Channel, Closure, ClosureRequest, EligibilityOverride, EventKind, IntakeFacts,
+    NotedIndicator, Outcome, Plan, Precondition, Refusal, TransitionContext, TransitionRequest, check_effective_at,
+    plan_transition,
 };
 use domain::consents::privacy_notice_given;
 use domain::districts::{District, parse_known_district};
 use domain::eligibility::{self, Assessment, Facts};
 use domain::exploitation::{self, Indicator};
-use domain::users::{Role, check_label};
+use domain::screening::{Contract, Need, Profile, Sector};
+use domain::users::Role;
 use domain::validation::Violations;
+use domain::validation::check_label;
 use persistence::cases::{self as store, CaseChanges, CaseFilter, NewCase, NewCaseEvent};
 use persistence::{DbConnection, PageRequest, audit, beneficiaries, consents, districts, organizations, users};
 use serde::{Deserialize, Serialize};
@@ -1251,7 +1253,7 @@ pub struct WarningView {
 pub struct EligibilityView {
     /// The rule set of the case's district that made the assessment.
     #[schema(value_type = schemas::RuleSet)]
-    pub rule_set: eligibility::RuleSet,
+    pub rule_set: domain::districts::RuleSet,
     pub criteria: Vec<CriterionView>,
     #[schema(value_type = schemas::Verdict)]
     pub verdict: eligibility::Verdict,

@@ -5,7 +5,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use domain::users::{Email, check_password};
+use domain::users::check_password;
+use domain::validation::Email;
 use persistence::{DatabaseUrl, PoolSettings, SqliteSync};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -7,7 +7,7 @@ use domain::access::Capability;
 use domain::audit::AuditAction;
 use domain::consents::{Consent, ConsentKind, ConsentMethod, check_new, check_withdrawal};
 use domain::iso::parse_language;
-use domain::users::check_label;
+use domain::validation::check_label;
 use persistence::consents::{self as store, NewConsent};
 use persistence::{audit, organizations};
 use serde::{Deserialize, Serialize};

@@ -9,14 +9,16 @@ use domain::Vocabulary;
 use domain::access::{Capability, TokenScope, sees_full_case};
 use domain::audit::AuditAction;
 use domain::beneficiaries::{Beneficiary, PermitKind};
-use domain::cases::{Case, CaseStatus, Need};
+use domain::cases::{Case, CaseStatus};
 use domain::consents::sharing_allowed;
 use domain::legal::{Authority, ProcedureKind, ProcedureStatus};
 use domain::notes::Confidentiality;
 use domain::organizations::OrganizationKind;
 use domain::referrals::{PartnerView, Referral, ReferralStatus, Side, next_statuses, partner_view, side_may};
+use domain::screening::Need;
 use domain::services::ServiceCategory;
-use domain::users::{Role, check_label};
+use domain::users::Role;
+use domain::validation::check_label;
 use persistence::referrals::{self as store, Direction, NewReferral, ReferralEvent};
 use persistence::{
     DbConnection, PageRequest, audit, beneficiaries, cases as case_store, consents, legal, network, notes,

@@ -9,10 +9,11 @@
 use chrono::{DateTime, Datelike, Duration, NaiveDateTime, Timelike, Utc};
 use domain::Vocabulary;
 use domain::beneficiaries::{name_key_of, search_key_of};
-use domain::cases::{CaseStatus, Channel, EventKind, Need, Outcome, Profile};
+use domain::cases::{CaseStatus, Channel, EventKind, Outcome};
 use domain::districts::DistrictCode;
 use domain::organizations::OrganizationKind;
 use domain::referrals::ReferralStatus;
+use domain::screening::{Need, Profile};
 use domain::services::ServiceCategory;
 use domain::users::Role;
 use persistence::organizations::NewOrganization;

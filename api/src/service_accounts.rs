@@ -11,7 +11,7 @@ use domain::Vocabulary;
 use domain::access::{Capability, TokenScope};
 use domain::auth::{ACCESS_TOKEN_TTL, FAILURE_WINDOW, login_locked_until};
 use domain::organizations::OrganizationKind;
-use domain::users::check_label;
+use domain::validation::check_label;
 use persistence::auth as throttle;
 use persistence::service_accounts::{self as store, NewServiceAccount, ServiceAccount};
 use persistence::{organizations, write_transaction};

@@ -9,7 +9,7 @@ use domain::Vocabulary;
 use domain::access::Capability;
 use domain::audit::AuditAction;
 use domain::cases::Case;
-use domain::users::check_label;
+use domain::validation::check_label;
 use domain::work_grants::{GrantFacts, GrantStatus, WorkGrant, broken_rules, check_terms, may_move};
 use persistence::work_grants::{self as store, NewGrant};
 use persistence::{DbConnection, audit, beneficiaries, organizations};

@@ -6,8 +6,7 @@ use uuid::Uuid;
 
 use crate::districts::DistrictCode;
 use crate::iso::{parse_country, parse_language};
-use crate::users::{Email, check_label};
-use crate::validation::{Violation, Violations};
+use crate::validation::{Email, Violation, Violations, check_label};
 use crate::vocabulary;
 
 vocabulary! {

@@ -3,8 +3,17 @@
 use chrono::NaiveDate;
 use uuid::Uuid;
 
-use crate::eligibility::RuleSet;
 use crate::validation::{Violation, Violations};
+use crate::vocabulary;
+
+vocabulary! {
+    pub enum RuleSet as "eligibility_rule_sets" {
+        /// Third-country national, labour vulnerability, regular stay.
+        Inlav2023 => ("inlav_2023", "InLav 2023", "InLav 2023"),
+        /// The same without the nationality criterion.
+        Inlav2023AnyNationality => ("inlav_2023_any_nationality", "InLav 2023, qualsiasi cittadinanza", "InLav 2023, any nationality"),
+    }
+}
 
 /// A district (Ambito Territoriale Sociale) of the programme.
 #[derive(Debug, Clone, PartialEq, Eq)]

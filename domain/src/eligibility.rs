@@ -6,18 +6,10 @@
 use chrono::NaiveDate;
 
 use crate::beneficiaries::{Minor, Permit, PermitKind, minor_on};
-use crate::cases::{Contract, Profile};
+use crate::districts::RuleSet;
 use crate::iso::is_eu_eea_ch;
+use crate::screening::{Contract, Profile};
 use crate::vocabulary;
-
-vocabulary! {
-    pub enum RuleSet as "eligibility_rule_sets" {
-        /// Third-country national, labour vulnerability, regular stay.
-        Inlav2023 => ("inlav_2023", "InLav 2023", "InLav 2023"),
-        /// The same without the nationality criterion.
-        Inlav2023AnyNationality => ("inlav_2023_any_nationality", "InLav 2023, qualsiasi cittadinanza", "InLav 2023, any nationality"),
-    }
-}
 
 vocabulary! {
     pub enum Criterion as "eligibility_criteria" {

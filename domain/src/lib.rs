@@ -21,6 +21,7 @@ pub mod organizations;
 pub mod pacts;
 pub mod referrals;
 pub mod reports;
+pub mod screening;
 pub mod services;
 pub mod users;
 pub mod validation;

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::districts::DistrictCode;
-use crate::validation::{Violation, Violations};
+use crate::validation::{Email, Violation, Violations, check_label};
 use crate::vocabulary;
 
 /// A person who logs in (operatore).
@@ -71,50 +71,7 @@ impl Role {
 /// The smallest and largest accepted password lengths, in characters.
 pub const PASSWORD_MIN_CHARS: usize = 12;
 pub const PASSWORD_MAX_CHARS: usize = 256;
-pub const EMAIL_MAX_CHARS: usize = 254;
 pub const DISPLAY_NAME_MAX_CHARS: usize = 120;
-
-/// An e-mail address, trimmed and lower-cased, so that uniqueness is case-insensitive.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Email(String);
-
-impl Email {
-    pub fn parse(field: &str, raw: &str) -> Result<Email, Violation> {
-        let email = raw.trim().to_lowercase();
-        let invalid = || Violation::new(field, "invalid_email", "must be an e-mail address such as name@example.org");
-        if email.chars().count() > EMAIL_MAX_CHARS {
-            return Err(Violation::new(field, "too_long", format!("must be at most {EMAIL_MAX_CHARS} characters")));
-        }
-        let (local, host) = email.split_once('@').ok_or_else(invalid)?;
-        let local_ok = !local.is_empty()
-            && local.len() <= 64
-            && !local.starts_with('.')
-            && !local.ends_with('.')
-            && local.chars().all(|c| c.is_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c));
-        let host_ok = host.contains('.')
-            && host.split('.').all(|label| {
-                !label.is_empty()
-                    && label.len() <= 63
-                    && !label.starts_with('-')
-                    && !label.ends_with('-')
-                    && label.chars().all(|c| c.is_alphanumeric() || c == '-')
-            });
-        if local_ok && host_ok { Ok(Email(email)) } else { Err(invalid()) }
-    }
-
-    /// For values read back from storage, which were validated on the way in.
-    pub fn from_trusted(value: String) -> Email {
-        Email(value)
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    pub fn into_string(self) -> String {
-        self.0
-    }
-}
 
 /// Checks a new password against the policy. It is never stored or echoed.
 pub fn check_password(field: &str, password: &str) -> Result<(), Violation> {
@@ -142,21 +99,6 @@ pub fn check_display_name(field: &str, raw: &str) -> Result<String, Violation> {
     check_label(field, raw, DISPLAY_NAME_MAX_CHARS)
 }
 
-/// A free-text label (names, municipalities): trimmed, non-empty, bounded, no control characters.
-pub fn check_label(field: &str, raw: &str, max_chars: usize) -> Result<String, Violation> {
-    let value = raw.trim();
-    if value.is_empty() {
-        return Err(Violation::new(field, "required", "must not be empty"));
-    }
-    if value.chars().count() > max_chars {
-        return Err(Violation::new(field, "too_long", format!("must be at most {max_chars} characters")));
-    }
-    if value.chars().any(char::is_control) {
-        return Err(Violation::new(field, "invalid_character", "must not contain control characters"));
-    }
-    Ok(value.to_string())
-}
-
 /// A role's districts must fit its scope: district roles need at least one, other roles none.
 pub fn check_role_districts(role: Role, districts: &[DistrictCode]) -> Result<(), Violations> {
     let mut violations = Violations::new();
@@ -180,33 +122,6 @@ pub fn check_role_districts(role: Role, districts: &[DistrictCode]) -> Result<()
 mod tests {
     use super::*;
     use crate::vocabulary::Vocabulary;
-
-    #[test]
-    fn email_is_trimmed_and_lower_cased() {
-        let email = Email::parse("email", "  Mario.Rossi@Comune.Milano.IT ").unwrap();
-        assert_eq!(email.as_str(), "mario.rossi@comune.milano.it");
-    }
-
-    #[test]
-    fn malformed_emails_are_refused() {
-        for bad in [
-            "",
-            "no-at-sign",
-            "@example.org",
-            "a@",
-            "a@localhost",
-            "a b@example.org",
-            "a@exa mple.org",
-            "a@-x.org",
-            ".a@x.org",
-            "a@x..org",
-        ] {
-            let err = Email::parse("email", bad).unwrap_err();
-            assert_eq!(err.code, "invalid_email", "{bad}");
-        }
-        let long = format!("{}@example.org", "a".repeat(250));
-        assert_eq!(Email::parse("email", &long).unwrap_err().code, "too_long");
-    }
 
     #[test]
     fn password_policy() {

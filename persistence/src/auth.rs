@@ -3,7 +3,7 @@
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use domain::auth::RefreshTokenState;
-use domain::users::Email;
+use domain::validation::Email;
 use uuid::Uuid;
 
 use crate::db::{DbConnection, from_db_time, on_backend, to_db_time};

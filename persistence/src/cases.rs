@@ -7,10 +7,10 @@ use diesel::prelude::*;
 use domain::Vocabulary;
 use domain::access::CaseScope;
 use domain::cases::{
-    Case, CaseEvent, CaseStatus, Channel, Closure, ClosureRequest, Contract, EligibilityOverride, EventKind, Need,
-    NotedIndicator, Profile, Sector, Work,
+    Case, CaseEvent, CaseStatus, Channel, Closure, ClosureRequest, EligibilityOverride, EventKind, NotedIndicator, Work,
 };
 use domain::districts::DistrictCode;
+use domain::screening::{Contract, Need, Profile, Sector};
 use domain::users::Role;
 use uuid::Uuid;
 

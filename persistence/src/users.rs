@@ -4,7 +4,8 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use domain::Vocabulary;
 use domain::districts::DistrictCode;
-use domain::users::{Email, Role, User};
+use domain::users::{Role, User};
+use domain::validation::Email;
 use uuid::Uuid;
 
 use crate::db::{DbConnection, from_db_time, to_db_time, write_transaction};
