@@ -13,6 +13,9 @@ and prints requests/s, p50, p99, errors and the server's peak RSS during the sce
   first report   the same, once, right after the writes (it recounts the day they filled)
   indicators 1   GET /api/v1/reports/indicators?district=milano (one district)
   indicators all GET /api/v1/reports/indicators as the regional coordinator (12 districts)
+  desk, quiet    GET /api/v1/cases/{id} on 8 connections, nothing else running
+  desk, busy     the same while 12 clients run research exports and all-district reports in a
+                 loop (honouring Retry-After when refused); their own row follows
 
 usage: bench.py <inlav release binary> [--sizes 10000,1000000] [--backends sqlite,postgres]
                 [--seconds 10] [--connections 32]
@@ -20,6 +23,9 @@ wrk is installed from Debian's packages when missing. Only 127.0.0.1 is contacte
 """
 import argparse
 import json
+import threading
+import urllib.error
+import urllib.request
 import os
 import re
 import shutil
@@ -34,6 +40,8 @@ from harness import PASSWORD, Server, call, login  # noqa: E402
 PG_BASE = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 # A scenario of one request, timed by the client (its p50 column is that request's time).
 ONCE = 0
+# A busy desk: the operators of a few districts reading cases at once.
+DESK = 8
 
 
 def ensure_wrk():
@@ -124,6 +132,68 @@ def wrk(base, token, targets, seconds, connections, method="GET", body=None):
     return parse_wrk(run.stdout)
 
 
+class HeavyLoad:
+    """`clients` threads that each run a research export (even) or an all-district report (odd)
+    in a loop until stopped, as the Region's officers and the evaluators would. A refusal (503 or
+    429) is honoured: the client waits Retry-After (at most 5 s) before asking again."""
+
+    def __init__(self, base, token, clients, from_day, to_day):
+        self.base, self.token, self.clients = base, token, clients
+        query = f"from={from_day}&to={to_day}"
+        self.paths = [f"/api/v1/exports/cases?format=csv&{query}", f"/api/v1/reports/indicators?{query}"]
+        self.stopping = threading.Event()
+        self.lock = threading.Lock()
+        self.done, self.refused, self.failed, self.latencies = 0, 0, 0, []
+        self.threads = [threading.Thread(target=self.run, args=(i,), daemon=True) for i in range(clients)]
+
+    def run(self, index):
+        path = self.paths[index % 2]
+        while not self.stopping.is_set():
+            req = urllib.request.Request(self.base + path, headers={"Authorization": "Bearer " + self.token})
+            started = time.monotonic()
+            status, retry_after = 0, 1.0
+            try:
+                with urllib.request.urlopen(req, timeout=120) as resp:
+                    while resp.read(1 << 16):
+                        pass
+                    status = resp.status
+            except urllib.error.HTTPError as err:
+                status = err.code
+                try:
+                    retry_after = float(err.headers.get("Retry-After", "1"))
+                except ValueError:
+                    pass
+            except OSError:
+                status = 0
+            took = time.monotonic() - started
+            with self.lock:
+                if status == 200:
+                    self.done += 1
+                    self.latencies.append(took)
+                elif status in (429, 503):
+                    self.refused += 1
+                else:
+                    self.failed += 1
+            if status in (429, 503):
+                self.stopping.wait(min(5.0, max(0.1, retry_after)))
+
+    def __enter__(self):
+        for thread in self.threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *_):
+        self.stopping.set()
+        for thread in self.threads:
+            thread.join(timeout=130)
+
+    def row(self, seconds):
+        latencies = sorted(self.latencies) or [0.0]
+        pick = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000
+        return {"rps": self.done / seconds, "p50": pick(0.5), "p99": pick(0.99), "errors": self.failed,
+                "refused": self.refused, "done": self.done}
+
+
 def reset_peak_rss(pid):
     try:
         with open(f"/proc/{pid}/clear_refs", "w") as f:
@@ -198,6 +268,10 @@ def bench_one(binary, backend, size, seconds, connections):
                 ("indicators, first after the writes", token, [f"/api/v1/reports/indicators?district=milano&from={from_day}&to={to_day}"], "GET", None, ONCE),
                 ("indicators, one district", token, [f"/api/v1/reports/indicators?district=milano&from={from_day}&to={to_day}"], "GET", None, 2),
                 ("indicators, all districts", regional, [f"/api/v1/reports/indicators?from={from_day}&to={to_day}"], "GET", None, 2),
+                # The desk while the Region's officers and the evaluators pull exports and
+                # all-district reports: interactive reads must keep their latency.
+                ("desk: read one case, quiet", token, [f"/api/v1/cases/{i}" for i in milano], "GET", None, DESK),
+                ("desk: read one case, 12 exports and reports running", token, [f"/api/v1/cases/{i}" for i in milano], "GET", None, DESK),
             ]
             for label, who, targets, method, body, clients in scenarios:
                 duration = seconds
@@ -212,6 +286,24 @@ def bench_one(binary, backend, size, seconds, connections):
                     duration = max(1, min(seconds, int(len(targets) / max(1.0, 2.5 * created_rps))))
                     print(f"  ({len(targets)} cases to transition, {duration} s)", flush=True)
                 reset_peak_rss(server.process.pid)
+                if label.endswith("running"):
+                    with HeavyLoad(server.base, regional, 12, from_day, to_day) as heavy:
+                        # Let the long reads get going before the desk is measured.
+                        time.sleep(2)
+                        started = time.monotonic()
+                        result = wrk(server.base, who, targets, duration, clients, method, body)
+                        heavy_seconds = time.monotonic() - started
+                    result["connections"] = clients
+                    result["rss"] = peak_rss_mb(server.process.pid)
+                    rows.append((label, result))
+                    heavy_row = heavy.row(heavy_seconds)
+                    heavy_row["connections"] = 12
+                    heavy_row["rss"] = result["rss"]
+                    rows.append(("  the 12 exports and reports (done/s; non-2xx but 503)", heavy_row))
+                    quiet = next(r for l, r in rows if l == "desk: read one case, quiet")
+                    print(f"  {label:<34} c={clients:<3} {result['rps']:>9.0f} req/s  p50 {result['p50']:>8.2f} ms  p99 {result['p99']:>8.2f} ms  errors {result['errors']:>6}  rss {result['rss']:.0f} MB", flush=True)
+                    print(f"    p99 {result['p99'] / max(quiet['p99'], 0.001):.2f}x the quiet desk's; exports and reports: {heavy_row['done']} done, {heavy_row['refused']} refused (503/429), {heavy_row['errors']} failed, p50 {heavy_row['p50']:.0f} ms, p99 {heavy_row['p99']:.0f} ms", flush=True)
+                    continue
                 if clients == ONCE:
                     status, _, _, took = call(server.base, method, targets[0], token=who)
                     result = {"rps": None, "p50": took * 1000, "p99": None, "errors": int(status != 200), "connections": 1}

@@ -4,6 +4,7 @@ use std::io::{BufRead, Write};
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use app::users::NewAccount;
 use clap::{Parser, Subcommand};
 use domain::Vocabulary;
 use domain::users::Role;
@@ -11,9 +12,10 @@ use uuid::Uuid;
 
 use crate::clock::SystemClock;
 use crate::config::Config;
+use crate::routes::users::CreatedUser;
+use crate::server::{self, REGION_ORGANIZATION_ID};
+use crate::state::AppState;
 use crate::telemetry::init_logging;
-use crate::users::{self, CreatedUser, UserInput};
-use crate::{passwords, seed, server};
 
 #[derive(Debug, Parser)]
 #[command(name = "inlav", version, about = "InLav PUA: the system of record of the PUA InLav access points.")]
@@ -150,7 +152,7 @@ pub fn run(
                 let password = if password_stdin { Some(read_password(stdin)?) } else { None };
                 create_user(
                     &config,
-                    UserInput { email, display_name: name, role, organization_id: Uuid::nil(), districts, password },
+                    NewAccount { email, display_name: name, role, organization_id: Uuid::nil(), districts, password },
                     &organization,
                     out,
                 )
@@ -158,9 +160,8 @@ pub fn run(
             }
             Command::Seed { demo, synthetic, seed } => seed_database(&config, demo, synthetic, seed, out).await,
             Command::Audit { command: AuditCommand::Verify } => {
-                let pool = server::open_database(&config)?;
-                let mut conn = pool.get().map_err(|e| format!("database: {e}"))?;
-                let verified = crate::audit::verify_chain(&mut conn)?;
+                let state = open(&config)?;
+                let verified = app::audit::verify(state.database()).await.map_err(|unverified| unverified.0)?;
                 let _ = writeln!(
                     out,
                     "audit chain intact: {} entries, head at entry {}",
@@ -169,10 +170,9 @@ pub fn run(
                 Ok(())
             }
             Command::Reports { command: ReportsCommand::Rebuild } => {
-                let pool = server::open_database(&config)?;
-                let mut conn = pool.get().map_err(|e| format!("database: {e}"))?;
+                let state = open(&config)?;
                 let started = std::time::Instant::now();
-                persistence::reports::tallies::rebuild(&mut conn).map_err(|e| format!("rebuild: {e}"))?;
+                app::reports::rebuild(state.context()).await.map_err(|e| format!("rebuild: {e}"))?;
                 let _ = writeln!(out, "report tallies recounted in {:.1} s", started.elapsed().as_secs_f64());
                 Ok(())
             }
@@ -191,6 +191,14 @@ pub fn run(
 /// The password of every `--demo` user: printed, and meant only for a demo.
 pub const DEMO_PASSWORD: &str = "demo-password-2026";
 
+/// The service's state over the configured database, for commands that run use cases. Neither
+/// tokens nor pseudonyms are made by them, so no secret is read.
+fn open(config: &Config) -> Result<AppState, String> {
+    let pool = server::open_database(config)?;
+    let unused = server::Secrets { jwt: vec![0; 32], pseudonym: vec![0; 32] };
+    server::load_state(pool, config.long_reads, Arc::new(SystemClock), &unused)
+}
+
 async fn seed_database(
     config: &Config,
     demo: bool,
@@ -198,28 +206,29 @@ async fn seed_database(
     seed: Option<u64>,
     out: &mut dyn Write,
 ) -> Result<(), String> {
-    let pool = server::open_database(config)?;
-    let unused = server::Secrets { jwt: vec![0; 32], pseudonym: vec![0; 32] };
-    let state = server::load_state(pool, Arc::new(SystemClock), &unused)?;
-    let text = |e: crate::error::ApiError| e.to_string();
-    if demo && !seed::is_empty(&state).await.map_err(text)? {
+    let state = open(config)?;
+    let ctx = state.context();
+    let text = |e: app::Error| e.to_string();
+    if demo && !app::seed::is_empty(ctx).await.map_err(text)? {
         return Err("seed --demo: the database already holds cases; use an empty one".into());
     }
-    let partners = seed::network(&state).await.map_err(text)?;
+    let partners = app::seed::network(ctx, state.now()).await.map_err(text)?;
     let (domain, password) = if demo {
         ("demo.inlav.local".to_string(), DEMO_PASSWORD.to_string())
     } else {
         (
-            format!("{}.synthetic.local", passwords::random_string(b"abcdefghijklmnopqrstuvwxyz0123456789", 6)),
-            passwords::generate(),
+            format!("{}.synthetic.local", app::random::string(b"abcdefghijklmnopqrstuvwxyz0123456789", 6)),
+            app::passwords::generate(),
         )
     };
-    let (staff, users) = seed::staff(&state, &domain, &password, partners, demo).await.map_err(text)?;
+    let (staff, users) = app::seed::staff(ctx, state.now(), REGION_ORGANIZATION_ID, &domain, &password, partners, demo)
+        .await
+        .map_err(text)?;
     let count = if demo { 200 } else { synthetic.unwrap_or(0) };
     let seed_value = seed.unwrap_or_else(|| if demo { 2026 } else { u64::from_le_bytes(rand_bytes()) });
     let started = std::time::Instant::now();
-    let now = state.now();
-    let written = state.db(move |conn| seed::synthetic(conn, &staff, count, seed_value, now)).await.map_err(text)?;
+    let written =
+        app::seed::synthetic(ctx, staff, REGION_ORGANIZATION_ID, count, seed_value, state.now()).await.map_err(text)?;
     let seconds = started.elapsed().as_secs_f64();
     let _ = writeln!(
         out,
@@ -237,7 +246,7 @@ async fn seed_database(
 
 fn rand_bytes() -> [u8; 8] {
     let mut bytes = [0u8; 8];
-    crate::secrets::fill_random(&mut bytes);
+    app::random::fill(&mut bytes);
     bytes
 }
 
@@ -253,31 +262,26 @@ fn read_password(stdin: &mut dyn BufRead) -> Result<String, String> {
 
 async fn create_user(
     config: &Config,
-    mut input: UserInput,
+    mut account: NewAccount,
     organization: &str,
     out: &mut dyn Write,
 ) -> Result<(), String> {
-    let pool = server::open_database(config)?;
-    // Neither tokens nor pseudonyms are made here, so no secret is needed.
-    let unused = server::Secrets { jwt: vec![0; 32], pseudonym: vec![0; 32] };
-    let state = server::load_state(pool, Arc::new(SystemClock), &unused)?;
-    let wanted = organization.to_string();
-    input.organization_id = state
-        .db(move |conn| {
-            let found = match Uuid::parse_str(&wanted) {
-                Ok(id) => persistence::organizations::exists(conn, id)?.then_some(id),
-                Err(_) => persistence::organizations::find_by_name(conn, &wanted)?.map(|o| o.id),
-            };
-            Ok(found)
-        })
+    let state = open(config)?;
+    account.organization_id = app::organizations::find(state.context(), organization)
         .await
         .map_err(|e| e.to_string())?
+        .map(|found| found.id)
         .ok_or_else(|| format!("--organization: no organisation has the id or name `{organization}`"))?;
-    let (user, generated_password) = users::create(&state, input).await.map_err(|error| {
-        let fields: Vec<String> =
-            error.errors().iter().map(|e| format!("--{}: {}", cli_flag(&e.field), e.message)).collect();
-        if fields.is_empty() { error.to_string() } else { fields.join("; ") }
-    })?;
+    let (user, generated_password) =
+        app::users::create_account(state.context(), state.now(), account).await.map_err(|error| match error {
+            app::Error::Invalid(violations) => violations
+                .into_vec()
+                .iter()
+                .map(|e| format!("--{}: {}", cli_flag(&e.field), e.message))
+                .collect::<Vec<_>>()
+                .join("; "),
+            other => other.to_string(),
+        })?;
     let created = CreatedUser { user: user.into(), generated_password };
     let json = serde_json::to_string_pretty(&created).map_err(|e| e.to_string())?;
     writeln!(out, "{json}").map_err(|e| e.to_string())

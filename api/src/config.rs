@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use domain::users::check_password;
 use domain::validation::Email;
-use persistence::{DatabaseUrl, PoolSettings, SqliteSync};
+use persistence::{DatabaseUrl, LongReadSettings, PoolSettings, SqliteSync};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
@@ -40,6 +40,8 @@ pub struct Config {
     pub admin_password: Option<String>,
     pub log: LogSettings,
     pub pool: PoolSettings,
+    /// How many long reads (exports, reports over many districts) run and wait at once.
+    pub long_reads: LongReadSettings,
     /// HTTP worker threads; by default one per core.
     pub workers: Option<usize>,
 }
@@ -81,6 +83,10 @@ impl Config {
             },
             ..defaults
         };
+        let long_read_defaults = LongReadSettings::default();
+        let running = parse_number(&get, "INLAV_LONG_READS", 1, 64)?.map_or(long_read_defaults.running, |n| n as usize);
+        // The queue grows with the budget: as many waiting as four rounds of it.
+        let long_reads = LongReadSettings { running, waiting: running * 4, ..long_read_defaults };
         let workers = parse_number(&get, "INLAV_WORKERS", 1, 512)?.map(|n| n as usize);
         let admin_email = get("INLAV_ADMIN_EMAIL");
         if let Some(email) = &admin_email {
@@ -100,6 +106,7 @@ impl Config {
             admin_password,
             log,
             pool,
+            long_reads,
             workers,
         })
     }

@@ -1,84 +1,59 @@
-//! Every error leaves as RFC 9457 `application/problem+json`, with a stable `type`, and never
-//! with an internal cause: those go to the log, under the request id.
+//! Every error leaves as RFC 9457 `application/problem+json`, of one of the kinds of
+//! [`ProblemCode`], and never with an internal cause: those go to the log, under the request id.
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
+use app::{Conflict, Error as AppError};
+use domain::Vocabulary;
 use domain::validation::{Violation, Violations};
-use serde::Serialize;
-use utoipa::ToSchema;
+
+use crate::limits::MAX_BODY_BYTES;
+pub use crate::problem::{CodedMessage, DuplicateCandidate, FieldError, Problem, ProblemCode};
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
-/// An RFC 9457 problem document.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Problem {
-    /// A URI naming the kind of problem; stable, for clients to switch on.
-    #[schema(example = "urn:inlav:problem:validation-failed")]
-    #[serde(rename = "type")]
-    pub problem_type: String,
-    /// A short summary of the kind of problem.
-    pub title: String,
-    /// The HTTP status code.
-    pub status: u16,
-    /// What went wrong with this request.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub detail: Option<String>,
-    /// Field-level errors of a request that failed validation.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    #[schema(nullable = false)]
-    pub errors: Vec<FieldError>,
-}
-
-/// One invalid field.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
-pub struct FieldError {
-    /// The field, as a JSON path (`districts[1]`, `organization_id`); empty for the whole body.
-    pub field: String,
-    /// A stable code, e.g. `required`, `too_long`, `unknown_field`, `invalid_type`.
-    pub code: String,
-    /// A sentence for a person.
-    pub message: String,
-}
-
-impl From<Violation> for FieldError {
-    fn from(violation: Violation) -> Self {
-        FieldError { field: violation.field, code: violation.code.to_string(), message: violation.message }
-    }
-}
-
-/// An error answer. Build one with the constructors; each picks the status and `type`.
-/// Boxed, so that `Result<_, ApiError>` stays small on every path.
+/// An error answer: a problem document, its status and its headers. Build one with the
+/// constructors or from a use case's refusal. Boxed, so that `Result<_, ApiError>` stays small.
 #[derive(Debug, Clone)]
 pub struct ApiError(Box<Details>);
 
 #[derive(Debug, Clone)]
 struct Details {
     status: StatusCode,
-    slug: &'static str,
-    title: &'static str,
-    detail: Option<String>,
-    errors: Vec<FieldError>,
+    problem: Problem,
     headers: Vec<(header::HeaderName, String)>,
-    /// Extra members of the problem document (e.g. failed preconditions).
-    extensions: serde_json::Map<String, serde_json::Value>,
 }
 
 impl ApiError {
-    fn new(status: StatusCode, slug: &'static str, title: &'static str) -> ApiError {
+    /// A problem of kind `code`, answered with its status.
+    pub fn of(code: ProblemCode) -> ApiError {
+        ApiError::with_status(code, code.status())
+    }
+
+    fn with_status(code: ProblemCode, status: StatusCode) -> ApiError {
         ApiError(Box::new(Details {
             status,
-            slug,
-            title,
-            detail: None,
-            errors: Vec::new(),
+            problem: Problem {
+                problem_type: code.type_uri(),
+                code,
+                title: code.title().to_string(),
+                status: status.as_u16(),
+                detail: None,
+                errors: Vec::new(),
+                candidates: None,
+                other_matches: None,
+                reachable: None,
+                preconditions: None,
+                rules: None,
+                error: None,
+            },
             headers: Vec::new(),
-            extensions: serde_json::Map::new(),
         }))
     }
 
     pub fn with_detail(mut self, detail: impl Into<String>) -> ApiError {
-        self.0.detail = Some(detail.into());
+        self.0.problem.detail = Some(detail.into());
         self
     }
 
@@ -87,8 +62,9 @@ impl ApiError {
         self
     }
 
-    pub fn with_extension(mut self, name: &str, value: serde_json::Value) -> ApiError {
-        self.0.extensions.insert(name.to_string(), value);
+    /// The OAuth 2 error code of a refused token request.
+    pub fn with_oauth_error(mut self, code: &str) -> ApiError {
+        self.0.problem.error = Some(code.to_string());
         self
     }
 
@@ -96,77 +72,70 @@ impl ApiError {
         self.0.status
     }
 
-    pub fn errors(&self) -> &[FieldError] {
-        &self.0.errors
+    pub fn code(&self) -> ProblemCode {
+        self.0.problem.code
     }
 
-    /// 400: the request cannot be read (malformed JSON, a bad cursor).
+    pub fn errors(&self) -> &[FieldError] {
+        &self.0.problem.errors
+    }
+
+    /// 400: the request cannot be read (malformed JSON, a bad header).
     pub fn bad_request(detail: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::BAD_REQUEST, "bad-request", "Malformed request").with_detail(detail)
+        ApiError::of(ProblemCode::BadRequest).with_detail(detail)
     }
 
     /// 401, with the `WWW-Authenticate` challenge.
     pub fn unauthorized(detail: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "Authentication required")
+        ApiError::of(ProblemCode::Unauthorized)
             .with_detail(detail)
             .with_header(header::WWW_AUTHENTICATE, "Bearer realm=\"inlav\"")
     }
 
     pub fn forbidden() -> ApiError {
-        ApiError::new(StatusCode::FORBIDDEN, "forbidden", "Forbidden").with_detail("your role does not allow this")
+        ApiError::of(ProblemCode::Forbidden).with_detail("your role does not allow this")
     }
 
     /// 404, also for objects outside the caller's scope: their existence is not confirmed.
     pub fn not_found() -> ApiError {
-        ApiError::new(StatusCode::NOT_FOUND, "not-found", "Not found").with_detail("no such resource")
+        ApiError::of(ProblemCode::NotFound).with_detail("no such resource")
     }
 
     pub fn method_not_allowed(allow: &str) -> ApiError {
-        ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed", "Method not allowed")
+        ApiError::of(ProblemCode::MethodNotAllowed)
             .with_detail(format!("this resource accepts: {allow}"))
             .with_header(header::ALLOW, allow)
     }
 
-    pub fn conflict(detail: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::CONFLICT, "conflict", "Conflict with the current state").with_detail(detail)
-    }
-
     /// 412: `If-Match` names a version that is no longer current.
     pub fn precondition_failed() -> ApiError {
-        ApiError::new(StatusCode::PRECONDITION_FAILED, "precondition-failed", "Stale version")
+        ApiError::of(ProblemCode::PreconditionFailed)
             .with_detail("the resource changed since you read it: read it again and reapply your change")
     }
 
     /// 428: an update without `If-Match`.
     pub fn precondition_required() -> ApiError {
-        ApiError::new(StatusCode::PRECONDITION_REQUIRED, "precondition-required", "If-Match required")
+        ApiError::of(ProblemCode::PreconditionRequired)
             .with_detail("send the ETag of the version you read in an If-Match header")
     }
 
     pub fn payload_too_large(limit: usize) -> ApiError {
-        ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large", "Request body too large")
-            .with_detail(format!("the body may be at most {limit} bytes"))
+        ApiError::of(ProblemCode::PayloadTooLarge).with_detail(format!("the body may be at most {limit} bytes"))
     }
 
     pub fn header_fields_too_large(detail: impl Into<String>) -> ApiError {
-        ApiError::new(
-            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
-            "request-header-fields-too-large",
-            "Request header fields too large",
-        )
-        .with_detail(detail)
+        ApiError::of(ProblemCode::RequestHeaderFieldsTooLarge).with_detail(detail)
     }
 
     pub fn unsupported_media_type(detail: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type", "Unsupported media type")
-            .with_detail(detail)
+        ApiError::of(ProblemCode::UnsupportedMediaType).with_detail(detail)
     }
 
     /// 422 with field errors.
     pub fn validation(errors: Vec<FieldError>) -> ApiError {
-        let mut error = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation-failed", "Invalid request")
-            .with_detail("one or more fields are invalid; see errors");
-        error.0.errors = errors;
+        let mut error =
+            ApiError::of(ProblemCode::ValidationFailed).with_detail("one or more fields are invalid; see errors");
+        error.0.problem.errors = errors;
         error
     }
 
@@ -175,20 +144,18 @@ impl ApiError {
     }
 
     pub fn too_many_requests(retry_after_seconds: i64) -> ApiError {
-        ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too-many-requests", "Too many requests")
+        ApiError::of(ProblemCode::TooManyRequests)
             .with_detail("too many attempts; try again later")
             .with_header(header::RETRY_AFTER, retry_after_seconds.max(1).to_string())
     }
 
     pub fn internal() -> ApiError {
-        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error")
+        ApiError::of(ProblemCode::Internal)
             .with_detail("the server failed to answer; the incident is logged under this response's X-Request-Id")
     }
 
     pub fn unavailable(detail: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "Service unavailable")
-            .with_detail(detail)
-            .with_header(header::RETRY_AFTER, "1")
+        ApiError::of(ProblemCode::Unavailable).with_detail(detail).with_header(header::RETRY_AFTER, "1")
     }
 
     /// The problem for a bare status, used where the framework answered without one.
@@ -198,28 +165,23 @@ impl ApiError {
             StatusCode::UNAUTHORIZED => ApiError::unauthorized("authentication required"),
             StatusCode::FORBIDDEN => ApiError::forbidden(),
             StatusCode::NOT_FOUND => ApiError::not_found(),
-            StatusCode::PAYLOAD_TOO_LARGE => ApiError::payload_too_large(crate::extract::MAX_BODY_BYTES),
+            StatusCode::PAYLOAD_TOO_LARGE => ApiError::payload_too_large(MAX_BODY_BYTES),
             StatusCode::SERVICE_UNAVAILABLE => ApiError::unavailable("the service cannot answer now"),
             status if status.is_server_error() => ApiError::internal(),
-            status => ApiError::new(status, "http-error", "Request refused")
+            status => ApiError::with_status(ProblemCode::HttpError, status)
                 .with_detail(status.canonical_reason().unwrap_or("the request was refused").to_lowercase()),
         }
     }
 
-    pub fn problem(&self) -> Problem {
-        Problem {
-            problem_type: format!("urn:inlav:problem:{}", self.0.slug),
-            title: self.0.title.to_string(),
-            status: self.0.status.as_u16(),
-            detail: self.0.detail.clone(),
-            errors: self.0.errors.clone(),
-        }
+    pub fn problem(&self) -> &Problem {
+        &self.0.problem
     }
 }
 
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {}", self.0.status.as_u16(), self.0.detail.as_deref().unwrap_or(self.0.title))
+        let problem = &self.0.problem;
+        write!(f, "{} {}", problem.status, problem.detail.as_deref().unwrap_or(&problem.title))
     }
 }
 
@@ -229,13 +191,6 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        let mut body = match serde_json::to_value(self.problem()) {
-            Ok(serde_json::Value::Object(map)) => map,
-            _ => serde_json::Map::new(),
-        };
-        for (name, value) in &self.0.extensions {
-            body.insert(name.clone(), value.clone());
-        }
         let mut response = HttpResponse::build(self.0.status);
         response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
         for (name, value) in &self.0.headers {
@@ -243,7 +198,8 @@ impl ResponseError for ApiError {
                 response.insert_header((name.clone(), value));
             }
         }
-        response.body(serde_json::Value::Object(body).to_string())
+        // A document of strings and numbers always serialises; should it not, the status stands.
+        response.body(serde_json::to_string(&self.0.problem).unwrap_or_default())
     }
 }
 
@@ -259,6 +215,105 @@ impl From<Violation> for ApiError {
     }
 }
 
+impl From<AppError> for ApiError {
+    fn from(error: AppError) -> Self {
+        match error {
+            AppError::Unauthenticated(why) => ApiError::unauthorized(why),
+            AppError::Forbidden(None) => ApiError::forbidden(),
+            AppError::Forbidden(Some(why)) => ApiError::forbidden().with_detail(why),
+            AppError::NotFound => ApiError::not_found(),
+            AppError::Invalid(violations) => violations.into(),
+            AppError::Stale => ApiError::precondition_failed(),
+            AppError::Conflict(conflict) => conflict_problem(conflict),
+            AppError::TooManyAttempts { retry_after_seconds } => ApiError::too_many_requests(retry_after_seconds),
+            AppError::Storage(error) => error.into(),
+            AppError::Internal(cause) => {
+                tracing::error!(%cause, "a use case failed");
+                ApiError::internal()
+            }
+        }
+    }
+}
+
+/// Each conflict is a problem of its own kind, with the members it carries.
+fn conflict_problem(conflict: Conflict) -> ApiError {
+    let of = ApiError::of;
+    match conflict {
+        Conflict::PossibleDuplicate { candidates, other_matches } => {
+            let matches = candidates.len() + other_matches;
+            let mut error = of(ProblemCode::PossibleDuplicate).with_detail(format!(
+                "{matches} record(s) may be the same person: check them, or send \"confirm_new\": true to register anyway"
+            ));
+            error.0.problem.candidates = Some(
+                candidates
+                    .into_iter()
+                    .map(|c| DuplicateCandidate {
+                        id: c.id,
+                        alias: c.alias,
+                        first_name: c.first_name,
+                        last_name: c.last_name,
+                        birth_year: c.birth_year,
+                        citizenships: c.citizenships,
+                        district: c.district,
+                    })
+                    .collect(),
+            );
+            error.0.problem.other_matches = Some(other_matches);
+            error
+        }
+        Conflict::InvalidTransition { what, from, to, reachable } => {
+            let mut error =
+                of(ProblemCode::InvalidTransition).with_detail(format!("a {what} {from} cannot become {to}"));
+            error.0.problem.reachable = Some(reachable.into_iter().map(String::from).collect());
+            error
+        }
+        Conflict::PreconditionsFailed(failed) => {
+            let mut error = of(ProblemCode::PreconditionsFailed)
+                .with_detail("the case cannot be taken in charge yet: see preconditions");
+            error.0.problem.preconditions = Some(
+                failed
+                    .iter()
+                    .map(|p| CodedMessage { code: p.code().to_string(), message: p.label_en().to_string() })
+                    .collect(),
+            );
+            error
+        }
+        Conflict::CaseClosed { detail } => of(ProblemCode::CaseClosed).with_detail(detail),
+        Conflict::NoClosureRequest => {
+            of(ProblemCode::NoClosureRequest).with_detail("no closure is waiting for approval")
+        }
+        Conflict::ClosureRequestOutdated => of(ProblemCode::ClosureRequestOutdated)
+            .with_detail("the case changed after the closure was requested: ask for a new closure"),
+        Conflict::CaseNotInCharge { group } => of(ProblemCode::CaseNotInCharge)
+            .with_detail(format!("{group} services need the case taken in charge on the day they are given")),
+        Conflict::ConsentMissing => of(ProblemCode::ConsentMissing)
+            .with_detail("the beneficiary has not consented to sharing data with this organisation"),
+        Conflict::GrantNotEligible(broken) => {
+            let mut error =
+                of(ProblemCode::GrantNotEligible).with_detail("the work grant breaks the programme's rules: see rules");
+            error.0.problem.rules = Some(
+                broken
+                    .into_iter()
+                    .map(|rule| CodedMessage { code: rule.code.to_string(), message: rule.message })
+                    .collect(),
+            );
+            error
+        }
+        Conflict::AlreadyExists { detail } => of(ProblemCode::AlreadyExists).with_detail(detail),
+        Conflict::OwnAccount => {
+            of(ProblemCode::OwnAccount).with_detail("you cannot deactivate or demote your own account")
+        }
+        Conflict::ConsentAlreadyWithdrawn => {
+            of(ProblemCode::ConsentAlreadyWithdrawn).with_detail("the consent was already withdrawn")
+        }
+        Conflict::ServiceAccountRevoked => of(ProblemCode::ServiceAccountRevoked).with_detail("the account is revoked"),
+        Conflict::PeriodOverlaps => {
+            of(ProblemCode::PeriodOverlaps).with_detail("the period overlaps another period of this district")
+        }
+        Conflict::StoredData => of(ProblemCode::Conflict).with_detail("the change conflicts with stored data"),
+    }
+}
+
 impl From<persistence::Error> for ApiError {
     fn from(error: persistence::Error) -> Self {
         use persistence::Error as E;
@@ -267,10 +322,12 @@ impl From<persistence::Error> for ApiError {
             E::StaleVersion => ApiError::precondition_failed(),
             E::Conflict(cause) => {
                 tracing::info!(%cause, "write refused by a constraint");
-                ApiError::conflict("the change conflicts with stored data")
+                conflict_problem(Conflict::StoredData)
             }
-            E::Refused(why) => ApiError::conflict(why),
             E::Busy => ApiError::unavailable("the database is busy; retry shortly"),
+            E::LongReadsBusy { retry_after } => ApiError::of(ProblemCode::LongReadsBusy)
+                .with_detail("as many exports and reports run as this instance allows: retry shortly")
+                .with_header(header::RETRY_AFTER, retry_after.as_secs().max(1).to_string()),
             E::Unavailable(cause) => {
                 tracing::warn!(%cause, "database unavailable");
                 ApiError::unavailable("the database is unavailable; retry shortly")
@@ -279,8 +336,9 @@ impl From<persistence::Error> for ApiError {
                 tracing::error!(%cause, "stored data does not fit the domain");
                 ApiError::internal()
             }
-            E::Query(cause) => {
-                tracing::error!(%cause, "database query failed");
+            E::Cancelled => ApiError::unavailable("the work was cancelled"),
+            E::Internal(cause) | E::Query(cause) => {
+                tracing::error!(%cause, "database work failed");
                 ApiError::internal()
             }
         }

@@ -15,12 +15,7 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::error::{ApiError, FieldError};
-
-/// The largest request body accepted.
-pub const MAX_BODY_BYTES: usize = 1024 * 1024;
-/// Default and largest page sizes of lists.
-pub const DEFAULT_PAGE_SIZE: i64 = 50;
-pub const MAX_PAGE_SIZE: i64 = persistence::MAX_PAGE_SIZE;
+use crate::limits::{DEFAULT_PAGE_SIZE, MAX_BODY_BYTES};
 
 /// A JSON body, deserialised (unknown fields refused by the types) and validated, with the
 /// digest of its canonical form (for idempotency: the same JSON however it is spaced or ordered).

@@ -6,26 +6,7 @@ use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::Path;
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-
 use crate::config::MIN_SECRET_BYTES;
-
-/// Fills `buffer` from the operating system's generator. Without randomness no secret is
-/// safe, so failure stops the process rather than degrade.
-pub fn fill_random(buffer: &mut [u8]) {
-    if let Err(err) = getrandom::fill(buffer) {
-        eprintln!("inlav: the operating system gave no randomness: {err}");
-        std::process::exit(70);
-    }
-}
-
-/// A random token of `bytes` bytes, base64url without padding.
-pub fn random_token(bytes: usize) -> String {
-    let mut buffer = vec![0u8; bytes];
-    fill_random(&mut buffer);
-    URL_SAFE_NO_PAD.encode(buffer)
-}
 
 pub const JWT_SECRET_FILE: &str = "jwt-secret";
 /// Losing this file changes every pseudonym of later exports: back it up with the database.
@@ -75,7 +56,7 @@ fn kept_secret(from_env: Option<&[u8]>, data_dir: &Path, file: &str) -> Result<(
                 .mode(0o700)
                 .create(data_dir)
                 .map_err(|err| format!("{}: cannot create the data directory: {err}", data_dir.display()))?;
-            let secret = random_token(48);
+            let secret = app::random::token(48);
             let mut file = fs::OpenOptions::new()
                 .write(true)
                 .create_new(true)

@@ -9,24 +9,23 @@ use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::http::header::ContentType;
 use actix_web::middleware::{ErrorHandlers, from_fn};
 use actix_web::{App, HttpResponse, HttpServer, web};
+use app::Context;
+use app::users::NewAccount;
 use domain::users::Role;
-use persistence::{DbConnection, Pool};
+use persistence::{Database, LongReadSettings, Pool};
 use utoipa::openapi::OpenApi;
 use utoipa_actix_web::{AppExt, UtoipaApp, scope};
 use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 use uuid::Uuid;
 
-use crate::auth::TokenKeys;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::openapi::{self, RouteTable};
+use crate::routes;
 use crate::secrets::{self, SecretSource};
 use crate::state::AppState;
 use crate::telemetry::{ensure_problem, fallback, limit_headers, request_context};
-use crate::{
-    activities, alerts, audit, auth, beneficiaries, cases, consents, districts, exports, health, legal, network, notes,
-    organizations, pacts, referrals, reports, service_accounts, services, users, vocabularies, work_grants,
-};
+use crate::tokens::TokenKeys;
 
 /// Regione Lombardia, seeded by the first migration: the organisation of the first admin.
 pub const REGION_ORGANIZATION_ID: Uuid = Uuid::from_u128(0x01900000_0000_7000_8000_000000000001);
@@ -39,29 +38,29 @@ where
 {
     app.service(
         scope::scope("/api/v1")
-            .configure(auth::configure)
-            .configure(service_accounts::configure)
-            .configure(users::configure)
-            .configure(beneficiaries::configure)
-            .configure(consents::configure)
-            .configure(cases::configure)
-            .configure(audit::configure)
-            .configure(network::configure)
-            .configure(services::configure)
-            .configure(referrals::configure)
-            .configure(legal::configure)
-            .configure(work_grants::configure)
-            .configure(notes::configure)
-            .configure(alerts::configure)
-            .configure(activities::configure)
-            .configure(pacts::configure)
-            .configure(reports::configure)
-            .configure(exports::configure)
-            .configure(organizations::configure)
-            .configure(districts::configure)
-            .configure(vocabularies::configure),
+            .configure(routes::auth::configure)
+            .configure(routes::service_accounts::configure)
+            .configure(routes::users::configure)
+            .configure(routes::beneficiaries::configure)
+            .configure(routes::consents::configure)
+            .configure(routes::cases::configure)
+            .configure(routes::audit::configure)
+            .configure(routes::network::configure)
+            .configure(routes::services::configure)
+            .configure(routes::referrals::configure)
+            .configure(routes::legal::configure)
+            .configure(routes::work_grants::configure)
+            .configure(routes::notes::configure)
+            .configure(routes::alerts::configure)
+            .configure(routes::activities::configure)
+            .configure(routes::pacts::configure)
+            .configure(routes::reports::configure)
+            .configure(routes::exports::configure)
+            .configure(routes::organizations::configure)
+            .configure(routes::districts::configure)
+            .configure(routes::vocabularies::configure),
     )
-    .configure(health::configure)
+    .configure(routes::health::configure)
 }
 
 /// The OpenAPI document of this build.
@@ -153,14 +152,20 @@ pub fn open_database(config: &Config) -> Result<Pool, String> {
 }
 
 /// The shared state over an open, migrated database.
-pub fn load_state(pool: Pool, clock: Arc<dyn Clock>, secrets: &Secrets) -> Result<AppState, String> {
+pub fn load_state(
+    pool: Pool,
+    long_reads: LongReadSettings,
+    clock: Arc<dyn Clock>,
+    secrets: &Secrets,
+) -> Result<AppState, String> {
     let mut conn = pool.get().map_err(|err| format!("database: {}", one_line(&err.to_string())))?;
     let districts =
         persistence::districts::list(&mut conn).map_err(|err| format!("database: {}", one_line(&err.to_string())))?;
     let backend = conn.backend();
     drop(conn);
     let codes = districts.into_iter().map(|d| d.code).collect();
-    Ok(AppState::new(pool, backend, clock, TokenKeys::new(&secrets.jwt), secrets.pseudonym.clone(), codes))
+    let context = Context::new(Database::new(pool, backend, long_reads), codes, secrets.pseudonym.clone());
+    Ok(AppState::new(context, clock, TokenKeys::new(&secrets.jwt)))
 }
 
 /// The secrets a running service needs.
@@ -204,15 +209,12 @@ pub enum Bootstrap {
 
 /// Creates the first admin when no user exists.
 pub async fn bootstrap_admin(state: &AppState, config: &Config) -> Result<Bootstrap, String> {
-    let count = state
-        .db(|conn: &mut DbConnection| Ok(persistence::users::count(conn)?))
-        .await
-        .map_err(|err| err.to_string())?;
+    let count = app::users::count(state.context()).await.map_err(|err| err.to_string())?;
     if count > 0 {
         return Ok(Bootstrap::NotNeeded);
     }
     let email = config.admin_email.clone().unwrap_or_else(|| DEFAULT_ADMIN_EMAIL.to_string());
-    let input = users::UserInput {
+    let account = NewAccount {
         email: email.clone(),
         display_name: "Administrator".into(),
         role: Role::Admin,
@@ -220,12 +222,12 @@ pub async fn bootstrap_admin(state: &AppState, config: &Config) -> Result<Bootst
         districts: Vec::new(),
         password: config.admin_password.clone(),
     };
-    match users::create(state, input).await {
+    match app::users::create_account(state.context(), state.now(), account).await {
         Ok((user, generated_password)) => {
             Ok(Bootstrap::Created { email: user.email.into_string(), generated_password })
         }
         // Another instance starting on the same database created it first.
-        Err(err) if err.status() == actix_web::http::StatusCode::CONFLICT => Ok(Bootstrap::NotNeeded),
+        Err(app::Error::Conflict(_)) => Ok(Bootstrap::NotNeeded),
         Err(err) => Err(format!("cannot create the first admin: {err}")),
     }
 }
@@ -246,7 +248,7 @@ pub fn announce(bootstrap: &Bootstrap, out: &mut dyn std::io::Write) {
 pub async fn serve(config: Config) -> Result<(), String> {
     let pool = open_database(&config)?;
     let secrets = load_secrets(&config)?;
-    let state = load_state(pool, Arc::new(SystemClock), &secrets)?;
+    let state = load_state(pool, config.long_reads, Arc::new(SystemClock), &secrets)?;
     let bootstrap = bootstrap_admin(&state, &config).await?;
     announce(&bootstrap, &mut std::io::stdout());
 
@@ -279,7 +281,7 @@ pub async fn serve(config: Config) -> Result<(), String> {
     server.run().await.map_err(|err| format!("server: {err}"))?;
     // Every answered read waited for its entries; this also commits those of requests whose
     // clients went away before the answer.
-    if let Err(err) = state.writer().flush().await {
+    if let Err(err) = state.database().flush().await {
         tracing::error!(%err, "audit entries of abandoned requests could not be committed");
     }
     tracing::info!("stopped");

@@ -13,6 +13,7 @@ use uuid::Uuid;
 
 use crate::config::{LogFormat, LogSettings};
 use crate::error::{ApiError, PROBLEM_JSON};
+use crate::limits::{MAX_HEADER_VALUE_BYTES, MAX_HEADERS_BYTES};
 use crate::openapi::RouteTable;
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -76,11 +77,6 @@ pub async fn request_context(
         }
     }
 }
-
-/// The most a single header value, and all headers together, may weigh. A token is well under
-/// 1 KiB; anything near these limits is an attack or a broken client.
-pub const MAX_HEADER_VALUE_BYTES: usize = 8 * 1024;
-pub const MAX_HEADERS_BYTES: usize = 32 * 1024;
 
 /// Refuses requests with over-long headers (431 problem) before any work is done. The HTTP
 /// layer itself refuses more than 96 headers, and request lines over its buffer, with an empty

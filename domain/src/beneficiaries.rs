@@ -137,6 +137,62 @@ pub struct BeneficiaryDraft {
     pub documents: Vec<DocumentEntry>,
 }
 
+/// Changes to a person's record: an absent field (`None`) stays, `Some(None)` clears it.
+/// `documents` lists the checklist lines to change; the others stay.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BeneficiaryChanges {
+    pub alias: Option<String>,
+    pub first_name: Option<Option<String>>,
+    pub last_name: Option<Option<String>>,
+    pub gender: Option<Option<Gender>>,
+    pub birth_date: Option<Option<NaiveDate>>,
+    pub birth_year: Option<Option<i32>>,
+    pub citizenships: Option<Option<Vec<String>>>,
+    pub languages: Option<Vec<String>>,
+    pub phone: Option<Option<String>>,
+    pub email: Option<Option<String>>,
+    pub municipality: Option<Option<String>>,
+    pub arrival_year: Option<Option<i32>>,
+    pub permit: Option<Option<Permit>>,
+    pub codice_fiscale: Option<Option<String>>,
+    pub guardian: Option<Option<Guardian>>,
+    pub documents: Option<Vec<DocumentEntry>>,
+}
+
+impl BeneficiaryChanges {
+    /// The stored data with these changes applied, to be checked as a whole.
+    pub fn apply(self, data: BeneficiaryData) -> BeneficiaryDraft {
+        fn set<T>(field: &mut T, change: Option<T>) {
+            if let Some(value) = change {
+                *field = value;
+            }
+        }
+        let mut draft = BeneficiaryDraft::from(data);
+        set(&mut draft.alias, self.alias);
+        set(&mut draft.first_name, self.first_name);
+        set(&mut draft.last_name, self.last_name);
+        set(&mut draft.gender, self.gender);
+        set(&mut draft.birth_date, self.birth_date);
+        set(&mut draft.birth_year, self.birth_year);
+        set(&mut draft.citizenships, self.citizenships);
+        set(&mut draft.languages, self.languages);
+        set(&mut draft.phone, self.phone);
+        set(&mut draft.email, self.email);
+        set(&mut draft.municipality, self.municipality);
+        set(&mut draft.arrival_year, self.arrival_year);
+        set(&mut draft.permit, self.permit.map(Option::unwrap_or_default));
+        set(&mut draft.codice_fiscale, self.codice_fiscale);
+        set(&mut draft.guardian, self.guardian);
+        for change in self.documents.unwrap_or_default() {
+            match draft.documents.iter_mut().find(|d| d.kind == change.kind) {
+                Some(line) => *line = change,
+                None => draft.documents.push(change),
+            }
+        }
+        draft
+    }
+}
+
 impl From<BeneficiaryData> for BeneficiaryDraft {
     fn from(data: BeneficiaryData) -> Self {
         BeneficiaryDraft {

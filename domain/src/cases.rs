@@ -10,12 +10,14 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
-use crate::districts::DistrictCode;
-use crate::eligibility::Verdict;
+use crate::beneficiaries::{Beneficiary, Minor, minor_on};
+use crate::consents::{Consent, privacy_notice_given};
+use crate::districts::{District, DistrictCode};
+use crate::eligibility::{self, Assessment, Facts, Verdict};
 use crate::exploitation::Indicator;
 use crate::screening::{Contract, Need, Profile, Sector};
-use crate::users::Role;
-use crate::validation::{Violation, Violations};
+use crate::users::{Role, User};
+use crate::validation::{Violation, Violations, check_label};
 use crate::vocabulary;
 
 vocabulary! {
@@ -96,6 +98,96 @@ pub struct CaseEvent {
     pub actor_id: Uuid,
     pub actor_role: Role,
     pub recorded_at: DateTime<Utc>,
+}
+
+/// An entry to add to a case's timeline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewCaseEvent {
+    pub case_id: Uuid,
+    pub kind: EventKind,
+    pub from_status: Option<CaseStatus>,
+    pub to_status: Option<CaseStatus>,
+    pub effective_at: Option<DateTime<Utc>>,
+    pub reason: Option<String>,
+    pub details: Option<String>,
+    pub actor_id: Uuid,
+    pub actor_role: Role,
+    pub recorded_at: DateTime<Utc>,
+}
+
+impl NewCaseEvent {
+    /// An entry of `kind` by `actor`, recorded `now`, with nothing else said yet.
+    pub fn new(case_id: Uuid, kind: EventKind, actor: (Uuid, Role), now: DateTime<Utc>) -> NewCaseEvent {
+        NewCaseEvent {
+            case_id,
+            kind,
+            from_status: None,
+            to_status: None,
+            effective_at: None,
+            reason: None,
+            details: None,
+            actor_id: actor.0,
+            actor_role: actor.1,
+            recorded_at: now,
+        }
+    }
+}
+
+/// Changes to a case; `None` leaves a field as it is, `Some(None)` clears it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CaseChanges {
+    /// A new status and the date it took effect.
+    pub status: Option<(CaseStatus, DateTime<Utc>)>,
+    pub taken_in_charge_at: Option<Option<DateTime<Utc>>>,
+    pub profile: Option<Option<Profile>>,
+    pub needs: Option<Vec<Need>>,
+    pub sector: Option<Option<Sector>>,
+    pub contract: Option<Option<Contract>>,
+    pub employer_name: Option<Option<String>>,
+    pub indicators: Option<Vec<NotedIndicator>>,
+    pub case_worker_id: Option<Option<Uuid>>,
+    pub legal_advisor_id: Option<Option<Uuid>>,
+    pub eligibility_override: Option<Option<EligibilityOverride>>,
+    pub closure: Option<Option<Closure>>,
+    pub closure_request: Option<Option<ClosureRequest>>,
+}
+
+impl CaseChanges {
+    /// The timeline entries that record a change of screening data and of assignments: one
+    /// naming the fields changed, one per assignment.
+    pub fn events(&self, case_id: Uuid, actor: (Uuid, Role), now: DateTime<Utc>) -> Vec<NewCaseEvent> {
+        let mut events = Vec::new();
+        let fields: Vec<&str> = [
+            ("profile", self.profile.is_some()),
+            ("needs", self.needs.is_some()),
+            ("work.sector", self.sector.is_some()),
+            ("work.contract", self.contract.is_some()),
+            ("work.employer_name", self.employer_name.is_some()),
+            ("indicators", self.indicators.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(name, changed)| changed.then_some(name))
+        .collect();
+        if !fields.is_empty() {
+            events.push(NewCaseEvent {
+                details: Some(fields.join(", ")),
+                ..NewCaseEvent::new(case_id, EventKind::Update, actor, now)
+            });
+        }
+        for (name, change) in [("case_worker", self.case_worker_id), ("legal_advisor", self.legal_advisor_id)] {
+            if let Some(assignee) = change {
+                let details = match assignee {
+                    Some(id) => format!("{name}: {id}"),
+                    None => format!("{name}: none"),
+                };
+                events.push(NewCaseEvent {
+                    details: Some(details),
+                    ..NewCaseEvent::new(case_id, EventKind::Assignment, actor, now)
+                });
+            }
+        }
+        events
+    }
 }
 
 /// The work situation.
@@ -271,8 +363,8 @@ pub fn plan_transition(context: &TransitionContext, request: &TransitionRequest)
     let mut v = Violations::new();
     v.check(check_effective_at("effective_at", request.effective_at, context.previous_effective_at, context.now));
     let reason = request.reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
-    if reason.is_some_and(|r| r.chars().count() > REASON_MAX_CHARS) {
-        v.add("reason", "too_long", format!("must be at most {REASON_MAX_CHARS} characters"));
+    if let Some(reason) = reason {
+        v.check(check_label("reason", reason, REASON_MAX_CHARS));
     }
     if reason.is_none() && (reopening || request.to == CaseStatus::Suspended) {
         v.add("reason", "required", "say why the case is suspended or reopened");
@@ -345,6 +437,283 @@ pub fn check_effective_at(
         ))
     } else {
         Ok(())
+    }
+}
+
+/// Screening data and assignments as a caller asks to change them: absent fields stay, `Some(None)`
+/// clears. `needs` and `indicators` replace the recorded sets.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ScreeningUpdate {
+    pub profile: Option<Option<Profile>>,
+    pub needs: Option<Vec<Need>>,
+    pub sector: Option<Option<Sector>>,
+    pub contract: Option<Option<Contract>>,
+    pub employer_name: Option<Option<String>>,
+    pub indicators: Option<Vec<NotedIndicator>>,
+    pub case_worker_id: Option<Option<Uuid>>,
+    pub legal_advisor_id: Option<Option<Uuid>>,
+}
+
+/// The longest employer name recorded.
+pub const EMPLOYER_NAME_MAX_CHARS: usize = 200;
+
+impl ScreeningUpdate {
+    /// The changes to record, checked on `today`: sets sorted and without repeats, indicators
+    /// not noted in the future nor listed twice, a blank employer name cleared.
+    pub fn check(self, today: NaiveDate) -> Result<CaseChanges, Violations> {
+        let mut violations = Violations::new();
+        let needs = self.needs.map(|mut needs| {
+            needs.sort();
+            needs.dedup();
+            needs
+        });
+        let indicators = self.indicators.map(|list| {
+            let mut noted: Vec<NotedIndicator> = Vec::with_capacity(list.len());
+            for (index, entry) in list.iter().enumerate() {
+                if entry.noted_on > today {
+                    violations.add(format!("indicators[{index}].noted_on"), "in_future", "must not be in the future");
+                }
+                if noted.iter().any(|n| n.indicator == entry.indicator) {
+                    violations.add(format!("indicators[{index}].indicator"), "duplicate", "listed twice");
+                } else {
+                    noted.push(*entry);
+                }
+            }
+            noted.sort_by_key(|n| n.indicator);
+            noted
+        });
+        let employer_name = match self.employer_name {
+            Some(Some(name)) if !name.trim().is_empty() => {
+                violations.check(check_label("work.employer_name", &name, EMPLOYER_NAME_MAX_CHARS)).map(Some)
+            }
+            Some(_) => Some(None),
+            None => None,
+        };
+        violations.finish(CaseChanges {
+            profile: self.profile,
+            needs,
+            sector: self.sector,
+            contract: self.contract,
+            employer_name,
+            indicators,
+            case_worker_id: self.case_worker_id,
+            legal_advisor_id: self.legal_advisor_id,
+            ..CaseChanges::default()
+        })
+    }
+}
+
+/// The eligibility of `case` and its `person` under the rule set of the case's `district`,
+/// judged on `today`.
+pub fn assess_eligibility(district: &District, case: &Case, person: &Beneficiary, today: NaiveDate) -> Assessment {
+    let data = &person.data;
+    eligibility::assess(
+        district.settings.eligibility_rule_set,
+        &Facts {
+            citizenships: data.citizenships.clone(),
+            contract: case.work.contract,
+            profile: case.profile,
+            indicator_count: case.indicators.len(),
+            permit: data.permit.clone(),
+            birth_date: data.birth_date,
+            birth_year: data.birth_year,
+            has_guardian: data.guardian.is_some(),
+            intercepted_on: case.intercepted_at.date_naive(),
+            today,
+        },
+    )
+}
+
+/// What taking `case` in charge on `day` depends on: the privacy notice in force then, the
+/// eligibility `verdict` (or a coordinator's override), a need, a case worker, a guardian for a
+/// minor.
+pub fn intake_facts(
+    case: &Case,
+    person: &Beneficiary,
+    consents: &[Consent],
+    verdict: Verdict,
+    day: NaiveDate,
+) -> IntakeFacts {
+    let data = &person.data;
+    IntakeFacts {
+        privacy_notice_given: privacy_notice_given(consents, day),
+        verdict,
+        eligibility_overridden: case.eligibility_override.is_some(),
+        need_count: case.needs.len(),
+        case_worker_assigned: case.case_worker_id.is_some(),
+        minor_without_guardian: data.guardian.is_none()
+            && minor_on(data.birth_date, data.birth_year, case.intercepted_at.date_naive()) == Minor::Yes,
+    }
+}
+
+/// Interceptions are recorded after the fact, but not from before the programme's records.
+pub const EARLIEST_INTERCEPTION: NaiveDate = match NaiveDate::from_ymd_opt(2000, 1, 1) {
+    Some(day) => day,
+    None => NaiveDate::MIN,
+};
+
+/// When an interception may be said to have happened: not in the future, not before the
+/// programme's records.
+pub fn check_intercepted_at(field: &str, at: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), Violation> {
+    let earliest = EARLIEST_INTERCEPTION.and_hms_opt(0, 0, 0).map_or(DateTime::<Utc>::MIN_UTC, |t| t.and_utc());
+    if at > now {
+        Err(Violation::new(field, "in_future", "must not be in the future"))
+    } else if at < earliest {
+        Err(Violation::new(field, "too_old", format!("must not be before {EARLIEST_INTERCEPTION}")))
+    } else {
+        Ok(())
+    }
+}
+
+/// The roles that may hold a case's case-worker post.
+pub const CASE_WORKER_ROLES: &[Role] = &[Role::CaseWorker, Role::DistrictCoordinator];
+/// The roles that may hold a case's legal-advisor post.
+pub const LEGAL_ADVISOR_ROLES: &[Role] = &[Role::LegalAdvisor];
+
+/// Whether `actor` may change a post held by `current` to `change`: a district coordinator
+/// assigns anyone; others only themselves, and only to a post of their own role.
+pub fn may_assign(actor: (Uuid, Role), current: Option<Uuid>, change: Option<Uuid>, post_roles: &[Role]) -> bool {
+    let (me, role) = actor;
+    if role == Role::DistrictCoordinator {
+        return true;
+    }
+    let touches_others = change.is_some_and(|id| id != me) || current.is_some_and(|id| id != me);
+    !touches_others && post_roles.contains(&role)
+}
+
+/// Whether a user may hold a post of `post_roles` on a case of `district`: active, of one of
+/// those roles, working in the district.
+pub fn fits_post(user: &User, post_roles: &[Role], district: &DistrictCode) -> bool {
+    user.active && post_roles.contains(&user.role) && user.districts.contains(district)
+}
+
+/// A transition's reason or a closure's summary as recorded: trimmed, absent when blank.
+fn text(raw: Option<&str>) -> Option<String> {
+    raw.map(str::trim).filter(|t| !t.is_empty()).map(ToString::to_string)
+}
+
+/// What a transition the state machine accepted (`plan`) changes on `case`, and the timeline
+/// entry that records it.
+pub fn transition_changes(
+    case: &Case,
+    plan: Plan,
+    request: &TransitionRequest,
+    actor: (Uuid, Role),
+    now: DateTime<Utc>,
+) -> (CaseChanges, NewCaseEvent) {
+    let reason = text(request.reason.as_deref());
+    let closure = request.outcome.zip(text(request.summary.as_deref()));
+    let (changes, kind) = match plan {
+        Plan::Apply => {
+            let mut changes = CaseChanges {
+                status: Some((request.to, request.effective_at)),
+                closure_request: case.closure_request.as_ref().map(|_| None),
+                ..CaseChanges::default()
+            };
+            match request.to {
+                CaseStatus::TakenInCharge => {
+                    changes.taken_in_charge_at = Some(Some(request.effective_at));
+                    if case.status == CaseStatus::Closed {
+                        changes.closure = Some(None);
+                    }
+                }
+                CaseStatus::Closed => {
+                    changes.closure = Some(closure.map(|(outcome, summary)| Closure { outcome, summary }));
+                }
+                _ => {}
+            }
+            (changes, EventKind::Transition)
+        }
+        Plan::AwaitApproval => {
+            let request = closure.map(|(outcome, summary)| ClosureRequest {
+                by: actor.0,
+                effective_at: request.effective_at,
+                outcome,
+                summary,
+                reason: reason.clone(),
+            });
+            (CaseChanges { closure_request: Some(request), ..CaseChanges::default() }, EventKind::ClosureRequested)
+        }
+    };
+    let event = NewCaseEvent {
+        from_status: Some(case.status),
+        to_status: Some(request.to),
+        effective_at: Some(request.effective_at),
+        reason,
+        details: request.outcome.map(|o| format!("outcome: {o}")),
+        ..NewCaseEvent::new(case.id, kind, actor, now)
+    };
+    (changes, event)
+}
+
+/// A coordinator's answer to a closure a case worker requested.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClosureDecision {
+    Approve,
+    Reject,
+}
+
+/// Why a closure decision cannot be made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClosureDecisionRefusal {
+    /// No closure is waiting.
+    NoRequest,
+    /// The case moved after the closure was requested.
+    Outdated,
+}
+
+/// The reason given with a closure decision, checked: a rejection says why.
+pub fn closure_decision_reason(decision: ClosureDecision, reason: Option<&str>) -> Result<Option<String>, Violation> {
+    let reason = reason
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .map(|r| check_label("reason", r, REASON_MAX_CHARS))
+        .transpose()?;
+    if decision == ClosureDecision::Reject && reason.is_none() {
+        return Err(Violation::new("reason", "required", "say why the closure is rejected"));
+    }
+    Ok(reason)
+}
+
+/// What deciding the closure waiting on `case` changes, and the timeline entry that records
+/// it; `reason` as [`closure_decision_reason`] answered it.
+pub fn decide_closure(
+    case: &Case,
+    decision: ClosureDecision,
+    reason: Option<String>,
+    actor: (Uuid, Role),
+    now: DateTime<Utc>,
+) -> Result<(CaseChanges, NewCaseEvent), ClosureDecisionRefusal> {
+    let Some(request) = &case.closure_request else { return Err(ClosureDecisionRefusal::NoRequest) };
+    match decision {
+        ClosureDecision::Approve => {
+            if check_effective_at("effective_at", request.effective_at, case.status_since, now).is_err() {
+                return Err(ClosureDecisionRefusal::Outdated);
+            }
+            let changes = CaseChanges {
+                status: Some((CaseStatus::Closed, request.effective_at)),
+                closure: Some(Some(Closure { outcome: request.outcome, summary: request.summary.clone() })),
+                closure_request: Some(None),
+                ..CaseChanges::default()
+            };
+            let event = NewCaseEvent {
+                from_status: Some(case.status),
+                to_status: Some(CaseStatus::Closed),
+                effective_at: Some(request.effective_at),
+                reason: reason.or(request.reason.clone()),
+                details: Some(format!("outcome: {}; approved closure requested by {}", request.outcome, request.by)),
+                ..NewCaseEvent::new(case.id, EventKind::Transition, actor, now)
+            };
+            Ok((changes, event))
+        }
+        ClosureDecision::Reject => Ok((
+            CaseChanges { closure_request: Some(None), ..CaseChanges::default() },
+            NewCaseEvent {
+                reason,
+                details: Some(format!("requested by {}", request.by)),
+                ..NewCaseEvent::new(case.id, EventKind::ClosureRejected, actor, now)
+            },
+        )),
     }
 }
 

@@ -44,6 +44,12 @@ pub struct DistrictTargets {
     pub version: i32,
 }
 
+/// Periods of a district do not overlap: whether `targets` (replacing the period `except`, when
+/// changed) would overlap one of `existing`.
+pub fn overlaps_another(existing: &[DistrictTargets], targets: &Targets, except: Option<Uuid>) -> bool {
+    existing.iter().filter(|t| Some(t.id) != except).any(|t| t.targets.overlaps(targets))
+}
+
 /// The stable code of a district, e.g. `milano`. The list itself is reference data.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct DistrictCode(String);
@@ -125,6 +131,11 @@ pub struct Targets {
 }
 
 impl Targets {
+    /// Whether the two periods share a day.
+    pub fn overlaps(&self, other: &Targets) -> bool {
+        self.period_from <= other.period_to && other.period_from <= self.period_to
+    }
+
     pub fn check(&self) -> Result<(), Violations> {
         let mut violations = Violations::new();
         if self.period_to < self.period_from {

@@ -13,6 +13,7 @@ pub mod consents;
 pub mod districts;
 pub mod eligibility;
 pub mod exploitation;
+pub mod exports;
 pub mod iso;
 pub mod legal;
 pub mod network;

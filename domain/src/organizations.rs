@@ -40,6 +40,12 @@ vocabulary! {
     }
 }
 
+/// Whether an organisation of this kind may act as a partner (receive referrals through a
+/// partner system): the programme's own bodies do not.
+pub fn acts_as_partner(kind: OrganizationKind) -> bool {
+    !matches!(kind, OrganizationKind::Region | OrganizationKind::Coordination | OrganizationKind::University)
+}
+
 pub const ORGANIZATION_NAME_MAX_CHARS: usize = 200;
 pub const MUNICIPALITY_MAX_CHARS: usize = 120;
 

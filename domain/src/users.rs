@@ -99,6 +99,12 @@ pub fn check_display_name(field: &str, raw: &str) -> Result<String, Violation> {
     check_label(field, raw, DISPLAY_NAME_MAX_CHARS)
 }
 
+/// Whether a change of an account by `actor` would lock the actor out: nobody deactivates or
+/// demotes their own account, so an administrator always remains.
+pub fn locks_out_self(actor: Uuid, account: Uuid, active: Option<bool>, role: Option<Role>) -> bool {
+    actor == account && (active == Some(false) || role.is_some_and(|role| role != Role::Admin))
+}
+
 /// A role's districts must fit its scope: district roles need at least one, other roles none.
 pub fn check_role_districts(role: Role, districts: &[DistrictCode]) -> Result<(), Violations> {
     let mut violations = Violations::new();

@@ -88,23 +88,38 @@ pub fn broken_rules(facts: &GrantFacts<'_>) -> Vec<GrantRule> {
     broken
 }
 
-/// The statuses reachable from a status, and who moves there: approval is the coordinator's.
-pub fn may_move(role: Role, from: GrantStatus, to: GrantStatus) -> Result<(), &'static str> {
+/// The statuses reachable from a status.
+pub fn next_statuses(from: GrantStatus) -> &'static [GrantStatus] {
     use GrantStatus::*;
-    let reachable = match from {
-        Proposed => &[Approved, Terminated][..],
-        Approved => &[Active, Terminated][..],
-        Active => &[Completed, Terminated][..],
-        Completed | Terminated => &[][..],
-    };
-    if !reachable.contains(&to) {
-        return Err("not reachable from the current status");
+    match from {
+        Proposed => &[Approved, Terminated],
+        Approved => &[Active, Terminated],
+        Active => &[Completed, Terminated],
+        Completed | Terminated => &[],
+    }
+}
+
+/// Why a grant cannot be moved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MoveRefusal {
+    /// The status is not reachable from the current one.
+    NotReachable,
+    /// The role may not make this move; says why.
+    Forbidden(&'static str),
+}
+
+/// Whether `role` may move a grant from `from` to `to`: approval is the coordinator's.
+pub fn may_move(role: Role, from: GrantStatus, to: GrantStatus) -> Result<(), MoveRefusal> {
+    if !next_statuses(from).contains(&to) {
+        return Err(MoveRefusal::NotReachable);
     }
     match (role, to) {
         (Role::DistrictCoordinator, _) => Ok(()),
-        (Role::CaseWorker, Approved) => Err("only a district coordinator approves a work grant"),
+        (Role::CaseWorker, GrantStatus::Approved) => {
+            Err(MoveRefusal::Forbidden("only a district coordinator approves a work grant"))
+        }
         (Role::CaseWorker, _) => Ok(()),
-        _ => Err("only case workers and district coordinators manage work grants"),
+        _ => Err(MoveRefusal::Forbidden("only case workers and district coordinators manage work grants")),
     }
 }
 

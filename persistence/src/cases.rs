@@ -7,7 +7,8 @@ use diesel::prelude::*;
 use domain::Vocabulary;
 use domain::access::CaseScope;
 use domain::cases::{
-    Case, CaseEvent, CaseStatus, Channel, Closure, ClosureRequest, EligibilityOverride, EventKind, NotedIndicator, Work,
+    Case, CaseChanges, CaseEvent, CaseStatus, Channel, Closure, ClosureRequest, EligibilityOverride, EventKind,
+    NewCaseEvent, NotedIndicator, Work,
 };
 use domain::districts::DistrictCode;
 use domain::screening::{Contract, Need, Profile, Sector};
@@ -91,40 +92,6 @@ pub struct NewCase {
     pub intercepted_at: DateTime<Utc>,
     pub intercepting_organization_id: Uuid,
     pub recorded_by: Uuid,
-}
-
-/// Changes to a case; `None` leaves a field as it is, `Some(None)` clears it.
-#[derive(Debug, Clone, Default)]
-pub struct CaseChanges {
-    /// A new status and the date it took effect.
-    pub status: Option<(CaseStatus, DateTime<Utc>)>,
-    pub taken_in_charge_at: Option<Option<DateTime<Utc>>>,
-    pub profile: Option<Option<Profile>>,
-    pub needs: Option<Vec<Need>>,
-    pub sector: Option<Option<Sector>>,
-    pub contract: Option<Option<Contract>>,
-    pub employer_name: Option<Option<String>>,
-    pub indicators: Option<Vec<NotedIndicator>>,
-    pub case_worker_id: Option<Option<Uuid>>,
-    pub legal_advisor_id: Option<Option<Uuid>>,
-    pub eligibility_override: Option<Option<EligibilityOverride>>,
-    pub closure: Option<Option<Closure>>,
-    pub closure_request: Option<Option<ClosureRequest>>,
-}
-
-/// An entry to add to a case's timeline.
-#[derive(Debug, Clone)]
-pub struct NewCaseEvent {
-    pub case_id: Uuid,
-    pub kind: EventKind,
-    pub from_status: Option<CaseStatus>,
-    pub to_status: Option<CaseStatus>,
-    pub effective_at: Option<DateTime<Utc>>,
-    pub reason: Option<String>,
-    pub details: Option<String>,
-    pub actor_id: Uuid,
-    pub actor_role: Role,
-    pub recorded_at: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, Default)]

@@ -75,7 +75,8 @@ pub fn of_beneficiary(conn: &mut DbConnection, beneficiary_id: Uuid) -> Result<V
         .collect()
 }
 
-/// Records a withdrawal; `Conflict` when it was already withdrawn.
+/// Records a withdrawal; `Conflict` when it was withdrawn meanwhile (the caller checks the
+/// consent it read first).
 pub fn withdraw(conn: &mut DbConnection, id: Uuid, on: NaiveDate, by: Uuid, reason: Option<&str>) -> Result<Consent> {
     let updated = diesel::update(
         consents::table.filter(consents::id.eq(id.to_string())).filter(consents::withdrawn_on.is_null()),
@@ -88,7 +89,7 @@ pub fn withdraw(conn: &mut DbConnection, id: Uuid, on: NaiveDate, by: Uuid, reas
     .execute(conn)?;
     if updated == 0 {
         find(conn, id)?;
-        return Err(Error::Refused("the consent was already withdrawn".into()));
+        return Err(Error::Conflict("the consent was withdrawn meanwhile".into()));
     }
     find(conn, id)
 }

@@ -118,7 +118,8 @@ pub fn targets_of(conn: &mut DbConnection, district: &DistrictCode) -> Result<Ve
     Ok(targets(conn)?.into_iter().filter(|t| &t.district_code == district).collect())
 }
 
-/// Records targets for a period; `Conflict` when the period overlaps another of the district.
+/// Records targets for a period. Whether the period may overlap another is the caller's rule
+/// ([`domain::districts::overlaps_another`]), checked in the same transaction.
 pub fn insert_targets(
     conn: &mut DbConnection,
     district: &DistrictCode,
@@ -126,7 +127,6 @@ pub fn insert_targets(
     now: DateTime<Utc>,
 ) -> Result<DistrictTargets> {
     write_transaction(conn, |conn| {
-        reject_overlap(conn, district, targets, None)?;
         let id = Uuid::now_v7();
         let at = to_db_time(now);
         diesel::insert_into(district_targets::table)
@@ -161,8 +161,6 @@ pub fn update_targets(
     now: DateTime<Utc>,
 ) -> Result<DistrictTargets> {
     write_transaction(conn, |conn| {
-        let current = find_targets(conn, id)?;
-        reject_overlap(conn, &current.district_code, targets, Some(id))?;
         let updated = diesel::update(
             district_targets::table
                 .filter(district_targets::id.eq(id.to_string()))
@@ -184,19 +182,6 @@ pub fn update_targets(
         }
         find_targets(conn, id)
     })
-}
-
-fn reject_overlap(
-    conn: &mut DbConnection,
-    district: &DistrictCode,
-    targets: &Targets,
-    except: Option<Uuid>,
-) -> Result<()> {
-    let overlapping = targets_of(conn, district)?
-        .into_iter()
-        .filter(|t| Some(t.id) != except)
-        .any(|t| t.targets.period_from <= targets.period_to && targets.period_from <= t.targets.period_to);
-    if overlapping { Err(Error::Refused("targets already cover part of this period".into())) } else { Ok(()) }
 }
 
 /// The service taxonomy as stored: `(code, group)` in presentation order.

@@ -1,8 +1,11 @@
-//! Storage errors, classified so the API can answer with the right status.
+//! Storage errors, classified so that a caller can answer with the right status.
+
+use std::time::Duration;
 
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
-#[derive(Debug, thiserror::Error)]
+/// Cloneable, so that the failure of a group commit can be given to every request of the group.
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum Error {
     #[error("not found")]
     NotFound,
@@ -12,20 +15,28 @@ pub enum Error {
     /// A uniqueness or reference constraint refused the write.
     #[error("conflicts with stored data: {0}")]
     Conflict(String),
-    /// A rule of the stored data refuses the write; the message is meant for the user.
-    #[error("{0}")]
-    Refused(String),
-    /// SQLite could not take its lock within the busy timeout.
+    /// SQLite could not take its lock within the busy timeout, or PostgreSQL cancelled a
+    /// statement that ran too long: the work was rolled back and may be retried.
     #[error("the database is busy")]
     Busy,
+    /// As many long reads (exports, reports over many districts) run as the instance allows,
+    /// and as many wait: retry after the given time.
+    #[error("too many long reads are running")]
+    LongReadsBusy { retry_after: Duration },
     /// No connection could be obtained, or it was lost.
     #[error("the database is unavailable: {0}")]
     Unavailable(String),
     /// A stored value does not fit the domain (a code no vocabulary knows, a bad id).
     #[error("stored data is invalid: {0}")]
     Corrupt(String),
+    /// The one reading a stream of results went away.
+    #[error("the reader went away")]
+    Cancelled,
+    /// Work on the database panicked, or its thread could not run it.
+    #[error("storage work failed: {0}")]
+    Internal(String),
     #[error("database error: {0}")]
-    Query(DieselError),
+    Query(String),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -44,11 +55,11 @@ impl From<DieselError> for Error {
                     DatabaseErrorKind::SerializationFailure => Error::Busy,
                     _ if is_busy_message(&message) => Error::Busy,
                     _ if is_connection_message(&message) => Error::Unavailable(message),
-                    _ => Error::Query(DieselError::DatabaseError(kind, info)),
+                    _ => Error::Query(DieselError::DatabaseError(kind, info).to_string()),
                 }
             }
             DieselError::BrokenTransactionManager => Error::Unavailable("broken transaction".into()),
-            other => Error::Query(other),
+            other => Error::Query(other.to_string()),
         }
     }
 }

@@ -8,9 +8,11 @@ pub mod auth;
 pub mod beneficiaries;
 pub mod cases;
 pub mod consents;
+pub mod database;
 pub mod db;
 pub mod districts;
 pub mod error;
+pub mod exports;
 pub mod idempotency;
 pub mod legal;
 pub mod network;
@@ -28,6 +30,7 @@ mod sql;
 pub mod users;
 pub mod work_grants;
 
+pub use database::{Database, LongReadSettings, Sink};
 pub use db::{
     Backend, DatabaseUrl, DbConnection, Pool, PoolSettings, SqliteSync, in_savepoint, read_snapshot, read_together,
     write_transaction,

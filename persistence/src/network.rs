@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use domain::Vocabulary;
 use domain::districts::DistrictCode;
-use domain::network::{Address, NetworkService, NetworkServiceStatus};
+use domain::network::{Address, NetworkService, NetworkServiceStatus, ServiceData};
 use domain::services::ServiceCategory;
 use uuid::Uuid;
 
@@ -57,25 +57,6 @@ struct DataColumns {
     search_key: String,
 }
 
-/// What is recorded of a service, validated.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ServiceData {
-    pub organization_id: Uuid,
-    pub name: String,
-    pub description: Option<String>,
-    pub categories: Vec<ServiceCategory>,
-    pub service_areas: Vec<DistrictCode>,
-    pub languages: Vec<String>,
-    pub eligibility_description: Option<String>,
-    pub required_documents: Vec<String>,
-    pub address: Address,
-    pub email: Option<String>,
-    pub url: Option<String>,
-    pub phone: Option<String>,
-    pub schedule_description: Option<String>,
-    pub status: NetworkServiceStatus,
-}
-
 impl From<&ServiceData> for DataColumns {
     fn from(data: &ServiceData) -> Self {
         DataColumns {
@@ -96,27 +77,6 @@ impl From<&ServiceData> for DataColumns {
                 data.name,
                 data.description.as_deref().unwrap_or("")
             )),
-        }
-    }
-}
-
-impl From<NetworkService> for ServiceData {
-    fn from(s: NetworkService) -> Self {
-        ServiceData {
-            organization_id: s.organization_id,
-            name: s.name,
-            description: s.description,
-            categories: s.categories,
-            service_areas: s.service_areas,
-            languages: s.languages,
-            eligibility_description: s.eligibility_description,
-            required_documents: s.required_documents,
-            address: s.address,
-            email: s.email,
-            url: s.url,
-            phone: s.phone,
-            schedule_description: s.schedule_description,
-            status: s.status,
         }
     }
 }

@@ -4,23 +4,18 @@
 
 pub mod tallies;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::dsl::{And, EqAny, GtEq, Lt, count_star, sum};
 use diesel::prelude::*;
-use domain::Vocabulary;
-use domain::consents::{ResearchAnswer, research_refused_in};
 use domain::districts::DistrictCode;
-use domain::referrals::ReferralStatus;
-use uuid::Uuid;
+use domain::reports::{ActivityTotals, Tallies, UNKNOWN};
 
-use crate::db::{DbConnection, from_db_time};
-use crate::error::{Result, decode_id};
-use crate::schema::{
-    activities, beneficiaries, beneficiary_citizenships, case_needs, cases, consents, referrals, service_deliveries,
-    work_grants,
-};
+use self::tallies::Tallied;
+use crate::db::DbConnection;
+use crate::error::{Error, Result, decode};
+use crate::schema::{activities, cases, work_grants};
 
 /// The districts and the days (both ends included) a report covers.
 #[derive(Debug, Clone)]
@@ -44,24 +39,21 @@ impl Range {
 }
 
 /// Cases of the range's districts intercepted in its days: the filter most figures share.
-type InterceptedIn = And<
+pub(crate) type InterceptedIn = And<
     And<EqAny<cases::district_code, Vec<String>>, GtEq<cases::intercepted_at, NaiveDateTime>>,
     Lt<cases::intercepted_at, NaiveDateTime>,
 >;
 
-fn intercepted_in(range: &Range) -> InterceptedIn {
+pub(crate) fn intercepted_in(range: &Range) -> InterceptedIn {
     let (start, end) = range.instants();
     cases::district_code.eq_any(range.codes()).and(cases::intercepted_at.ge(start)).and(cases::intercepted_at.lt(end))
 }
-
-/// `(district, key, count)`.
-pub type Counts = Vec<(String, Option<String>, i64)>;
 
 /// Work grants whose period overlaps the range, by status. Grants are few and a district's
 /// cases many, so the period's grants are read first and their cases looked up by id: as a
 /// join, the planner walked every case of the district looking for grants (at 1M cases, nine
 /// tenths of a one-district report).
-pub fn work_grants_by_status(conn: &mut DbConnection, range: &Range) -> Result<Counts> {
+fn work_grants_by_status(conn: &mut DbConnection, range: &Range) -> Result<Vec<(String, String, i64)>> {
     let grants: Vec<(String, String)> = work_grants::table
         .filter(work_grants::start_on.le(range.to))
         .filter(work_grants::end_on.ge(range.from))
@@ -74,7 +66,7 @@ pub fn work_grants_by_status(conn: &mut DbConnection, range: &Range) -> Result<C
             *counts.entry((district.clone(), status)).or_default() += 1;
         }
     }
-    Ok(counts.into_iter().map(|((district, status), n)| (district, Some(status), n)).collect())
+    Ok(counts.into_iter().map(|((district, status), n)| (district, status, n)).collect())
 }
 
 /// Ids looked up per statement: well within the bound parameters either backend accepts.
@@ -100,7 +92,7 @@ fn districts_of_cases<'a>(
 }
 
 /// Activities held in the range: `(district, kind, count, participants)`.
-pub fn activities_by_kind(conn: &mut DbConnection, range: &Range) -> Result<Vec<(String, String, i64, i64)>> {
+fn activities_by_kind(conn: &mut DbConnection, range: &Range) -> Result<Vec<(String, String, i64, i64)>> {
     type Sums = (String, String, i64, Option<i64>, Option<i64>, Option<i64>, Option<i64>);
     let rows: Vec<Sums> = activities::table
         .filter(activities::district_code.eq_any(range.codes()))
@@ -120,180 +112,72 @@ pub fn activities_by_kind(conn: &mut DbConnection, range: &Range) -> Result<Vec<
     Ok(rows.into_iter().map(|(d, k, n, m, f, o, u)| (d, k, n, [m, f, o, u].into_iter().flatten().sum())).collect())
 }
 
-/// One case of the research export, before pseudonyms and suppression: identifiers stay in the
-/// database layer's hands only as ids to be hashed.
-#[derive(Debug, Clone)]
-pub struct ExportCase {
-    pub case_id: Uuid,
-    pub beneficiary_id: Uuid,
-    pub district: String,
-    pub gender: Option<String>,
-    pub birth_date: Option<NaiveDate>,
-    pub birth_year: Option<i32>,
-    /// `None`: not known; empty: stateless.
-    pub citizenships: Option<Vec<String>>,
-    pub channel: String,
-    pub profile: Option<String>,
-    pub needs: Vec<String>,
-    pub status: String,
-    pub intercepted_at: NaiveDateTime,
-    pub taken_in_charge_at: Option<NaiveDateTime>,
-    pub outcome: Option<String>,
-    pub services: HashMap<String, i64>,
-    pub referrals: HashMap<String, i64>,
-    /// The beneficiary refused research use: the case must not be exported.
-    pub research_refused: bool,
+/// The exact figures of each district of the range, typed, summed from the day and month
+/// tallies (call [`tallies::refresh`] first), with work grants, activities and targets counted
+/// from their rows. This is the one path that counts the report's figures.
+pub fn tallies_of(conn: &mut DbConnection, range: &Range) -> Result<BTreeMap<DistrictCode, Tallies>> {
+    let mut by_district: BTreeMap<DistrictCode, Tallies> =
+        range.districts.iter().map(|d| (d.clone(), Tallies::default())).collect();
+    for tally in tallies::sum_range(conn, range)? {
+        let Some(t) = by_district.get_mut(&DistrictCode::from_trusted(tally.district)) else { continue };
+        let item = tally.item.as_deref();
+        let n = tally.count;
+        match tally.figure {
+            Tallied::Intercepted => t.intercepted.add(item.map(decode).transpose()?, n),
+            Tallied::TakenInCharge => t.taken_in_charge.add(item.map(decode).transpose()?, n),
+            Tallied::Country => *t.countries.entry(item.unwrap_or(UNKNOWN).to_string()).or_default() += n,
+            Tallied::Profile => *t.profiles.entry(item.map(decode).transpose()?).or_default() += n,
+            Tallied::Channel => *t.channels.entry(decode(required(item)?)?).or_default() += n,
+            Tallied::Need => *t.needs.entry(decode(required(item)?)?).or_default() += n,
+            Tallied::Service => *t.services.entry(decode(required(item)?)?).or_default() += n,
+            Tallied::Referral => *t.referrals.entry(decode(required(item)?)?).or_default() += n,
+            Tallied::Outcome => *t.outcomes.entry(decode(required(item)?)?).or_default() += n,
+            Tallied::LegalProcedure => {
+                let key = (decode(required(item)?)?, decode(required(tally.detail.as_deref())?)?);
+                *t.legal_procedures.entry(key).or_default() += n;
+            }
+            Tallied::DaysToIntake => {
+                let days = required(item)?
+                    .parse::<i64>()
+                    .map_err(|_| Error::Corrupt(format!("a tally of days to intake is `{item:?}`")))?;
+                *t.intake_days.entry(days).or_default() += n;
+            }
+            Tallied::Minor => t.minors += n,
+        }
+    }
+    // Takings in charge are tallied once per case and day: a case taken in charge on several
+    // days of the range (reopened) is one person taken in charge.
+    for (district, gender, repeats) in tallies::taken_in_charge_repeats(conn, range)? {
+        if let Some(t) = by_district.get_mut(&DistrictCode::from_trusted(district)) {
+            t.taken_in_charge.add(gender.as_deref().map(decode).transpose()?, -repeats);
+        }
+    }
+    for (district, status, n) in work_grants_by_status(conn, range)? {
+        if let Some(t) = by_district.get_mut(&DistrictCode::from_trusted(district)) {
+            *t.work_grants.entry(decode(&status)?).or_default() += n;
+        }
+    }
+    for (district, kind, count, participants) in activities_by_kind(conn, range)? {
+        if let Some(t) = by_district.get_mut(&DistrictCode::from_trusted(district)) {
+            t.activities.insert(decode(&kind)?, ActivityTotals { count, participants });
+        }
+    }
+    for targets in crate::districts::targets(conn)? {
+        let overlaps = targets.targets.period_from <= range.to && targets.targets.period_to >= range.from;
+        if let Some(t) = by_district.get_mut(&targets.district_code)
+            && overlaps
+        {
+            let sums = t.targets.get_or_insert_default();
+            sums.intercepted_min += i64::from(targets.targets.intercepted_min);
+            sums.intercepted_max += i64::from(targets.targets.intercepted_max);
+            sums.taken_in_charge_min += i64::from(targets.targets.taken_in_charge_min);
+            sums.taken_in_charge_max += i64::from(targets.targets.taken_in_charge_max);
+        }
+    }
+    Ok(by_district)
 }
 
-type ExportRow = (
-    String,
-    String,
-    String,
-    Option<String>,
-    Option<NaiveDate>,
-    Option<i32>,
-    bool,
-    String,
-    Option<String>,
-    String,
-    NaiveDateTime,
-    Option<NaiveDateTime>,
-    Option<String>,
-);
-
-/// The next batch of cases intercepted in the range, after `after` in id order.
-pub fn export_batch(
-    conn: &mut DbConnection,
-    range: &Range,
-    after: Option<Uuid>,
-    limit: i64,
-) -> Result<Vec<ExportCase>> {
-    let mut query = cases::table
-        .inner_join(beneficiaries::table)
-        .filter(intercepted_in(range))
-        .order(cases::id.asc())
-        .limit(limit)
-        .select((
-            cases::id,
-            cases::beneficiary_id,
-            cases::district_code,
-            beneficiaries::gender,
-            beneficiaries::birth_date,
-            beneficiaries::birth_year,
-            beneficiaries::citizenships_known,
-            cases::channel,
-            cases::profile,
-            cases::status,
-            cases::intercepted_at,
-            cases::taken_in_charge_at,
-            cases::outcome,
-        ))
-        .into_boxed();
-    if let Some(after) = after {
-        query = query.filter(cases::id.gt(after.to_string()));
-    }
-    let rows: Vec<ExportRow> = query.load(conn)?;
-    let case_ids: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();
-    let person_ids: Vec<String> = rows.iter().map(|r| r.1.clone()).collect();
-
-    let mut needs: HashMap<String, Vec<String>> = HashMap::new();
-    for (case, need) in case_needs::table
-        .filter(case_needs::case_id.eq_any(&case_ids))
-        .select((case_needs::case_id, case_needs::need))
-        .load::<(String, String)>(conn)?
-    {
-        needs.entry(case).or_default().push(need);
-    }
-    let mut countries: HashMap<String, Vec<String>> = HashMap::new();
-    for (person, country) in beneficiary_citizenships::table
-        .filter(beneficiary_citizenships::beneficiary_id.eq_any(&person_ids))
-        .select((beneficiary_citizenships::beneficiary_id, beneficiary_citizenships::country))
-        .load::<(String, String)>(conn)?
-    {
-        countries.entry(person).or_default().push(country);
-    }
-    let mut services: HashMap<String, HashMap<String, i64>> = HashMap::new();
-    for (case, category, n) in service_deliveries::table
-        .filter(service_deliveries::case_id.eq_any(&case_ids))
-        .filter(service_deliveries::deleted_at.is_null())
-        .group_by((service_deliveries::case_id, service_deliveries::category))
-        .select((service_deliveries::case_id, service_deliveries::category, count_star()))
-        .load::<(String, String, i64)>(conn)?
-    {
-        services.entry(case).or_default().insert(category, n);
-    }
-    let mut referral_counts: HashMap<String, HashMap<String, i64>> = HashMap::new();
-    for (case, status, n) in referrals::table
-        .filter(referrals::case_id.eq_any(&case_ids))
-        .filter(referrals::status.ne(ReferralStatus::Proposed.code()))
-        .group_by((referrals::case_id, referrals::status))
-        .select((referrals::case_id, referrals::status, count_star()))
-        .load::<(String, String, i64)>(conn)?
-    {
-        referral_counts.entry(case).or_default().insert(status, n);
-    }
-    let mut research: HashMap<String, Vec<ResearchAnswer>> = HashMap::new();
-    for (person, granted, given_on, recorded_at, withdrawn) in consents::table
-        .filter(consents::beneficiary_id.eq_any(&person_ids))
-        .filter(consents::kind.eq(domain::consents::ConsentKind::ResearchUse.code()))
-        .select((
-            consents::beneficiary_id,
-            consents::granted,
-            consents::given_on,
-            consents::recorded_at,
-            consents::withdrawn_on.is_not_null(),
-        ))
-        .load::<(String, bool, NaiveDate, NaiveDateTime, bool)>(conn)?
-    {
-        research.entry(person).or_default().push(ResearchAnswer {
-            granted,
-            given_on,
-            recorded_at: from_db_time(recorded_at),
-            withdrawn,
-        });
-    }
-
-    rows.into_iter()
-        .map(
-            |(
-                id,
-                person,
-                district,
-                gender,
-                birth_date,
-                birth_year,
-                known,
-                channel,
-                profile,
-                status,
-                intercepted_at,
-                taken_in_charge_at,
-                outcome,
-            )| {
-                let mut case_needs = needs.remove(&id).unwrap_or_default();
-                case_needs.sort();
-                let mut person_countries = countries.get(&person).cloned().unwrap_or_default();
-                person_countries.sort();
-                Ok(ExportCase {
-                    case_id: decode_id(&id)?,
-                    beneficiary_id: decode_id(&person)?,
-                    district,
-                    gender,
-                    birth_date,
-                    birth_year,
-                    citizenships: known.then_some(person_countries),
-                    channel,
-                    profile,
-                    needs: case_needs,
-                    status,
-                    intercepted_at,
-                    taken_in_charge_at,
-                    outcome,
-                    services: services.remove(&id).unwrap_or_default(),
-                    referrals: referral_counts.remove(&id).unwrap_or_default(),
-                    research_refused: research_refused_in(research.get(&person).into_iter().flatten().copied()),
-                })
-            },
-        )
-        .collect()
+/// A breakdown that every row of its figure records.
+fn required(item: Option<&str>) -> Result<&str> {
+    item.ok_or_else(|| Error::Corrupt("a tally without the item its figure records".into()))
 }

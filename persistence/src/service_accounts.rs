@@ -128,8 +128,10 @@ pub fn rotate(
         ))
         .execute(conn)?;
     if updated == 0 {
-        let account = find(conn, id)?;
-        return Err(if account.active { Error::StaleVersion } else { Error::Refused("the account is revoked".into()) });
+        // Whether it is gone, revoked or of another version, the caller checked what it read:
+        // it changed since.
+        find(conn, id)?;
+        return Err(Error::StaleVersion);
     }
     find(conn, id)
 }

@@ -583,15 +583,10 @@ const SPAN_GAP_DAYS: i64 = 7;
 /// Brings the tallies of `districts` up to date: recounts their stale days (everything, when a
 /// full rebuild is due). Cheap when nothing changed: two small reads and no transaction.
 pub fn refresh(conn: &mut DbConnection, districts: &[DistrictCode]) -> Result<()> {
-    let codes: Vec<String> = districts.iter().map(|d| d.as_str().to_string()).collect();
-    let full_rebuild: bool = report_tally_state::table.find(1).select(report_tally_state::full_rebuild).first(conn)?;
-    let stale: bool = diesel::select(diesel::dsl::exists(
-        report_stale_days::table.filter(report_stale_days::district_code.eq_any(&codes)),
-    ))
-    .get_result(conn)?;
-    if !full_rebuild && !stale {
+    if !is_stale(conn, districts)? {
         return Ok(());
     }
+    let codes: Vec<String> = districts.iter().map(|d| d.as_str().to_string()).collect();
     write_transaction(conn, |conn| {
         // Takes the lock: a concurrent refresh waits here and then sees what this one did.
         diesel::update(report_tally_state::table.find(1))
@@ -619,6 +614,20 @@ pub fn refresh(conn: &mut DbConnection, districts: &[DistrictCode]) -> Result<()
         let ids: Vec<String> = markers.into_iter().map(|(id, _, _)| id).collect();
         delete_markers(conn, &ids)
     })
+}
+
+/// Whether a figure of `districts` waits for a recount ([`refresh`]): a day marked stale, or a
+/// full rebuild asked for. A read: a report that finds nothing stale takes no write lock.
+pub fn is_stale(conn: &mut DbConnection, districts: &[DistrictCode]) -> Result<bool> {
+    let codes: Vec<String> = districts.iter().map(|d| d.as_str().to_string()).collect();
+    let full_rebuild: bool = report_tally_state::table.find(1).select(report_tally_state::full_rebuild).first(conn)?;
+    if full_rebuild {
+        return Ok(true);
+    }
+    Ok(diesel::select(diesel::dsl::exists(
+        report_stale_days::table.filter(report_stale_days::district_code.eq_any(&codes)),
+    ))
+    .get_result(conn)?)
 }
 
 /// Deletes the stale-day markers read, and only those: one committed since stays for the next

@@ -35,11 +35,12 @@ async fn stored(app: &TestApp) -> Vec<(String, i64)> {
     for table in tables {
         let n = app
             .state
-            .db(move |conn| {
+            .database()
+            .with_connection(move |conn| {
                 let sql = format!("SELECT COUNT(*) AS n FROM {table}");
                 let row: Count =
                     diesel::RunQueryDsl::get_result(diesel::sql_query(sql), conn).map_err(persistence::Error::from)?;
-                Ok(row.n)
+                Ok::<_, persistence::Error>(row.n)
             })
             .await
             .expect("count");

@@ -72,7 +72,7 @@ async fn vocabularies_serve_every_code_list_with_both_labels() {
 #[actix_web::test]
 async fn the_stored_taxonomy_matches_the_domain() {
     let app = TestApp::new().await;
-    let stored = app.state.db(|conn| Ok(persistence::districts::service_categories(conn)?)).await.unwrap();
+    let stored = app.state.database().with_connection(persistence::districts::service_categories).await.unwrap();
     let expected: Vec<(String, String)> =
         ServiceCategory::ALL.iter().map(|c| (c.code().to_string(), c.group().code().to_string())).collect();
     assert_eq!(stored, expected);

@@ -147,7 +147,7 @@ impl TestApp {
         let pool = server::open_database(&config).expect("open test database");
         let clock = Arc::new(ManualClock::new(start_time()));
         let secrets = server::Secrets { jwt: JWT_SECRET.to_vec(), pseudonym: PSEUDONYM_KEY.to_vec() };
-        let state = server::load_state(pool, clock.clone(), &secrets).expect("load state");
+        let state = server::load_state(pool, config.long_reads, clock.clone(), &secrets).expect("load state");
         server::bootstrap_admin(&state, &config).await.expect("bootstrap admin");
         let (spec, routes) = spec_and_routes().clone();
         let service = Rc::new(actix_test::init_service(server::app(state.clone(), spec, routes)).await);
@@ -448,8 +448,9 @@ impl TestApp {
     pub async fn execute_sql(&self, sql: &str) -> usize {
         let sql = sql.to_string();
         self.state
-            .db(move |conn| {
-                Ok(diesel::RunQueryDsl::execute(diesel::sql_query(sql), conn).map_err(persistence::Error::from)?)
+            .database()
+            .with_connection(move |conn| {
+                diesel::RunQueryDsl::execute(diesel::sql_query(sql), conn).map_err(persistence::Error::from)
             })
             .await
             .expect("sql")

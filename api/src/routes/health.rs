@@ -1,0 +1,43 @@
+//! Liveness and readiness, for load balancers and orchestrators.
+
+use actix_web::{HttpResponse, get, web};
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+pub fn configure(config: &mut ServiceConfig) {
+    config.service(health).service(ready);
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Status {
+    #[schema(example = "ready")]
+    pub status: &'static str,
+}
+
+/// The process is alive (it does not touch the database).
+#[utoipa::path(tag = "operations", responses((status = 200, description = "Alive", body = Status)))]
+#[get("/health")]
+pub async fn health() -> HttpResponse {
+    HttpResponse::Ok().json(Status { status: "alive" })
+}
+
+/// The database is reachable and every migration is applied.
+#[utoipa::path(
+    tag = "operations",
+    responses(
+        (status = 200, description = "Ready to serve", body = Status),
+        (status = 503, description = "Database unreachable or migrations pending", body = crate::problem::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/ready")]
+pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let pending = app::health::pending_migrations(state.context()).await?;
+    if pending > 0 {
+        return Err(ApiError::unavailable(format!("{pending} database migrations are not applied")));
+    }
+    Ok(HttpResponse::Ok().json(Status { status: "ready" }))
+}

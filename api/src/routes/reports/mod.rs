@@ -1,0 +1,69 @@
+//! The indicators report: what the districts tell the Region, per district and in total, as
+//! JSON, CSV or XLSX. Roles that see every district get small counts withheld (`app::reports`).
+
+mod table;
+mod views;
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use app::reports;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use self::table::{table, to_csv, to_xlsx};
+use self::views::IndicatorsReport;
+use crate::caller::Caller;
+use crate::error::ApiError;
+use crate::formats::{CSV, RangeQuery, XLSX, asks_for, parse_range_query};
+use crate::state::AppState;
+
+pub fn configure(config: &mut ServiceConfig) {
+    config.service(indicators);
+}
+
+/// The indicators of the districts asked for (default: all of yours), per district and in total.
+///
+/// JSON by default; `Accept: text/csv` or the XLSX media type (or `format=csv|xlsx`) give the
+/// same report as a table: one row per figure, one column per district, then the total.
+#[utoipa::path(
+    tag = "reports",
+    security(("bearer" = [])),
+    params(RangeQuery),
+    responses(
+        (status = 200, description = "The report", content(
+            (IndicatorsReport = "application/json"),
+            (String = "text/csv"),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        )),
+        (status = 403, description = "The role reads no reports, or a district is not yours", body = crate::problem::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/reports/indicators")]
+pub async fn indicators(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let query = parse_range_query(req.query_string(), &["json", "csv", "xlsx"])?;
+    let format = query.format.as_deref();
+    let report =
+        IndicatorsReport::from(reports::indicators(state.context(), &caller, state.now(), query.request).await?);
+    let (from, to) = (report.from, report.to);
+    let file_name = format!("indicatori-{from}-{to}");
+    if asks_for(&req, format, "csv", CSV) {
+        Ok(HttpResponse::Ok()
+            .content_type("text/csv; charset=utf-8")
+            .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file_name}.csv\"")))
+            .body(to_csv(&report, &table(&report))))
+    } else if asks_for(&req, format, "xlsx", XLSX) {
+        let bytes = to_xlsx(&report, &table(&report)).map_err(|err| {
+            tracing::error!(error = %err, "cannot write the XLSX report");
+            ApiError::internal()
+        })?;
+        Ok(HttpResponse::Ok()
+            .content_type(XLSX)
+            .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file_name}.xlsx\"")))
+            .body(bytes))
+    } else {
+        Ok(HttpResponse::Ok().json(report))
+    }
+}

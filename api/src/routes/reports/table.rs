@@ -1,0 +1,212 @@
+//! The report as the table an officer pastes into a report: Italian labels, one column per
+//! district in the programme's order, the total last; as CSV and as XLSX.
+
+use domain::Vocabulary;
+use domain::activities::ActivityKind;
+use domain::cases::{Channel, Outcome};
+use domain::legal::{ProcedureKind, ProcedureStatus};
+use domain::referrals::ReferralStatus;
+use domain::screening::{Need, Profile};
+use domain::services::ServiceCategory;
+use domain::work_grants::GrantStatus;
+use rust_xlsxwriter::{Format, Workbook};
+
+use super::views::{CodeCount, Figure, Flow, Indicators, IndicatorsReport};
+use crate::formats::csv_field;
+
+/// Shown instead of a suppressed count in CSV and XLSX.
+const SUPPRESSED_CELL: &str = "<5";
+
+/// A cell of the tabular report.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Count(i64),
+    Decimal(f64),
+    Suppressed,
+    Empty,
+}
+
+impl From<Figure> for Cell {
+    fn from(figure: Figure) -> Cell {
+        match figure.count {
+            Some(n) => Cell::Count(n),
+            None => Cell::Suppressed,
+        }
+    }
+}
+
+/// `(section, item, cells: one per district then the total)`.
+pub type Table = Vec<(&'static str, String, Vec<Cell>)>;
+
+/// The report as rows a regional officer pastes into a report: Italian labels, one column per
+/// district, the total last.
+pub fn table(report: &IndicatorsReport) -> Table {
+    let blocks: Vec<&Indicators> =
+        report.districts.iter().map(|d| &d.indicators).chain(std::iter::once(&report.total)).collect();
+    let mut rows: Table = Vec::new();
+    let mut row = |section: &'static str, item: String, cell: &dyn Fn(&Indicators) -> Cell| {
+        rows.push((section, item, blocks.iter().map(|b| cell(b)).collect()));
+    };
+    for (section, pick) in [
+        ("Persone intercettate", (|i: &Indicators| &i.intercepted) as fn(&Indicators) -> &Flow),
+        ("Persone prese in carico", |i: &Indicators| &i.taken_in_charge),
+    ] {
+        row(section, "Uomini".into(), &|i| pick(i).male.into());
+        row(section, "Donne".into(), &|i| pick(i).female.into());
+        row(section, "Altro o non dichiarato".into(), &|i| pick(i).other.into());
+        row(section, "Totale".into(), &|i| pick(i).total.into());
+        row(section, "Obiettivo minimo".into(), &|i| pick(i).target_min.map_or(Cell::Empty, Cell::Count));
+        row(section, "Obiettivo massimo".into(), &|i| pick(i).target_max.map_or(Cell::Empty, Cell::Count));
+    }
+    let figure_of = |list: &[CodeCount], code: &str| list.iter().find(|c| c.code == code).map(|c| c.figure);
+    for country in report.total.countries.iter().map(|c| c.code.clone()) {
+        let label = match country.as_str() {
+            "stateless" => "Apolide".to_string(),
+            "unknown" => "Non nota".to_string(),
+            _ => country.clone(),
+        };
+        row("Cittadinanza", label, &|i| figure_of(&i.countries, &country).map_or(Cell::Count(0), Cell::from));
+    }
+    fn labelled<V: Vocabulary>(code: &str) -> String {
+        V::parse(code).map(|v| v.label_it().to_string()).unwrap_or_else(|_| match code {
+            "unknown" => "Non indicato".to_string(),
+            other => other.to_string(),
+        })
+    }
+    type List = (&'static str, fn(&Indicators) -> &Vec<CodeCount>, fn(&str) -> String);
+    let lists: [List; 4] = [
+        ("Profilo", |i| &i.profiles, labelled::<Profile>),
+        ("Bisogni", |i| &i.needs, labelled::<Need>),
+        ("Canale di accesso", |i| &i.channels, labelled::<Channel>),
+        ("Servizi erogati", |i| &i.services_by_category, labelled::<ServiceCategory>),
+    ];
+    for (section, pick, label) in lists {
+        for entry in pick(&report.total) {
+            let code = entry.code.clone();
+            row(section, label(&code), &|i| figure_of(pick(i), &code).map_or(Cell::Count(0), Cell::from));
+        }
+    }
+    for entry in &report.total.referrals_by_status.by_status {
+        let code = entry.code.clone();
+        row("Invii alla rete", labelled::<ReferralStatus>(&code), &|i| {
+            figure_of(&i.referrals_by_status.by_status, &code).map_or(Cell::Count(0), Cell::from)
+        });
+    }
+    let rate = |value: Option<f64>, suppressed: bool| match (value, suppressed) {
+        (_, true) => Cell::Suppressed,
+        (Some(v), false) => Cell::Decimal(v),
+        (None, false) => Cell::Empty,
+    };
+    row("Invii alla rete", "Tasso di accettazione".into(), &|i| {
+        rate(i.referrals_by_status.acceptance_rate, i.referrals_by_status.rates_suppressed)
+    });
+    row("Invii alla rete", "Tasso di completamento".into(), &|i| {
+        rate(i.referrals_by_status.completion_rate, i.referrals_by_status.rates_suppressed)
+    });
+    for entry in &report.total.legal_procedures {
+        let (kind, status) = (entry.kind.clone(), entry.status.clone());
+        let label = format!("{} — {}", labelled::<ProcedureKind>(&kind), labelled::<ProcedureStatus>(&status));
+        row("Procedure legali", label, &|i| {
+            i.legal_procedures
+                .iter()
+                .find(|l| l.kind == kind && l.status == status)
+                .map_or(Cell::Count(0), |l| l.figure.into())
+        });
+    }
+    for entry in &report.total.work_grants {
+        let code = entry.code.clone();
+        row("Borse lavoro", labelled::<GrantStatus>(&code), &|i| {
+            figure_of(&i.work_grants, &code).map_or(Cell::Count(0), Cell::from)
+        });
+    }
+    for entry in &report.total.outcomes {
+        let code = entry.code.clone();
+        row("Esiti alla chiusura", labelled::<Outcome>(&code), &|i| {
+            figure_of(&i.outcomes, &code).map_or(Cell::Count(0), Cell::from)
+        });
+    }
+    let delay = |i: &Indicators, value: Option<f64>| rate(value, i.days_to_intake.suppressed);
+    row("Giorni alla presa in carico", "Casi".into(), &|i| i.days_to_intake.cases.into());
+    row("Giorni alla presa in carico", "Mediana".into(), &|i| delay(i, i.days_to_intake.median));
+    row("Giorni alla presa in carico", "90° percentile".into(), &|i| delay(i, i.days_to_intake.p90.map(|p| p as f64)));
+    row("Minori", "Minori intercettati".into(), &|i| i.minors.into());
+    for kind in ActivityKind::ALL {
+        let find =
+            |i: &Indicators| i.activities.iter().find(|a| a.kind == kind.code()).map(|a| (a.count, a.participants));
+        row("Attività", format!("{} — numero", kind.label_it()), &|i| Cell::Count(find(i).map_or(0, |a| a.0)));
+        row("Attività", format!("{} — partecipanti", kind.label_it()), &|i| Cell::Count(find(i).map_or(0, |a| a.1)));
+    }
+    rows
+}
+
+fn header_row(report: &IndicatorsReport) -> Vec<String> {
+    ["Sezione".to_string(), "Voce".to_string()]
+        .into_iter()
+        .chain(report.districts.iter().map(|d| d.name.clone()))
+        .chain(std::iter::once("Totale".to_string()))
+        .collect()
+}
+
+fn cell_text(cell: &Cell) -> String {
+    match cell {
+        Cell::Count(n) => n.to_string(),
+        Cell::Decimal(v) => v.to_string(),
+        Cell::Suppressed => SUPPRESSED_CELL.to_string(),
+        Cell::Empty => String::new(),
+    }
+}
+
+pub fn to_csv(report: &IndicatorsReport, table: &Table) -> String {
+    let mut out = String::new();
+    let mut line = |fields: Vec<String>| {
+        out.push_str(&fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
+        out.push_str("\r\n");
+    };
+    line(header_row(report));
+    for (section, item, cells) in table {
+        line([section.to_string(), item.clone()].into_iter().chain(cells.iter().map(cell_text)).collect());
+    }
+    out
+}
+
+pub fn to_xlsx(report: &IndicatorsReport, table: &Table) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    let mut workbook = Workbook::new();
+    let bold = Format::new().set_bold();
+    let sheet = workbook.add_worksheet();
+    sheet.set_name("Indicatori")?;
+    sheet.write_string_with_format(
+        0,
+        0,
+        format!("InLav — Indicatori dal {} al {}", report.from.format("%d/%m/%Y"), report.to.format("%d/%m/%Y")),
+        &bold,
+    )?;
+    if report.small_counts_suppressed {
+        sheet.write_string(1, 0, "I conteggi da 1 a 4 sono oscurati (<5).")?;
+    }
+    for (col, title) in header_row(report).iter().enumerate() {
+        sheet.write_string_with_format(3, col as u16, title, &bold)?;
+    }
+    sheet.set_column_width(0, 28)?;
+    sheet.set_column_width(1, 44)?;
+    for (i, (section, item, cells)) in table.iter().enumerate() {
+        let row = 4 + i as u32;
+        sheet.write_string(row, 0, *section)?;
+        sheet.write_string(row, 1, item)?;
+        for (j, cell) in cells.iter().enumerate() {
+            let col = 2 + j as u16;
+            match cell {
+                Cell::Count(n) => {
+                    sheet.write_number(row, col, *n as f64)?;
+                }
+                Cell::Decimal(v) => {
+                    sheet.write_number(row, col, *v)?;
+                }
+                Cell::Suppressed => {
+                    sheet.write_string(row, col, SUPPRESSED_CELL)?;
+                }
+                Cell::Empty => {}
+            }
+        }
+    }
+    workbook.save_to_buffer()
+}

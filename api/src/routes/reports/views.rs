@@ -1,0 +1,219 @@
+//! The indicators report as answered in JSON, and the spec of it.
+
+use chrono::NaiveDate;
+use domain::Vocabulary;
+use domain::reports::{self, Indicators as Published};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::schemas;
+
+/// A count as published. `count` is `null` when the count is from 1 to 4 and the reader sees
+/// every district.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, ToSchema)]
+pub struct Figure {
+    pub count: Option<i64>,
+    pub suppressed: bool,
+}
+
+/// People by gender (`other` holds non-binary, undisclosed and not recorded), against the
+/// targets of the periods that overlap the range (summed).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Flow {
+    pub male: Figure,
+    pub female: Figure,
+    pub other: Figure,
+    pub total: Figure,
+    pub target_min: Option<i64>,
+    pub target_max: Option<i64>,
+}
+
+/// A count for a code of a vocabulary (or a country).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CodeCount {
+    pub code: String,
+    #[serde(flatten)]
+    pub figure: Figure,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReferralFigures {
+    pub by_status: Vec<CodeCount>,
+    /// Accepted (then possibly completed or failed) among those answered. `null` with no
+    /// answer, or when suppressed.
+    pub acceptance_rate: Option<f64>,
+    /// Completed among those accepted.
+    pub completion_rate: Option<f64>,
+    /// A rate over 1 to 4 referrals is suppressed like a count.
+    pub rates_suppressed: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LegalProcedureCount {
+    #[schema(value_type = schemas::ProcedureKind)]
+    pub kind: String,
+    #[schema(value_type = schemas::ProcedureStatus)]
+    pub status: String,
+    #[serde(flatten)]
+    pub figure: Figure,
+}
+
+/// Days from interception to taking in charge, over the cases first taken in charge in the range.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DaysToIntake {
+    pub cases: Figure,
+    pub median: Option<f64>,
+    pub p90: Option<i64>,
+    /// Statistics over 1 to 4 people are suppressed.
+    pub suppressed: bool,
+}
+
+/// Activities are not about people: never suppressed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ActivityFigures {
+    #[schema(value_type = schemas::ActivityKind)]
+    pub kind: String,
+    pub count: i64,
+    pub participants: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Indicators {
+    /// Cases whose interception falls in the range.
+    pub intercepted: Flow,
+    /// Cases taken in charge (from screening, or reopened) with an effective date in the range.
+    pub taken_in_charge: Flow,
+    /// Citizenships of the people intercepted, most frequent first (ISO 3166-1 alpha-2, plus
+    /// `stateless` and `unknown`); a person with two counts under both.
+    pub countries: Vec<CodeCount>,
+    /// Profiles of the cases intercepted (`unknown` when not yet assessed).
+    pub profiles: Vec<CodeCount>,
+    /// Needs of the cases intercepted.
+    pub needs: Vec<CodeCount>,
+    /// Channels through which the cases intercepted arrived.
+    pub channels: Vec<CodeCount>,
+    /// Services delivered in the range.
+    pub services_by_category: Vec<CodeCount>,
+    /// Referrals proposed in the range, by their current status.
+    pub referrals_by_status: ReferralFigures,
+    /// Legal procedures opened in the range, by kind and current status.
+    pub legal_procedures: Vec<LegalProcedureCount>,
+    /// Work grants whose period overlaps the range, by status.
+    pub work_grants: Vec<CodeCount>,
+    /// Cases closed in the range (and still closed), by outcome.
+    pub outcomes: Vec<CodeCount>,
+    pub days_to_intake: DaysToIntake,
+    /// People intercepted in the range who were under 18 then.
+    pub minors: Figure,
+    /// Activities held in the range, by kind.
+    pub activities: Vec<ActivityFigures>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DistrictIndicators {
+    pub district: String,
+    pub name: String,
+    #[serde(flatten)]
+    pub indicators: Indicators,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IndicatorsReport {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// Counts from 1 to 4 in breakdowns by person are withheld (roles that see every district).
+    pub small_counts_suppressed: bool,
+    pub districts: Vec<DistrictIndicators>,
+    /// Over the districts above: summed before suppression.
+    pub total: Indicators,
+}
+
+impl From<reports::Figure> for Figure {
+    fn from(figure: reports::Figure) -> Self {
+        Figure { count: figure.count, suppressed: figure.suppressed }
+    }
+}
+
+impl From<reports::Flow> for Flow {
+    fn from(flow: reports::Flow) -> Self {
+        Flow {
+            male: flow.male.into(),
+            female: flow.female.into(),
+            other: flow.other.into(),
+            total: flow.total.into(),
+            target_min: flow.target_min,
+            target_max: flow.target_max,
+        }
+    }
+}
+
+fn code_counts(list: Vec<reports::CodeCount>) -> Vec<CodeCount> {
+    list.into_iter().map(|c| CodeCount { code: c.code, figure: c.figure.into() }).collect()
+}
+
+impl From<Published> for Indicators {
+    fn from(published: Published) -> Self {
+        Indicators {
+            intercepted: published.intercepted.into(),
+            taken_in_charge: published.taken_in_charge.into(),
+            countries: code_counts(published.countries),
+            profiles: code_counts(published.profiles),
+            needs: code_counts(published.needs),
+            channels: code_counts(published.channels),
+            services_by_category: code_counts(published.services_by_category),
+            referrals_by_status: ReferralFigures {
+                by_status: code_counts(published.referrals.by_status),
+                acceptance_rate: published.referrals.acceptance_rate,
+                completion_rate: published.referrals.completion_rate,
+                rates_suppressed: published.referrals.rates_suppressed,
+            },
+            legal_procedures: published
+                .legal_procedures
+                .into_iter()
+                .map(|l| LegalProcedureCount {
+                    kind: l.kind.code().to_string(),
+                    status: l.status.code().to_string(),
+                    figure: l.figure.into(),
+                })
+                .collect(),
+            work_grants: code_counts(published.work_grants),
+            outcomes: code_counts(published.outcomes),
+            days_to_intake: DaysToIntake {
+                cases: published.days_to_intake.cases.into(),
+                median: published.days_to_intake.median,
+                p90: published.days_to_intake.p90,
+                suppressed: published.days_to_intake.suppressed,
+            },
+            minors: published.minors.into(),
+            activities: published
+                .activities
+                .into_iter()
+                .map(|a| ActivityFigures {
+                    kind: a.kind.code().to_string(),
+                    count: a.count,
+                    participants: a.participants,
+                })
+                .collect(),
+        }
+    }
+}
+
+impl From<app::reports::IndicatorsReport> for IndicatorsReport {
+    fn from(report: app::reports::IndicatorsReport) -> Self {
+        IndicatorsReport {
+            from: report.from,
+            to: report.to,
+            small_counts_suppressed: report.small_counts_suppressed,
+            districts: report
+                .districts
+                .into_iter()
+                .map(|d| DistrictIndicators {
+                    district: d.district.as_str().to_string(),
+                    name: d.name,
+                    indicators: d.indicators.into(),
+                })
+                .collect(),
+            total: report.total.into(),
+        }
+    }
+}

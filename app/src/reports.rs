@@ -1,0 +1,89 @@
+//! The indicators report: what the districts tell the Region, per district and in total. The
+//! figures are counted by storage (typed tallies), published by the domain's rules: exact for a
+//! district's own roles, small counts withheld for readers who see every district.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::access::{Capability, sees_all_districts};
+use domain::districts::DistrictCode;
+use domain::reports::{Indicators, Tallies, publish};
+use persistence::districts;
+use persistence::reports::{self as store, Range, tallies};
+
+use crate::access::{RangeRequest, report_range};
+use crate::actor::Actor;
+use crate::context::Context;
+use crate::error::Result;
+
+/// One district's indicators.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DistrictReport {
+    pub district: DistrictCode,
+    pub name: String,
+    pub indicators: Indicators,
+}
+
+/// The indicators of a range, per district in the programme's order and in total.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndicatorsReport {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// Counts from 1 to 4 about people are withheld (readers who see every district).
+    pub small_counts_suppressed: bool,
+    pub districts: Vec<DistrictReport>,
+    /// Over the districts above, added up before suppression.
+    pub total: Indicators,
+}
+
+/// The indicators of the districts asked for (default: all of the caller's).
+pub async fn indicators(
+    ctx: &Context,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    request: RangeRequest,
+) -> Result<IndicatorsReport> {
+    actor.require(Capability::ReadReports)?;
+    let range = report_range(ctx, actor, now.date_naive(), request)?;
+    let db = ctx.db();
+    let stale_districts = range.districts.clone();
+    if db.read(move |conn| tallies::is_stale(conn, &stale_districts)).await? {
+        let districts = range.districts.clone();
+        db.write(move |conn| tallies::refresh(conn, &districts)).await?;
+    }
+    // Over many districts the report is a long read: it waits its turn in the long-read
+    // budget, so that the desks keep their latency.
+    let read = {
+        let range = range.clone();
+        move |conn: &mut persistence::DbConnection| {
+            let names = districts::list(conn)?;
+            Ok::<_, persistence::Error>((names, store::tallies_of(conn, &range)?))
+        }
+    };
+    let (names, mut tallies) = if range.districts.len() > 1 { db.snapshot(read).await? } else { db.read(read).await? };
+    let suppressing = sees_all_districts(actor.role);
+    let Range { from, to, .. } = range;
+    let mut total = Tallies::default();
+    let mut districts = Vec::new();
+    for district in names {
+        if let Some(figures) = tallies.remove(&district.code) {
+            total.add(&figures);
+            districts.push(DistrictReport {
+                district: district.code,
+                name: district.name,
+                indicators: publish(&figures, suppressing),
+            });
+        }
+    }
+    Ok(IndicatorsReport {
+        from,
+        to,
+        small_counts_suppressed: suppressing,
+        districts,
+        total: publish(&total, suppressing),
+    })
+}
+
+/// Recounts every tally from the rows (after rows were corrected directly in the database;
+/// writes through the service keep them current by themselves).
+pub async fn rebuild(ctx: &Context) -> Result<()> {
+    Ok(ctx.db().with_connection(tallies::rebuild).await?)
+}
