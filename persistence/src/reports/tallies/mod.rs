@@ -1,0 +1,27 @@
+//! Per-day tallies behind the indicators report.
+//!
+//! Why: a report sums a year of twelve districts, half a million cases at the programme's
+//! scale; counting the rows at each request took seconds. Every figure is counted once per
+//! district and per day into `report_tallies`, and a report sums the days of its range.
+//!
+//! How they stay exact: each write that can change a figure records the district's days it
+//! touches in `report_stale_days`, in its own transaction (the `mark_*` functions; on SQLite
+//! once per district and day, see [`mark_day`]). Before a
+//! report reads, [`refresh`] recounts the stale days of its districts from the rows and deletes
+//! the markers it read; a marker committed meanwhile stays for the next refresh, and the recount
+//! reads after the markers, so no committed write is left out. Refreshes are serialised by a row
+//! lock on `report_tally_state` (SQLite has one writer anyway). A migration or a bulk load sets
+//! `full_rebuild`, and the next refresh recounts everything.
+
+mod count;
+mod figures;
+mod marks;
+mod sums;
+
+pub use count::{is_stale, rebuild, refresh};
+pub use figures::{Tallied, Tally};
+pub use marks::{CaseColumns, mark_beneficiary, mark_case, mark_case_columns, mark_case_day, mark_day};
+pub use sums::{sum_range, taken_in_charge_repeats};
+
+#[cfg(test)]
+mod tests;
