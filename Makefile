@@ -5,7 +5,7 @@ CARGO ?= cargo
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 VENV ?= .venv
 
-.PHONY: run build release test test-pg lint fmt openapi openapi-check smoke smoke-pg fuzz faults bench
+.PHONY: run build release test test-pg lint fmt openapi openapi-check client-check smoke smoke-pg fuzz faults bench
 
 ## Build and start the service on SQLite (data/inlav.db), at http://127.0.0.1:8080/docs/
 run:
@@ -41,6 +41,10 @@ openapi-check:
 	$(CARGO) test -q -p inlav-tests --test api -- openapi::
 	test -x $(VENV)/bin/openapi-spec-validator || (python3 -m venv $(VENV) && $(VENV)/bin/pip install -q 'openapi-spec-validator==0.7.2')
 	$(VENV)/bin/openapi-spec-validator openapi/openapi.json
+
+## A TypeScript client generated from the committed spec reads the problems without a cast
+client-check:
+	bash scripts/client_check.sh
 
 ## Start the real binary, log in, read /docs/, stop it with SIGTERM
 smoke: build

@@ -237,14 +237,28 @@ impl From<AppError> for ApiError {
 
 /// Each conflict is a problem of its own kind, with the members it carries.
 fn conflict_problem(conflict: Conflict) -> ApiError {
-    let of = ApiError::of;
+    let code = match &conflict {
+        Conflict::PossibleDuplicate { .. } => ProblemCode::PossibleDuplicate,
+        Conflict::InvalidTransition { .. } => ProblemCode::InvalidTransition,
+        Conflict::PreconditionsFailed(_) => ProblemCode::PreconditionsFailed,
+        Conflict::CaseClosed { .. } => ProblemCode::CaseClosed,
+        Conflict::NoClosureRequest => ProblemCode::NoClosureRequest,
+        Conflict::ClosureRequestOutdated => ProblemCode::ClosureRequestOutdated,
+        Conflict::CaseNotInCharge { .. } => ProblemCode::CaseNotInCharge,
+        Conflict::ConsentMissing => ProblemCode::ConsentMissing,
+        Conflict::GrantNotEligible(_) => ProblemCode::GrantNotEligible,
+        Conflict::AlreadyExists { .. } => ProblemCode::AlreadyExists,
+        Conflict::OwnAccount => ProblemCode::OwnAccount,
+        Conflict::ConsentAlreadyWithdrawn => ProblemCode::ConsentAlreadyWithdrawn,
+        Conflict::ServiceAccountRevoked => ProblemCode::ServiceAccountRevoked,
+        Conflict::PeriodOverlaps => ProblemCode::PeriodOverlaps,
+        Conflict::StoredData => ProblemCode::Conflict,
+    };
+    let mut error = ApiError::of(code).with_detail(conflict.detail());
+    let problem = &mut error.0.problem;
     match conflict {
         Conflict::PossibleDuplicate { candidates, other_matches } => {
-            let matches = candidates.len() + other_matches;
-            let mut error = of(ProblemCode::PossibleDuplicate).with_detail(format!(
-                "{matches} record(s) may be the same person: check them, or send \"confirm_new\": true to register anyway"
-            ));
-            error.0.problem.candidates = Some(
+            problem.candidates = Some(
                 candidates
                     .into_iter()
                     .map(|c| DuplicateCandidate {
@@ -258,60 +272,30 @@ fn conflict_problem(conflict: Conflict) -> ApiError {
                     })
                     .collect(),
             );
-            error.0.problem.other_matches = Some(other_matches);
-            error
+            problem.other_matches = Some(other_matches);
         }
-        Conflict::InvalidTransition { what, from, to, reachable } => {
-            let mut error =
-                of(ProblemCode::InvalidTransition).with_detail(format!("a {what} {from} cannot become {to}"));
-            error.0.problem.reachable = Some(reachable.into_iter().map(String::from).collect());
-            error
+        Conflict::InvalidTransition { reachable, .. } => {
+            problem.reachable = Some(reachable.into_iter().map(String::from).collect());
         }
         Conflict::PreconditionsFailed(failed) => {
-            let mut error = of(ProblemCode::PreconditionsFailed)
-                .with_detail("the case cannot be taken in charge yet: see preconditions");
-            error.0.problem.preconditions = Some(
+            problem.preconditions = Some(
                 failed
                     .iter()
                     .map(|p| CodedMessage { code: p.code().to_string(), message: p.label_en().to_string() })
                     .collect(),
             );
-            error
         }
-        Conflict::CaseClosed { detail } => of(ProblemCode::CaseClosed).with_detail(detail),
-        Conflict::NoClosureRequest => {
-            of(ProblemCode::NoClosureRequest).with_detail("no closure is waiting for approval")
-        }
-        Conflict::ClosureRequestOutdated => of(ProblemCode::ClosureRequestOutdated)
-            .with_detail("the case changed after the closure was requested: ask for a new closure"),
-        Conflict::CaseNotInCharge { group } => of(ProblemCode::CaseNotInCharge)
-            .with_detail(format!("{group} services need the case taken in charge on the day they are given")),
-        Conflict::ConsentMissing => of(ProblemCode::ConsentMissing)
-            .with_detail("the beneficiary has not consented to sharing data with this organisation"),
         Conflict::GrantNotEligible(broken) => {
-            let mut error =
-                of(ProblemCode::GrantNotEligible).with_detail("the work grant breaks the programme's rules: see rules");
-            error.0.problem.rules = Some(
+            problem.rules = Some(
                 broken
                     .into_iter()
                     .map(|rule| CodedMessage { code: rule.code.to_string(), message: rule.message })
                     .collect(),
             );
-            error
         }
-        Conflict::AlreadyExists { detail } => of(ProblemCode::AlreadyExists).with_detail(detail),
-        Conflict::OwnAccount => {
-            of(ProblemCode::OwnAccount).with_detail("you cannot deactivate or demote your own account")
-        }
-        Conflict::ConsentAlreadyWithdrawn => {
-            of(ProblemCode::ConsentAlreadyWithdrawn).with_detail("the consent was already withdrawn")
-        }
-        Conflict::ServiceAccountRevoked => of(ProblemCode::ServiceAccountRevoked).with_detail("the account is revoked"),
-        Conflict::PeriodOverlaps => {
-            of(ProblemCode::PeriodOverlaps).with_detail("the period overlaps another period of this district")
-        }
-        Conflict::StoredData => of(ProblemCode::Conflict).with_detail("the change conflicts with stored data"),
+        _ => {}
     }
+    error
 }
 
 impl From<persistence::Error> for ApiError {

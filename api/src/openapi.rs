@@ -7,7 +7,9 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{Components, ContentBuilder, OpenApi, Ref, RefOr};
 use utoipa::{Modify, OpenApi as _};
 
-use crate::error::{FieldError, PROBLEM_JSON, Problem};
+use utoipa::openapi::schema::Schema;
+
+use crate::error::{FieldError, PROBLEM_JSON, Problem, ProblemCode};
 
 #[derive(utoipa::OpenApi)]
 #[openapi(
@@ -75,12 +77,18 @@ const COMMON: &[(&str, &str, &str)] = &[
     ("428", "PreconditionRequired", "If-Match is missing: send the ETag read"),
     ("431", "HeaderFieldsTooLarge", "A header is longer than 8 KiB, or all of them weigh more than 32 KiB"),
     ("500", "Internal", "The server failed; the incident is logged under the X-Request-Id"),
-    ("503", "Unavailable", "The database is unavailable or busy; retry after the Retry-After delay"),
+    (
+        "503",
+        "Unavailable",
+        "The database is unavailable or busy (`unavailable`), or as many exports and reports run as the instance allows (`long_reads_busy`); retry after the Retry-After delay",
+    ),
 ];
 
-/// Adds the shared error answers to every operation, as they apply to it.
+/// Adds the shared error answers to every operation, as they apply to it, and the list of
+/// problem kinds to the problem schemas.
 pub fn complete(spec: &mut OpenApi) {
     let components = spec.components.get_or_insert_with(Components::new);
+    describe_problems(components);
     for (_, name, description) in COMMON {
         components.responses.insert((*name).to_string(), RefOr::T(problem_response(description)));
     }
@@ -116,6 +124,31 @@ pub fn complete(spec: &mut OpenApi) {
                 }
             }
         }
+    }
+}
+
+/// Every kind of problem, named in the schemas: `code` lists them with their `type`, status and
+/// meaning; `type` is the closed list of their URIs.
+fn describe_problems(components: &mut Components) {
+    if let Some(RefOr::T(Schema::Object(code))) = components.schemas.get_mut("ProblemCode") {
+        let mut text = String::from(
+            "Which kind of problem a document is; each kind has its own `type` (`urn:inlav:problem:` and the code in \
+             kebab case).\n\n| code | status | meaning |\n|---|---|---|\n",
+        );
+        for problem in ProblemCode::ALL {
+            let status = match problem {
+                ProblemCode::HttpError => "4xx".to_string(),
+                other => other.status().as_u16().to_string(),
+            };
+            text.push_str(&format!("| `{}` | {status} | {} |\n", problem.code(), problem.description()));
+        }
+        code.description = Some(text);
+    }
+    if let Some(RefOr::T(Schema::Object(problem))) = components.schemas.get_mut("Problem")
+        && let Some(RefOr::T(Schema::Object(problem_type))) = problem.properties.get_mut("type")
+    {
+        problem_type.enum_values =
+            Some(ProblemCode::ALL.iter().map(|p| serde_json::Value::String(p.type_uri())).collect());
     }
 }
 

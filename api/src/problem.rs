@@ -142,6 +142,7 @@ pub struct Problem {
     pub status: u16,
     /// What went wrong with this request.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub detail: Option<String>,
     /// `validation_failed`: every invalid field.
     #[serde(skip_serializing_if = "Vec::is_empty")]

@@ -84,6 +84,37 @@ pub struct GrantRule {
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+impl Conflict {
+    /// What went wrong, in a sentence for a person.
+    pub fn detail(&self) -> String {
+        match self {
+            Conflict::PossibleDuplicate { candidates, other_matches } => format!(
+                "{} record(s) may be the same person: check them, or send \"confirm_new\": true to register anyway",
+                candidates.len() + other_matches
+            ),
+            Conflict::InvalidTransition { what, from, to, .. } => format!("a {what} {from} cannot become {to}"),
+            Conflict::PreconditionsFailed(_) => "the case cannot be taken in charge yet: see preconditions".into(),
+            Conflict::CaseClosed { detail } | Conflict::AlreadyExists { detail } => (*detail).into(),
+            Conflict::NoClosureRequest => "no closure is waiting for approval".into(),
+            Conflict::ClosureRequestOutdated => {
+                "the case changed after the closure was requested: ask for a new closure".into()
+            }
+            Conflict::CaseNotInCharge { group } => {
+                format!("{group} services need the case taken in charge on the day they are given")
+            }
+            Conflict::ConsentMissing => {
+                "the beneficiary has not consented to sharing data with this organisation".into()
+            }
+            Conflict::GrantNotEligible(_) => "the work grant breaks the programme's rules: see rules".into(),
+            Conflict::OwnAccount => "you cannot deactivate or demote your own account".into(),
+            Conflict::ConsentAlreadyWithdrawn => "the consent was already withdrawn".into(),
+            Conflict::ServiceAccountRevoked => "the account is revoked".into(),
+            Conflict::PeriodOverlaps => "the period overlaps another period of this district".into(),
+            Conflict::StoredData => "the change conflicts with stored data".into(),
+        }
+    }
+}
+
 impl Error {
     /// The plain refusal of a role.
     pub fn forbidden() -> Error {
@@ -142,7 +173,7 @@ impl std::fmt::Display for Error {
             Error::NotFound => f.write_str("not found"),
             Error::Invalid(violations) => write!(f, "invalid: {violations}"),
             Error::Stale => f.write_str("stale version"),
-            Error::Conflict(conflict) => write!(f, "conflict: {conflict:?}"),
+            Error::Conflict(conflict) => f.write_str(&conflict.detail()),
             Error::TooManyAttempts { retry_after_seconds } => {
                 write!(f, "too many attempts; retry in {retry_after_seconds} s")
             }

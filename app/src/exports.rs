@@ -35,21 +35,21 @@ pub struct Export {
 pub async fn cases(ctx: &Context, actor: &Actor, now: DateTime<Utc>, request: RangeRequest) -> Result<Export> {
     actor.require(Capability::ExportResearch)?;
     let range = report_range(ctx, actor, now.date_naive(), request)?;
+    // Audited once admitted, before any row is read: an export refused by the budget took
+    // nothing and is not in the trail.
+    let turn = ctx.db().long_read_turn().await?;
     let entries = range.districts.iter().map(|d| actor.audit(now, AuditAction::Export, d, None, None)).collect();
     ctx.db().record(entries).await?;
     let key = ctx.pseudonym_key().to_vec();
     let read = range.clone();
-    let rows = ctx
-        .db()
-        .stream(AHEAD, move |conn, sink: &Sink<ExportRow>| {
-            let mut people = PeopleByCountry::default();
-            each_exportable(conn, &read, |case| {
-                people.count(&case);
-                Ok(())
-            })?;
-            each_exportable(conn, &read, |case| sink.send(row(case, &key, &people)))
-        })
-        .await?;
+    let rows = ctx.db().stream(turn, AHEAD, move |conn, sink: &Sink<ExportRow>| {
+        let mut people = PeopleByCountry::default();
+        each_exportable(conn, &read, |case| {
+            people.count(&case);
+            Ok(())
+        })?;
+        each_exportable(conn, &read, |case| sink.send(row(case, &key, &people)))
+    })?;
     Ok(Export { range, rows })
 }
 

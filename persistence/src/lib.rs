@@ -30,7 +30,7 @@ mod sql;
 pub mod users;
 pub mod work_grants;
 
-pub use database::{Database, LongReadSettings, Sink};
+pub use database::{Database, LongReadSettings, LongReadTurn, Sink};
 pub use db::{
     Backend, DatabaseUrl, DbConnection, Pool, PoolSettings, SqliteSync, in_savepoint, read_snapshot, read_together,
     write_transaction,

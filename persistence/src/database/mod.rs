@@ -142,19 +142,30 @@ impl Database {
         answered.await.unwrap_or_else(|_| Err(panicked().into()))
     }
 
-    /// Runs a long read that produces items as it goes (an export), as [`snapshot`](Self::snapshot)
-    /// does, and answers the items as they come, at most `buffer` ahead of the reader. `work`
-    /// hands each item to its [`Sink`]; when the reader goes away, the sink answers
-    /// [`Error::Cancelled`] and the work should stop. A failure of `work` arrives as the last item.
-    pub async fn stream<R, F>(&self, buffer: usize, work: F) -> Result<mpsc::Receiver<Result<R, Error>>, Error>
+    /// Waits for a turn in the long-read budget (see [`snapshot`](Self::snapshot)): for a long
+    /// read that must do something (write its audit entries) once admitted and before it runs.
+    pub async fn long_read_turn(&self) -> Result<LongReadTurn, Error> {
+        Ok(LongReadTurn(self.0.long_reads.admit().await?))
+    }
+
+    /// Runs a long read that produces items as it goes (an export), in its `turn`, as
+    /// [`snapshot`](Self::snapshot) does, and answers the items as they come, at most `buffer`
+    /// ahead of the reader. `work` hands each item to its [`Sink`]; when the reader goes away,
+    /// the sink answers [`Error::Cancelled`] and the work should stop. A failure of `work`
+    /// arrives as the last item.
+    pub fn stream<R, F>(
+        &self,
+        turn: LongReadTurn,
+        buffer: usize,
+        work: F,
+    ) -> Result<mpsc::Receiver<Result<R, Error>>, Error>
     where
         F: FnOnce(&mut DbConnection, &Sink<R>) -> Result<(), Error> + Send + 'static,
         R: Send + 'static,
     {
-        let permit = self.0.long_reads.admit().await?;
         let (sender, items) = mpsc::channel(buffer.max(1));
         let pool = self.0.pool.clone();
-        long_reads::spawn(permit, move || {
+        long_reads::spawn(turn.0, move || {
             let sink = Sink(sender);
             let outcome =
                 pool.get().map_err(Error::from).and_then(|mut conn| read_snapshot(&mut conn, |conn| work(conn, &sink)));
@@ -196,6 +207,9 @@ impl Database {
         .unwrap_or_else(|_| Err(panicked().into()))
     }
 }
+
+/// A turn in the long-read budget, held until the long read it is given to ends.
+pub struct LongReadTurn(tokio::sync::OwnedSemaphorePermit);
 
 /// Where a [`stream`](Database::stream)'s work hands its items.
 pub struct Sink<R>(mpsc::Sender<Result<R, Error>>);

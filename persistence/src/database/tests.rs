@@ -130,13 +130,12 @@ async fn long_reads_run_at_lower_priority_than_the_desks() {
 async fn a_stream_hands_its_items_over_and_stops_when_the_reader_goes_away() {
     let (database, _file) = sqlite_database(2, LongReadSettings::default());
     let mut items = database
-        .stream(2, |_, sink| {
+        .stream(database.long_read_turn().await.unwrap(), 2, |_, sink| {
             for n in 0..5 {
                 sink.send(n)?;
             }
             Ok(())
         })
-        .await
         .unwrap();
     let mut seen = Vec::new();
     while let Some(item) = items.recv().await {
@@ -146,23 +145,21 @@ async fn a_stream_hands_its_items_over_and_stops_when_the_reader_goes_away() {
 
     let (stopped, has_stopped) = oneshot::channel();
     let mut items = database
-        .stream(1, move |_, sink| {
+        .stream(database.long_read_turn().await.unwrap(), 1, move |_, sink| {
             let outcome = (0..1_000_000).try_for_each(|n| sink.send(n));
             let _ = stopped.send(outcome);
             Ok(())
         })
-        .await
         .unwrap();
     assert_eq!(items.recv().await.unwrap().unwrap(), 0);
     drop(items);
     assert!(matches!(has_stopped.await.unwrap(), Err(Error::Cancelled)), "the work learns the reader is gone");
 
     let mut items = database
-        .stream(1, |_, sink| {
+        .stream(database.long_read_turn().await.unwrap(), 1, |_, sink| {
             sink.send(1)?;
             Err(Error::Busy)
         })
-        .await
         .unwrap();
     assert_eq!(items.recv().await.unwrap().unwrap(), 1);
     assert!(matches!(items.recv().await, Some(Err(Error::Busy))), "a failure is the last item");

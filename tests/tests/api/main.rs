@@ -17,6 +17,7 @@ mod openapi;
 mod organizations;
 mod pathways;
 mod pg_only;
+mod problems;
 mod reference;
 mod referrals;
 mod support;

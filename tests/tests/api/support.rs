@@ -139,8 +139,20 @@ impl TestApp {
 
     /// The application over an existing database.
     pub async fn on(db: TestDb) -> TestApp {
+        TestApp::configured(db, &[]).await
+    }
+
+    /// The application on a fresh database, with settings of its own (`INLAV_…` variables).
+    pub async fn with_settings(settings: &[(&str, &str)]) -> TestApp {
+        TestApp::configured(TestDb::new(), settings).await
+    }
+
+    async fn configured(db: TestDb, settings: &[(&str, &str)]) -> TestApp {
         let env = db.env();
         let mut env_with_admin = env.clone();
+        for (name, value) in settings {
+            env_with_admin.insert((*name).to_string(), (*value).to_string());
+        }
         env_with_admin.insert("INLAV_ADMIN_EMAIL".into(), ADMIN_EMAIL.into());
         env_with_admin.insert("INLAV_ADMIN_PASSWORD".into(), ADMIN_PASSWORD.into());
         let config = api::config::Config::from_env(|name| env_with_admin.get(name).cloned()).expect("test config");

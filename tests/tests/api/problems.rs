@@ -1,0 +1,343 @@
+//! Every kind of problem a client can receive, produced from the outside, each document
+//! snapshotted (ids redacted): the closed list of `api::problem::ProblemCode` is what clients
+//! see, and a kind no request can produce is a defect of the list.
+
+use std::collections::BTreeSet;
+
+use api::problem::ProblemCode;
+use serde_json::{Value, json};
+
+use crate::support::{REGION_ID, Reply, TestApp, days_ago};
+
+/// Kinds that no request produces by itself, with why; each is checked where it can be.
+const PRODUCED_ELSEWHERE: &[(ProblemCode, &str)] = &[
+    (ProblemCode::Conflict, "a constraint of stored data refusing a write: only two writers racing reach it"),
+    (ProblemCode::HttpError, "the safety net for a bare status of the HTTP layer"),
+];
+
+/// Checks the problem of `reply`, snapshots it under its code and records the code.
+fn seen(produced: &mut BTreeSet<&'static str>, reply: &Reply, status: u16, code: ProblemCode) {
+    let body = reply.problem(status);
+    assert_eq!(body["code"], code.code(), "{body}");
+    assert_eq!(body["type"], code.type_uri(), "{body}");
+    assert_eq!(reply.header("content-type"), Some("application/problem+json"));
+    insta::assert_json_snapshot!(code.code(), body, {
+        ".candidates[].id" => "[id]",
+        ".detail" => insta::dynamic_redaction(|value, _| redact_ids(value.as_str().unwrap_or_default())),
+    });
+    produced.insert(code.code());
+}
+
+/// A person the rules take in charge.
+fn eligible(alias: &str) -> Value {
+    json!({"alias": alias, "citizenships": ["PK"], "permit": {"kind": "work", "expires_on": "2027-01-01"}})
+}
+
+/// Ids and dates in a detail vary from run to run.
+fn redact_ids(detail: &str) -> String {
+    detail
+        .split(' ')
+        .map(|word| {
+            if uuid::Uuid::parse_str(word.trim_matches(|c: char| !c.is_alphanumeric() && c != '-')).is_ok() {
+                "[id]"
+            } else {
+                word
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[actix_web::test]
+async fn every_kind_of_problem_is_produced_and_documented() {
+    let app = TestApp::new().await;
+    let team = app.team().await;
+    let admin = &app.admin.access_token;
+    let coordinator = &team.coordinator.access_token;
+    let worker = &team.case_worker.access_token;
+    let mut produced = BTreeSet::new();
+
+    // The HTTP edge.
+    let reply = app.post("/api/v1/auth/login").raw("application/json", "{").send().await;
+    seen(&mut produced, &reply, 400, ProblemCode::BadRequest);
+    seen(&mut produced, &app.get("/api/v1/cases").send().await, 401, ProblemCode::Unauthorized);
+    seen(&mut produced, &app.get("/api/v1/cases").token(admin).send().await, 403, ProblemCode::Forbidden);
+    let nowhere = format!("/api/v1/cases/{}", uuid::Uuid::now_v7());
+    seen(&mut produced, &app.get(&nowhere).token(coordinator).send().await, 404, ProblemCode::NotFound);
+    let reply = app.request("DELETE", "/api/v1/cases").token(coordinator).send().await;
+    seen(&mut produced, &reply, 405, ProblemCode::MethodNotAllowed);
+    let reply = app.post("/api/v1/auth/login").raw("application/json", vec![b' '; 2 * 1024 * 1024]).send().await;
+    seen(&mut produced, &reply, 413, ProblemCode::PayloadTooLarge);
+    let reply = app.post("/api/v1/auth/login").raw("text/plain", "hello").send().await;
+    seen(&mut produced, &reply, 415, ProblemCode::UnsupportedMediaType);
+    let reply = app.get("/api/v1/cases").token(coordinator).header("X-Padding", &"x".repeat(9 * 1024)).send().await;
+    seen(&mut produced, &reply, 431, ProblemCode::RequestHeaderFieldsTooLarge);
+    let reply = app.post("/api/v1/auth/login").json(&json!({})).send().await;
+    seen(&mut produced, &reply, 422, ProblemCode::ValidationFailed);
+
+    // Versions.
+    let case = app.intercept(&team.case_worker, "milano", json!({"alias": "Problemi 1"})).await;
+    let case_path = format!("/api/v1/cases/{}", case["id"].as_str().unwrap_or_default());
+    let reply = app.patch(&case_path).token(worker).json(&json!({"needs": ["housing"]})).send().await;
+    seen(&mut produced, &reply, 428, ProblemCode::PreconditionRequired);
+    let reply = app.patch(&case_path).token(worker).if_match(7).json(&json!({"needs": ["housing"]})).send().await;
+    seen(&mut produced, &reply, 412, ProblemCode::PreconditionFailed);
+
+    // The lifecycle.
+    let transitions = format!("{case_path}/transitions");
+    let reply = app
+        .post(&transitions)
+        .token(worker)
+        .if_match(1)
+        .json(&json!({"to": "taken_in_charge", "effective_at": days_ago(1)}))
+        .send()
+        .await;
+    seen(&mut produced, &reply, 409, ProblemCode::InvalidTransition);
+    assert_eq!(reply.body["reachable"], json!(["screening", "closed"]));
+    let reply = app
+        .post(&transitions)
+        .token(worker)
+        .if_match(1)
+        .json(&json!({"to": "screening", "effective_at": days_ago(2)}))
+        .send()
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let reply = app
+        .post(&transitions)
+        .token(worker)
+        .if_match(2)
+        .json(&json!({"to": "taken_in_charge", "effective_at": days_ago(1)}))
+        .send()
+        .await;
+    seen(&mut produced, &reply, 409, ProblemCode::PreconditionsFailed);
+    let reply = app
+        .post(&format!("{case_path}/services"))
+        .token(worker)
+        .json(&json!({"category": "job_placement", "delivered_on": "2026-03-01"}))
+        .send()
+        .await;
+    seen(&mut produced, &reply, 409, ProblemCode::CaseNotInCharge);
+    let reply = app
+        .post(&format!("{case_path}/work-grants"))
+        .token(worker)
+        .json(&json!({"funder_organization_id": REGION_ID, "host_employer": "Ditta", "start_on": "2026-03-02",
+            "end_on": "2026-06-01", "monthly_amount_cents": 50000, "hours_per_week": 20}))
+        .send()
+        .await;
+    seen(&mut produced, &reply, 409, ProblemCode::GrantNotEligible);
+    assert!(reply.body["rules"].as_array().is_some_and(|rules| !rules.is_empty()), "{}", reply.body);
+    let reply = app
+        .post(&format!("{case_path}/closure-approval"))
+        .token(coordinator)
+        .if_match(2)
+        .json(&json!({"decision": "approve"}))
+        .send()
+        .await;
+    seen(&mut produced, &reply, 409, ProblemCode::NoClosureRequest);
+
+    // A closure waiting for approval, then the data corrected under it.
+    let district = app.get("/api/v1/districts").token(admin).send().await;
+    let milano = district.body["items"]
+        .as_array()
+        .and_then(|d| d.iter().find(|d| d["code"] == "milano"))
+        .cloned()
+        .unwrap_or(Value::Null);
+    let reply = app
+        .patch("/api/v1/districts/milano")
+        .token(admin)
+        .if_match(milano["version"].as_i64().unwrap_or_default())
+        .json(&json!({"closure_requires_approval": true}))
+        .send()
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let (in_charge, person) = app.case_in_charge(&team, eligible("Problemi 2")).await;
+    let in_charge_path = format!("/api/v1/cases/{in_charge}");
+    let close =
+        json!({"to": "closed", "effective_at": days_ago(1), "outcome": "lost_contact", "summary": "Non risponde"});
+    let reply = app.post(&format!("{in_charge_path}/transitions")).token(worker).if_match(4).json(&close).send().await;
+    assert_eq!(reply.status, 202, "{}", reply.body);
+    app.execute_sql(&format!(
+        "UPDATE cases SET closure_request_effective_at = '2020-01-01 00:00:00' WHERE id = '{in_charge}'"
+    ))
+    .await;
+    let reply = app
+        .post(&format!("{in_charge_path}/closure-approval"))
+        .token(coordinator)
+        .if_match(5)
+        .json(&json!({"decision": "approve"}))
+        .send()
+        .await;
+    seen(&mut produced, &reply, 409, ProblemCode::ClosureRequestOutdated);
+    let reply =
+        app.post(&format!("{in_charge_path}/transitions")).token(coordinator).if_match(5).json(&close).send().await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let reply =
+        app.patch(&in_charge_path).token(coordinator).if_match(6).json(&json!({"needs": ["housing"]})).send().await;
+    seen(&mut produced, &reply, 409, ProblemCode::CaseClosed);
+
+    // People and consents.
+    let person_body = json!({"alias": "Amina", "first_name": "Amina", "last_name": "Khan", "birth_year": 1990, "citizenships": ["PK"]});
+    let reply = app.post("/api/v1/beneficiaries").token(worker).json(&person_body).send().await;
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    let reply = app.post("/api/v1/beneficiaries").token(worker).json(&person_body).send().await;
+    seen(&mut produced, &reply, 409, ProblemCode::PossibleDuplicate);
+    assert_eq!(reply.body["other_matches"], 0);
+    let consent = app
+        .post(&format!("/api/v1/beneficiaries/{person}/consents"))
+        .token(worker)
+        .json(&json!({"kind": "research_use", "given_on": "2026-02-20", "method": "written", "language": "it"}))
+        .send()
+        .await;
+    assert_eq!(consent.status, 201, "{}", consent.body);
+    let withdraw = format!("/api/v1/consents/{}/withdraw", consent.str("id"));
+    assert_eq!(app.post(&withdraw).token(worker).json(&json!({})).send().await.status, 200);
+    let reply = app.post(&withdraw).token(worker).json(&json!({})).send().await;
+    seen(&mut produced, &reply, 409, ProblemCode::ConsentAlreadyWithdrawn);
+
+    // Referrals.
+    let partner_org = app.organization("Cooperativa Problemi", "ets", &["milano"]).await;
+    let (referred, _) = app.case_in_charge(&team, eligible("Problemi 3")).await;
+    let reply = app
+        .post(&format!("/api/v1/cases/{referred}/referrals"))
+        .token(worker)
+        .json(&json!({"to_organization_id": partner_org, "category": "job_placement", "reason": "Tirocinio"}))
+        .send()
+        .await;
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    let reply = app
+        .post(&format!("/api/v1/referrals/{}/transitions", reply.str("id")))
+        .token(worker)
+        .if_match(1)
+        .json(&json!({"to": "sent"}))
+        .send()
+        .await;
+    seen(&mut produced, &reply, 409, ProblemCode::ConsentMissing);
+
+    // Accounts and reference data.
+    let reply = app
+        .post("/api/v1/users")
+        .token(admin)
+        .json(
+            &json!({"email": app.admin.email, "display_name": "Again", "role": "admin", "organization_id": REGION_ID}),
+        )
+        .send()
+        .await;
+    seen(&mut produced, &reply, 409, ProblemCode::AlreadyExists);
+    let me = app.get(&format!("/api/v1/users/{}", app.admin.id)).token(admin).send().await;
+    let reply = app
+        .patch(&format!("/api/v1/users/{}", app.admin.id))
+        .token(admin)
+        .if_match(me.body["version"].as_i64().unwrap_or_default())
+        .json(&json!({"active": false}))
+        .send()
+        .await;
+    seen(&mut produced, &reply, 409, ProblemCode::OwnAccount);
+    let (account, _, _) = app.service_account(&partner_org, &["referrals:read"]).await;
+    let revoke = app.post(&format!("/api/v1/service-accounts/{account}/revoke")).token(admin).if_match(1).send().await;
+    assert_eq!(revoke.status, 200, "{}", revoke.body);
+    let reply = app
+        .post(&format!("/api/v1/service-accounts/{account}/rotate"))
+        .token(admin)
+        .if_match(revoke.body["version"].as_i64().unwrap_or_default())
+        .send()
+        .await;
+    seen(&mut produced, &reply, 409, ProblemCode::ServiceAccountRevoked);
+    let targets = json!({"from": "2025-06-01", "to": "2025-06-30", "intercepted_min": 1, "intercepted_max": 2,
+        "taken_in_charge_min": 1, "taken_in_charge_max": 2});
+    let reply = app.post("/api/v1/districts/milano/targets").token(admin).json(&targets).send().await;
+    seen(&mut produced, &reply, 409, ProblemCode::PeriodOverlaps);
+
+    // Throttling.
+    for _ in 0..5 {
+        let wrong = json!({"email": team.case_worker.email, "password": "not-the-password"});
+        assert_eq!(app.post("/api/v1/auth/login").json(&wrong).send().await.status, 401);
+    }
+    let reply =
+        app.post("/api/v1/auth/login").json(&json!({"email": team.case_worker.email, "password": "x"})).send().await;
+    seen(&mut produced, &reply, 429, ProblemCode::TooManyRequests);
+    assert!(reply.header("retry-after").is_some());
+
+    // Stored data that does not fit the domain: a tally of a figure no report knows.
+    let report = "/api/v1/reports/indicators?district=milano";
+    assert_eq!(app.get(report).token(coordinator).send().await.status, 200, "the first report recounts everything");
+    app.execute_sql(
+        "INSERT INTO report_tallies (district_code, period, day, figure, item, detail, count) \
+         VALUES ('milano', 'day', '2026-03-01', 'bogus', '', '', 1)",
+    )
+    .await;
+    seen(&mut produced, &app.get(report).token(coordinator).send().await, 500, ProblemCode::Internal);
+
+    let storage = storage_problems(&mut produced).await;
+    let expected: BTreeSet<&str> = ProblemCode::ALL.iter().map(|p| p.code()).collect();
+    let elsewhere: BTreeSet<&str> = PRODUCED_ELSEWHERE.iter().map(|(p, _)| p.code()).collect();
+    let missing: Vec<&&str> = expected.difference(&produced).filter(|c| !elsewhere.contains(*c)).collect();
+    assert!(missing.is_empty(), "kinds of problem no request produced: {missing:?}");
+    assert!(storage, "the storage problems were produced");
+}
+
+/// The database busy (its connections all taken) and the long-read budget full.
+async fn storage_problems(produced: &mut BTreeSet<&'static str>) -> bool {
+    let app = TestApp::with_settings(&[
+        ("INLAV_DB_POOL_SIZE", "2"),
+        ("INLAV_DB_TIMEOUT_MS", "100"),
+        ("INLAV_LONG_READS", "1"),
+    ])
+    .await;
+    let evaluator = app.user("evaluator", REGION_ID, &[]).await;
+
+    // One long read runs and four wait (the queue holds four per turn): the next is refused
+    // at once, with the time to wait.
+    let (release, released) = std::sync::mpsc::channel::<()>();
+    let released = std::sync::Arc::new(std::sync::Mutex::new(released));
+    let mut held = Vec::new();
+    for _ in 0..5 {
+        let database = app.state.database().clone();
+        let released = released.clone();
+        held.push(actix_web::rt::spawn(async move {
+            database
+                .snapshot(move |_| {
+                    let _ = released.lock().map(|r| r.recv_timeout(std::time::Duration::from_secs(20)));
+                    Ok::<_, persistence::Error>(())
+                })
+                .await
+        }));
+    }
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(200)).await;
+    let reply = app.get("/api/v1/exports/cases").token(&evaluator.access_token).send().await;
+    seen(produced, &reply, 503, ProblemCode::LongReadsBusy);
+    assert_eq!(reply.header("retry-after"), Some("5"));
+    drop(release);
+    for long_read in held {
+        assert!(long_read.await.is_ok_and(|done| done.is_ok()), "the waiting long reads ran");
+    }
+
+    // Both connections taken: a request waits its 100 ms for one, then is told to come back.
+    let taken: Vec<_> = (0..2).map(|_| app.state.database().pool().get()).collect();
+    assert!(taken.iter().all(Result::is_ok));
+    let reply = app.get("/api/v1/vocabularies").token(&evaluator.access_token).send().await;
+    seen(produced, &reply, 503, ProblemCode::Unavailable);
+    assert_eq!(reply.header("retry-after"), Some("1"));
+    true
+}
+
+#[test]
+fn every_kind_is_listed_in_the_served_spec_and_the_readme() {
+    let spec = api::server::spec_json();
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap_or_default();
+    for problem in ProblemCode::ALL {
+        assert!(spec.contains(&format!("\"{}\"", problem.type_uri())), "the spec names the type of {problem:?}");
+        assert!(spec.contains(&format!("| `{}` |", problem.code())), "the spec describes {problem:?}");
+        assert!(readme.contains(&format!("`{}`", problem.code())), "the README lists {problem:?}");
+    }
+}
+
+#[test]
+fn the_kinds_no_request_produces_answer_as_documented() {
+    use actix_web::ResponseError;
+    let stored = api::error::ApiError::from(app::Error::from(persistence::Error::Conflict("UNIQUE".into())));
+    assert_eq!(stored.code(), ProblemCode::Conflict);
+    assert_eq!(stored.status().as_u16(), 409);
+    let bare = api::error::ApiError::for_status(actix_web::http::StatusCode::IM_A_TEAPOT);
+    assert_eq!(bare.code(), ProblemCode::HttpError);
+    assert_eq!(bare.error_response().status().as_u16(), 418);
+}
