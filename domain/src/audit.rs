@@ -339,3 +339,89 @@ mod tests {
         assert_eq!(AuditEntry { listed: page.listed.clone(), ..seen }, page, "nothing else changes");
     }
 }
+
+/// The chain stated generally: whatever is appended verifies, and changing, removing or
+/// reordering any entry breaks the chain where it happened.
+#[cfg(test)]
+mod properties {
+    use chrono::TimeZone;
+    use proptest::prelude::*;
+    use proptest::sample::select;
+
+    use super::*;
+    use crate::Vocabulary;
+
+    prop_compose! {
+        fn entry()(
+            seconds in 0i64..10_000_000,
+            actor in any::<u128>(),
+            role in select(Role::ALL.to_vec()),
+            action in select(AuditAction::ALL.to_vec()),
+            district in proptest::option::of(select(vec!["milano", "bergamo", "lecco"])),
+            person in proptest::option::of(any::<u128>()),
+            case in proptest::option::of(any::<u128>()),
+            listed in proptest::collection::vec((any::<u128>(), proptest::option::of(any::<u128>())), 0..3),
+            request in proptest::option::of("[a-z0-9-]{1,12}"),
+        ) -> AuditEntry {
+            AuditEntry {
+                at: Utc.timestamp_opt(1_700_000_000 + seconds, 0).single().unwrap_or_default(),
+                actor_id: Uuid::from_u128(actor),
+                actor_role: role,
+                action,
+                district: district.map(|d| DistrictCode::from_trusted(d.into())),
+                beneficiary_id: person.map(Uuid::from_u128),
+                case_id: case.map(Uuid::from_u128),
+                listed: listed
+                    .into_iter()
+                    .map(|(b, c)| ListedSubject { beneficiary_id: Uuid::from_u128(b), case_id: c.map(Uuid::from_u128) })
+                    .collect(),
+                request_id: request,
+            }
+        }
+    }
+
+    /// Where a verifier walking `chain` stops, if it does.
+    fn first_break(chain: &[ChainedEntry]) -> Option<i64> {
+        let mut verifier = ChainVerifier::default();
+        chain.iter().find_map(|stored| verifier.check(stored).err()).map(|broken| broken.seq)
+    }
+
+    proptest! {
+        #[test]
+        fn appended_entries_verify_and_any_change_breaks_the_chain_there(
+            entries in proptest::collection::vec(entry(), 1..12),
+            pick in any::<prop::sample::Index>(),
+            other in entry(),
+        ) {
+            let chained = chain(0, GENESIS_HASH, entries);
+            prop_assert_eq!(first_break(&chained), None);
+            let at = pick.index(chained.len());
+            let seq = chained[at].seq;
+
+            let mut changed = chained.clone();
+            changed[at].entry = other.clone();
+            if other != chained[at].entry {
+                prop_assert_eq!(first_break(&changed), Some(seq));
+            }
+
+            let mut renamed = chained.clone();
+            renamed[at].entry.listed.push(ListedSubject { beneficiary_id: Uuid::from_u128(7), case_id: None });
+            prop_assert_eq!(first_break(&renamed), Some(seq));
+
+            let mut removed = chained.clone();
+            removed.remove(at);
+            if at < removed.len() {
+                prop_assert_eq!(first_break(&removed), Some(seq + 1));
+            }
+
+            let next = (at + 1) % chained.len();
+            if chained[at].entry != chained[next].entry {
+                let mut swapped = chained.clone();
+                // Reordering the contents under their stored sequence numbers.
+                swapped[at].entry = chained[next].entry.clone();
+                swapped[next].entry = chained[at].entry.clone();
+                prop_assert_eq!(first_break(&swapped), Some(chained[at.min(next)].seq));
+            }
+        }
+    }
+}

@@ -337,3 +337,69 @@ mod tests {
         assert_eq!(withheld.activities.len(), ActivityKind::ALL.len());
     }
 }
+
+/// Suppression stated generally: a published count is the exact count, or withheld exactly when
+/// it is from 1 to 4 and the reader sees every district; totals are added up before.
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn figure_agrees(figure: Figure, exact: i64, suppressing: bool) -> bool {
+        let withheld = suppressing && (1..=4).contains(&exact);
+        figure.suppressed == withheld && figure.count == (!withheld).then_some(exact)
+    }
+
+    prop_compose! {
+        fn tallies()(
+            male in 0i64..12, female in 0i64..12, other in 0i64..12,
+            countries in proptest::collection::btree_map("[A-Z]{2}", 0i64..12, 0..6),
+            minors in 0i64..12,
+            days in proptest::collection::btree_map(0i64..60, 0i64..6, 0..8),
+        ) -> Tallies {
+            Tallies {
+                intercepted: ByGender { male, female, other },
+                countries,
+                minors,
+                intake_days: days,
+                ..Tallies::default()
+            }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn small_counts_are_withheld_exactly_when_suppressing(t in tallies(), suppressing in any::<bool>()) {
+            let published = publish(&t, suppressing);
+            let flow = published.intercepted;
+            prop_assert!(figure_agrees(flow.male, t.intercepted.male, suppressing));
+            prop_assert!(figure_agrees(flow.female, t.intercepted.female, suppressing));
+            prop_assert!(figure_agrees(flow.other, t.intercepted.other, suppressing));
+            prop_assert!(figure_agrees(flow.total, t.intercepted.total(), suppressing));
+            prop_assert!(figure_agrees(published.minors, t.minors, suppressing));
+            prop_assert_eq!(published.countries.len(), t.countries.len());
+            for entry in &published.countries {
+                prop_assert!(figure_agrees(entry.figure, t.countries[&entry.code], suppressing));
+            }
+            let people = histogram_len(&t.intake_days);
+            prop_assert!(figure_agrees(published.days_to_intake.cases, people, suppressing));
+            let stats_withheld = suppressing && (1..=4).contains(&people);
+            prop_assert_eq!(published.days_to_intake.suppressed, stats_withheld);
+            if stats_withheld {
+                prop_assert_eq!((published.days_to_intake.median, published.days_to_intake.p90), (None, None));
+            }
+        }
+
+        #[test]
+        fn a_total_adds_up_the_exact_figures(districts in proptest::collection::vec(tallies(), 1..5)) {
+            let mut total = Tallies::default();
+            for district in &districts {
+                total.add(district);
+            }
+            let exact: i64 = districts.iter().map(|d| d.intercepted.total()).sum();
+            prop_assert_eq!(publish(&total, false).intercepted.total.count, Some(exact));
+            prop_assert!(figure_agrees(publish(&total, true).intercepted.total, exact, true));
+        }
+    }
+}
