@@ -703,6 +703,59 @@ async fn the_report_as_csv_and_xlsx() {
     assert_eq!(reply.header("content-type"), Some(xlsx));
     assert!(reply.header("content-disposition").unwrap().contains("indicatori-2026-01-15-2026-03-02.xlsx"));
     assert_eq!(&reply.bytes[..2], b"PK", "an XLSX file is a zip archive");
+
+    // The layouts, whole: a change of row, label, order or style shows up as a diff to review.
+    insta::assert_snapshot!("indicators_csv", text);
+    insta::assert_snapshot!("indicators_xlsx", xlsx_grid(&reply.bytes));
+}
+
+/// The first sheet of an XLSX file as text: its column widths, then one line per row with each
+/// cell's reference, style index and value (shared strings resolved).
+fn xlsx_grid(bytes: &[u8]) -> String {
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("an XLSX archive");
+    let mut part = |name: &str| {
+        let mut xml = String::new();
+        std::io::Read::read_to_string(&mut archive.by_name(name).expect(name), &mut xml).expect(name);
+        xml
+    };
+    let (sheet, strings) = (part("xl/worksheets/sheet1.xml"), part("xl/sharedStrings.xml"));
+    let between = |text: &str, open: &str, close: &str| -> Option<String> {
+        let start = text.find(open)? + open.len();
+        Some(text[start..start + text[start..].find(close)?].to_string())
+    };
+    let attribute = |element: &str, name: &str| between(element, &format!(" {name}=\""), "\"");
+    let shared: Vec<String> = strings
+        .split("<si>")
+        .skip(1)
+        .map(|item| item.split_once('>').and_then(|(_, rest)| between(rest, "", "</t>")).unwrap_or_default())
+        .collect();
+    let mut lines = vec![format!("views: {}", between(&sheet, "<sheetViews>", "</sheetViews>").unwrap_or_default())];
+    for column in sheet.split("<col ").skip(1) {
+        let column = format!(" {column}");
+        lines.push(format!(
+            "column {}: width {}",
+            attribute(&column, "min").unwrap_or_default(),
+            attribute(&column, "width").unwrap_or_default()
+        ));
+    }
+    for row in sheet.split("<row ").skip(1) {
+        let cells: Vec<String> = row
+            .split("<c ")
+            .skip(1)
+            .map(|cell| {
+                let cell = format!(" {cell}");
+                let value = between(&cell, "<v>", "</v>").unwrap_or_default();
+                let value = match attribute(&cell, "t").as_deref() {
+                    Some("s") => format!("{:?}", value.parse::<usize>().ok().and_then(|i| shared.get(i)).unwrap()),
+                    _ => value,
+                };
+                let style = attribute(&cell, "s").map(|s| format!("[s{s}]")).unwrap_or_default();
+                format!("{}{style}={value}", attribute(&cell, "r").unwrap_or_default())
+            })
+            .collect();
+        lines.push(cells.join("  "));
+    }
+    lines.join("\n")
 }
 
 #[actix_web::test]

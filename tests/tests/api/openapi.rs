@@ -4,6 +4,8 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
+use crate::support::TestApp;
+
 fn committed_path() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../openapi/openapi.json")
 }
@@ -69,6 +71,97 @@ fn every_operation_is_named_tagged_and_documents_its_errors() {
             }
         }
     }
+}
+
+/// The served spec is the committed one, and its surface (every operation with its parameters,
+/// bodies and responses, every schema with its members) is snapshotted: a change of the contract
+/// frontend and partner developers build on shows up as a diff to review, not only as a new file.
+#[actix_web::test]
+async fn the_served_spec_is_the_committed_one_and_its_surface_is_snapshotted() {
+    let app = TestApp::new().await;
+    let reply = app.get("/api/v1/openapi.json").send().await;
+    assert_eq!(reply.status, 200);
+    let committed: Value = serde_json::from_str(&std::fs::read_to_string(committed_path()).unwrap()).unwrap();
+    assert!(reply.body == committed, "the served spec differs from openapi/openapi.json");
+    insta::assert_snapshot!("spec_surface", surface(&reply.body));
+    insta::assert_json_snapshot!("spec_info", reply.body["info"], { ".version" => "[version]" });
+}
+
+/// One line per operation and per schema, in the spec's own order.
+fn surface(spec: &Value) -> String {
+    let name = |reference: &Value| reference.as_str().unwrap_or("").rsplit('/').next().unwrap_or("").to_string();
+    let schema_of = |content: &Value| -> String {
+        let schema = &content["schema"];
+        if schema.get("$ref").is_some() {
+            name(&schema["$ref"])
+        } else if schema["items"].get("$ref").is_some() {
+            format!("[{}]", name(&schema["items"]["$ref"]))
+        } else {
+            schema["type"].as_str().unwrap_or("any").to_string()
+        }
+    };
+    let mut lines = Vec::new();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            lines.push(format!("{} {path}  {}", method.to_uppercase(), operation["operationId"].as_str().unwrap()));
+            let security: Vec<String> = operation["security"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .flat_map(|s| s.as_object().into_iter().flat_map(|o| o.keys().cloned()))
+                .collect();
+            if !security.is_empty() {
+                lines.push(format!("    security: {}", security.join(", ")));
+            }
+            for parameter in operation["parameters"].as_array().into_iter().flatten() {
+                let required = if parameter["required"] == true { "" } else { "?" };
+                lines.push(format!(
+                    "    {} {}{required}: {}",
+                    parameter["in"].as_str().unwrap(),
+                    parameter["name"].as_str().unwrap(),
+                    schema_of(parameter)
+                ));
+            }
+            if let Some(content) = operation["requestBody"]["content"].as_object() {
+                for (media, body) in content {
+                    lines.push(format!("    body {media}: {}", schema_of(body)));
+                }
+            }
+            for (status, response) in operation["responses"].as_object().unwrap() {
+                let described = match response.get("$ref") {
+                    Some(reference) => format!("-> {}", name(reference)),
+                    None => response["content"]
+                        .as_object()
+                        .into_iter()
+                        .flatten()
+                        .map(|(media, body)| format!("{media}: {}", schema_of(body)))
+                        .collect::<Vec<_>>()
+                        .join(" | "),
+                };
+                lines.push(format!("    {status} {described}").trim_end().to_string());
+            }
+        }
+    }
+    for (schema, definition) in spec["components"]["schemas"].as_object().unwrap() {
+        let required: BTreeSet<&str> =
+            definition["required"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+        let members: Vec<String> = definition["properties"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(member, _)| if required.contains(member.as_str()) { member.clone() } else { format!("{member}?") })
+            .collect();
+        let variants: Vec<String> =
+            definition["enum"].as_array().into_iter().flatten().filter_map(Value::as_str).map(String::from).collect();
+        let shape = match (members.is_empty(), variants.is_empty()) {
+            (false, _) => format!("{{{}}}", members.join(", ")),
+            (true, false) => variants.join(" | "),
+            (true, true) if definition.get("oneOf").is_some() => "one of several".to_string(),
+            (true, true) => definition["type"].as_str().unwrap_or("any").to_string(),
+        };
+        lines.push(format!("schema {schema}: {shape}"));
+    }
+    lines.join("\n")
 }
 
 fn collect_refs(value: &Value, out: &mut BTreeSet<String>) {
