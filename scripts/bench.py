@@ -233,6 +233,8 @@ def bench_one(binary, backend, size, seconds, connections):
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "INLAV_DATA_DIR": data_dir, "INLAV_LOG": "warn", "INLAV_ADMIN_PASSWORD": PASSWORD}
         if url:
             env["DATABASE_URL"] = url
+        # The service's tuning knobs pass through, to compare settings on one machine.
+        env.update({k: v for k, v in os.environ.items() if k in ("INLAV_LONG_READS", "INLAV_WORKERS", "INLAV_DB_POOL_SIZE")})
         cli(binary, env, "migrate")
         started = time.monotonic()
         seeded = cli(binary, env, "seed", "--synthetic", str(size), "--seed", "42")
