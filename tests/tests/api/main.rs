@@ -21,4 +21,5 @@ mod problems;
 mod reference;
 mod referrals;
 mod support;
+mod use_cases;
 mod users;
