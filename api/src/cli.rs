@@ -196,7 +196,7 @@ pub const DEMO_PASSWORD: &str = "demo-password-2026";
 fn open(config: &Config) -> Result<AppState, String> {
     let pool = server::open_database(config)?;
     let unused = server::Secrets { jwt: vec![0; 32], pseudonym: vec![0; 32] };
-    server::load_state(pool, config.long_reads, Arc::new(SystemClock), &unused)
+    server::load_state(pool, config, Arc::new(SystemClock), &unused)
 }
 
 async fn seed_database(

@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use domain::reports::{PROGRAMME_ZONE, Tz, zone_named};
 use domain::users::check_password;
 use domain::validation::Email;
 use persistence::{DatabaseUrl, LongReadSettings, PoolSettings, SqliteSync};
@@ -44,6 +45,8 @@ pub struct Config {
     pub long_reads: LongReadSettings,
     /// HTTP worker threads; by default one per core.
     pub workers: Option<usize>,
+    /// Whose calendar days reports and exports count (`INLAV_TIME_ZONE`, default Europe/Rome).
+    pub time_zone: Tz,
 }
 
 /// The shortest accepted JWT secret, in bytes (HS256 wants at least the hash size).
@@ -88,6 +91,15 @@ impl Config {
         // The queue grows with the budget: as many waiting as four rounds of it.
         let long_reads = LongReadSettings { running, waiting: running * 4, ..long_read_defaults };
         let workers = parse_number(&get, "INLAV_WORKERS", 1, 512)?.map(|n| n as usize);
+        let time_zone = match get("INLAV_TIME_ZONE") {
+            None => PROGRAMME_ZONE,
+            Some(name) => zone_named(name.trim()).ok_or_else(|| {
+                ConfigError(format!(
+                    "INLAV_TIME_ZONE: `{}` is not an IANA time zone such as Europe/Rome",
+                    shorten(&name)
+                ))
+            })?,
+        };
         let admin_email = get("INLAV_ADMIN_EMAIL");
         if let Some(email) = &admin_email {
             Email::parse("INLAV_ADMIN_EMAIL", email).map_err(|v| ConfigError(v.to_string()))?;
@@ -108,6 +120,7 @@ impl Config {
             pool,
             long_reads,
             workers,
+            time_zone,
         })
     }
 }
@@ -178,6 +191,8 @@ mod tests {
         assert_eq!(config.log, LogSettings { filter: "info".into(), format: LogFormat::Text });
         assert!(config.jwt_secret.is_none());
         assert_eq!(config.pool.sqlite_sync, SqliteSync::Full);
+        assert_eq!(config.time_zone, PROGRAMME_ZONE);
+        assert_eq!(self::config(&[("INLAV_TIME_ZONE", "UTC")]).unwrap().time_zone.name(), "UTC");
     }
 
     #[test]
@@ -192,6 +207,7 @@ mod tests {
             ("INLAV_SQLITE_SYNC", "off", "INLAV_SQLITE_SYNC"),
             ("INLAV_ADMIN_EMAIL", "not-an-address", "INLAV_ADMIN_EMAIL"),
             ("INLAV_ADMIN_PASSWORD", "short", "INLAV_ADMIN_PASSWORD"),
+            ("INLAV_TIME_ZONE", "Europe/Milano", "INLAV_TIME_ZONE"),
         ];
         for (name, value, expected) in cases {
             let err = config(&[(name, value)]).unwrap_err().to_string();

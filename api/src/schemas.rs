@@ -127,4 +127,6 @@ vocabularies! {
     activity_kinds: ActivityKind => domain::activities::ActivityKind;
     pact_statuses: PactStatus => domain::pacts::PactStatus;
     age_bands: AgeBand => domain::reports::AgeBand;
+    /// A figure against its targets: below the minimum, within, above the maximum.
+    target_statuses: TargetStatus => domain::reports::TargetStatus;
 }

@@ -12,7 +12,7 @@ use actix_web::{App, HttpResponse, HttpServer, web};
 use app::Context;
 use app::users::NewAccount;
 use domain::users::Role;
-use persistence::{Database, LongReadSettings, Pool};
+use persistence::{Database, Pool};
 use utoipa::openapi::OpenApi;
 use utoipa_actix_web::{AppExt, UtoipaApp, scope};
 use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
@@ -152,19 +152,21 @@ pub fn open_database(config: &Config) -> Result<Pool, String> {
 }
 
 /// The shared state over an open, migrated database.
-pub fn load_state(
-    pool: Pool,
-    long_reads: LongReadSettings,
-    clock: Arc<dyn Clock>,
-    secrets: &Secrets,
-) -> Result<AppState, String> {
+pub fn load_state(pool: Pool, config: &Config, clock: Arc<dyn Clock>, secrets: &Secrets) -> Result<AppState, String> {
+    let database = |err: persistence::Error| format!("database: {}", one_line(&err.to_string()));
     let mut conn = pool.get().map_err(|err| format!("database: {}", one_line(&err.to_string())))?;
-    let districts =
-        persistence::districts::list(&mut conn).map_err(|err| format!("database: {}", one_line(&err.to_string())))?;
+    let districts = persistence::districts::list(&mut conn).map_err(database)?;
+    // The tallies count the configured zone's days; counted in another, they are recounted.
+    persistence::reports::tallies::count_days_of(&mut conn, config.time_zone).map_err(database)?;
     let backend = conn.backend();
     drop(conn);
     let codes = districts.into_iter().map(|d| d.code).collect();
-    let context = Context::new(Database::new(pool, backend, long_reads), codes, secrets.pseudonym.clone());
+    let context = Context::new(
+        Database::new(pool, backend, config.long_reads),
+        codes,
+        secrets.pseudonym.clone(),
+        config.time_zone,
+    );
     Ok(AppState::new(context, clock, TokenKeys::new(&secrets.jwt)))
 }
 
@@ -248,7 +250,7 @@ pub fn announce(bootstrap: &Bootstrap, out: &mut dyn std::io::Write) {
 pub async fn serve(config: Config) -> Result<(), String> {
     let pool = open_database(&config)?;
     let secrets = load_secrets(&config)?;
-    let state = load_state(pool, config.long_reads, Arc::new(SystemClock), &secrets)?;
+    let state = load_state(pool, &config, Arc::new(SystemClock), &secrets)?;
     let bootstrap = bootstrap_admin(&state, &config).await?;
     announce(&bootstrap, &mut std::io::stdout());
 

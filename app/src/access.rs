@@ -2,12 +2,13 @@
 //! reach. Anything outside the caller's scope is [`Error::NotFound`]: its existence is not
 //! confirmed.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use domain::access::{CaseScope, sees_all_districts};
 use domain::beneficiaries::Beneficiary;
 use domain::cases::Case;
 use domain::districts::DistrictCode;
 use domain::referrals::Referral;
+use domain::reports::local_day;
 use persistence::reports::Range;
 use persistence::{DbConnection, beneficiaries, cases, referrals};
 use uuid::Uuid;
@@ -73,8 +74,10 @@ pub struct RangeRequest {
 }
 
 /// The range a caller may read: the districts asked for, which must be the caller's unless the
-/// caller sees them all, and the days.
-pub(crate) fn report_range(ctx: &Context, actor: &Actor, today: NaiveDate, request: RangeRequest) -> Result<Range> {
+/// caller sees them all, and the days (calendar days of the programme's zone; by default this
+/// year's up to today).
+pub(crate) fn report_range(ctx: &Context, actor: &Actor, now: DateTime<Utc>, request: RangeRequest) -> Result<Range> {
+    let today = local_day(now.naive_utc(), ctx.zone());
     let mut requested: Vec<DistrictCode> = Vec::new();
     for code in &request.districts {
         let district = ctx.district("district", code)?;
@@ -96,5 +99,5 @@ pub(crate) fn report_range(ctx: &Context, actor: &Actor, today: NaiveDate, reque
     } else {
         requested
     };
-    Ok(Range { districts, from, to })
+    Ok(Range { districts, from, to, zone: ctx.zone() })
 }

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use domain::districts::{DistrictCode, parse_known_district};
+use domain::reports::Tz;
 use persistence::Database;
 use uuid::Uuid;
 
@@ -18,11 +19,18 @@ struct Inner {
     districts: Vec<DistrictCode>,
     /// Keys the pseudonyms of the research export.
     pseudonym_key: Vec<u8>,
+    /// Whose calendar days reports and exports count (`INLAV_TIME_ZONE`).
+    zone: Tz,
 }
 
 impl Context {
-    pub fn new(db: Database, districts: Vec<DistrictCode>, pseudonym_key: Vec<u8>) -> Context {
-        Context(Arc::new(Inner { db, districts, pseudonym_key }))
+    pub fn new(db: Database, districts: Vec<DistrictCode>, pseudonym_key: Vec<u8>, zone: Tz) -> Context {
+        Context(Arc::new(Inner { db, districts, pseudonym_key, zone }))
+    }
+
+    /// The time zone of the programme's calendar days.
+    pub fn zone(&self) -> Tz {
+        self.0.zone
     }
 
     pub fn db(&self) -> &Database {

@@ -34,7 +34,7 @@ pub struct Export {
 /// The export is a long read: it waits its turn in the long-read budget.
 pub async fn cases(ctx: &Context, actor: &Actor, now: DateTime<Utc>, request: RangeRequest) -> Result<Export> {
     actor.require(Capability::ExportResearch)?;
-    let range = report_range(ctx, actor, now.date_naive(), request)?;
+    let range = report_range(ctx, actor, now, request)?;
     // Audited once admitted, before any row is read: an export refused by the budget took
     // nothing and is not in the trail.
     let turn = ctx.db().long_read_turn().await?;

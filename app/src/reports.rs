@@ -5,7 +5,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::access::{Capability, sees_all_districts};
 use domain::districts::DistrictCode;
-use domain::reports::{Indicators, Tallies, publish};
+use domain::reports::{Indicators, Tallies, count_people, publish};
 use persistence::districts;
 use persistence::reports::{self as store, Range, tallies};
 
@@ -42,12 +42,12 @@ pub async fn indicators(
     request: RangeRequest,
 ) -> Result<IndicatorsReport> {
     actor.require(Capability::ReadReports)?;
-    let range = report_range(ctx, actor, now.date_naive(), request)?;
+    let range = report_range(ctx, actor, now, request)?;
     let db = ctx.db();
     let stale_districts = range.districts.clone();
     if db.read(move |conn| tallies::is_stale(conn, &stale_districts)).await? {
-        let districts = range.districts.clone();
-        db.write(move |conn| tallies::refresh(conn, &districts)).await?;
+        let (districts, zone) = (range.districts.clone(), range.zone);
+        db.write(move |conn| tallies::refresh(conn, &districts, zone)).await?;
     }
     // Over many districts the report is a long read: it waits its turn in the long-read
     // budget, so that the desks keep their latency.
@@ -55,17 +55,24 @@ pub async fn indicators(
         let range = range.clone();
         move |conn: &mut persistence::DbConnection| {
             let names = districts::list(conn)?;
-            Ok::<_, persistence::Error>((names, store::tallies_of(conn, &range)?))
+            let tallies = store::tallies_of(conn, &range)?;
+            Ok::<_, persistence::Error>((names, tallies, store::recounted_people(conn, &range)?))
         }
     };
-    let (names, mut tallies) = if range.districts.len() > 1 { db.snapshot(read).await? } else { db.read(read).await? };
+    let (names, mut tallies, people) =
+        if range.districts.len() > 1 { db.snapshot(read).await? } else { db.read(read).await? };
     let suppressing = sees_all_districts(actor.role);
     let Range { from, to, .. } = range;
+    // The tallies hold each person with one case once, in one district: they add up. The
+    // people counted one by one are added to each district and, once, to the total.
     let mut total = Tallies::default();
+    for figures in tallies.values() {
+        total.add(figures);
+    }
+    count_people(&people, from, to, &mut tallies, &mut total);
     let mut districts = Vec::new();
     for district in names {
         if let Some(figures) = tallies.remove(&district.code) {
-            total.add(&figures);
             districts.push(DistrictReport {
                 district: district.code,
                 name: district.name,
@@ -85,5 +92,6 @@ pub async fn indicators(
 /// Recounts every tally from the rows (after rows were corrected directly in the database;
 /// writes through the service keep them current by themselves).
 pub async fn rebuild(ctx: &Context) -> Result<()> {
-    Ok(ctx.db().with_connection(tallies::rebuild).await?)
+    let zone = ctx.zone();
+    Ok(ctx.db().with_connection(move |conn| tallies::rebuild(conn, zone)).await?)
 }

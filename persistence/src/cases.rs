@@ -160,7 +160,15 @@ pub fn insert(conn: &mut DbConnection, new: &NewCase, actor_role: Role, now: Dat
                 cases::updated_at.eq(row.updated_at),
             ))
             .execute(conn)?;
-        tallies::mark_day(conn, new.district.as_str(), intercepted_at.date())?;
+        tallies::mark_instant(conn, new.district.as_str(), intercepted_at)?;
+        // A second case makes the person one the report counts one by one.
+        let another_case: bool = diesel::select(diesel::dsl::exists(
+            cases::table.filter(cases::beneficiary_id.eq(&row.beneficiary_id)).filter(cases::id.ne(&row.id)),
+        ))
+        .get_result(conn)?;
+        if another_case {
+            crate::reports::recount_person(conn, new.beneficiary_id)?;
+        }
         add_event(
             conn,
             &NewCaseEvent {
@@ -294,7 +302,12 @@ pub fn update(
 pub fn add_event(conn: &mut DbConnection, event: &NewCaseEvent) -> Result<()> {
     // Takings in charge are the report's figures dated by an event.
     if let (Some(CaseStatus::TakenInCharge), Some(at)) = (event.to_status, event.effective_at) {
-        tallies::mark_case_day(conn, event.case_id, at.date_naive())?;
+        tallies::mark_case_instant(conn, event.case_id, at.naive_utc())?;
+    }
+    // A case taken in charge again makes its person one the report counts one by one.
+    if event.from_status == Some(CaseStatus::Closed) && event.to_status == Some(CaseStatus::TakenInCharge) {
+        let person: String = cases::table.find(event.case_id.to_string()).select(cases::beneficiary_id).first(conn)?;
+        crate::reports::recount_person(conn, decode_id(&person)?)?;
     }
     diesel::insert_into(case_events::table)
         .values((
@@ -651,9 +664,12 @@ mod tests {
         )
         .unwrap();
         let written = std::mem::take(&mut *statements.lock().unwrap());
-        // The only read: whether the day's report is already marked stale.
+        // The only reads are the report's bookkeeping: whether the days are already marked
+        // stale, and whether the person has another case.
         let reads: Vec<_> = written.iter().filter(|sql| sql.starts_with("SELECT")).collect();
-        assert!(reads.iter().all(|sql| sql.contains("FROM `report_stale_days`")), "read back: {reads:#?}");
+        let bookkeeping =
+            |sql: &&&String| sql.contains("FROM `report_stale_days`") || sql.contains("`cases`.`id` != ?");
+        assert!(reads.iter().all(|sql| bookkeeping(&sql)), "read back: {reads:#?}");
         assert_eq!(beneficiaries::find(&mut conn, person.id).unwrap(), person);
         assert_eq!(find(&mut conn, case.id).unwrap(), case);
         // An update answers the row it wrote, column for column.

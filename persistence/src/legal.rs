@@ -100,7 +100,7 @@ pub fn insert(
             legal_procedures::updated_at.eq(at),
         ))
         .execute(conn)?;
-    tallies::mark_case_day(conn, case_id, at.date())?;
+    tallies::mark_case_instant(conn, case_id, at)?;
     find(conn, id)
 }
 
@@ -145,7 +145,7 @@ pub fn update(
         .find(id.to_string())
         .select((legal_procedures::case_id, legal_procedures::created_at))
         .first(conn)?;
-    tallies::mark_case_day(conn, decode_id(&case_id)?, opened.date())?;
+    tallies::mark_case_instant(conn, decode_id(&case_id)?, opened)?;
     find(conn, id)
 }
 

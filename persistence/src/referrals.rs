@@ -93,7 +93,7 @@ pub fn insert(
             referrals::updated_at.eq(at),
         ))
         .execute(conn)?;
-    tallies::mark_day(conn, new.district.as_str(), at.date())?;
+    tallies::mark_instant(conn, new.district.as_str(), at)?;
     add_event(conn, id, event)?;
     find(conn, id)
 }
@@ -139,7 +139,7 @@ pub fn move_to(
     // The current status is counted on the day the referral was proposed.
     let (district, proposed): (String, NaiveDateTime) =
         referrals::table.find(id.to_string()).select((referrals::district_code, referrals::created_at)).first(conn)?;
-    tallies::mark_day(conn, &district, proposed.date())?;
+    tallies::mark_instant(conn, &district, proposed)?;
     add_event(conn, id, event)?;
     find(conn, id)
 }

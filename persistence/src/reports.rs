@@ -2,7 +2,10 @@
 //! report are summed from per-day [`tallies`]; work grants (a period, not a day) and activities
 //! (few rows) are counted from their rows.
 
+mod people;
 pub mod tallies;
+
+pub use self::people::{recount_person, recounted_people};
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -10,19 +13,20 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::dsl::{And, EqAny, GtEq, Lt, count_star, sum};
 use diesel::prelude::*;
 use domain::districts::DistrictCode;
-use domain::reports::{ActivityTotals, Tallies, UNKNOWN};
+use domain::reports::{ActivityTotals, Tallies, Tz, UNKNOWN, days_span};
 
 use self::tallies::Tallied;
 use crate::db::DbConnection;
 use crate::error::{Error, Result, decode};
 use crate::schema::{activities, cases, work_grants};
 
-/// The districts and the days (both ends included) a report covers.
+/// The districts and the days (both ends included) a report covers, calendar days in `zone`.
 #[derive(Debug, Clone)]
 pub struct Range {
     pub districts: Vec<DistrictCode>,
     pub from: NaiveDate,
     pub to: NaiveDate,
+    pub zone: Tz,
 }
 
 impl Range {
@@ -30,11 +34,9 @@ impl Range {
         self.districts.iter().map(|d| d.as_str().to_string()).collect()
     }
 
-    /// The first instant of `from` and the first instant after `to`.
+    /// The first instant of `from` and the first instant after `to`, in UTC.
     fn instants(&self) -> (NaiveDateTime, NaiveDateTime) {
-        let start = self.from.and_hms_opt(0, 0, 0).unwrap_or_default();
-        let end = self.to.succ_opt().unwrap_or(self.to).and_hms_opt(0, 0, 0).unwrap_or_default();
-        (start, end)
+        days_span(self.from, self.to, self.zone)
     }
 }
 
@@ -114,7 +116,8 @@ fn activities_by_kind(conn: &mut DbConnection, range: &Range) -> Result<Vec<(Str
 
 /// The exact figures of each district of the range, typed, summed from the day and month
 /// tallies (call [`tallies::refresh`] first), with work grants, activities and targets counted
-/// from their rows. This is the one path that counts the report's figures.
+/// from their rows. This is the one path that counts the report's figures; the people the
+/// tallies leave out are added from [`recounted_people`] (see `domain::reports::count_people`).
 pub fn tallies_of(conn: &mut DbConnection, range: &Range) -> Result<BTreeMap<DistrictCode, Tallies>> {
     let mut by_district: BTreeMap<DistrictCode, Tallies> =
         range.districts.iter().map(|d| (d.clone(), Tallies::default())).collect();
@@ -143,13 +146,7 @@ pub fn tallies_of(conn: &mut DbConnection, range: &Range) -> Result<BTreeMap<Dis
                 *t.intake_days.entry(days).or_default() += n;
             }
             Tallied::Minor => t.minors += n,
-        }
-    }
-    // Takings in charge are tallied once per case and day: a case taken in charge on several
-    // days of the range (reopened) is one person taken in charge.
-    for (district, gender, repeats) in tallies::taken_in_charge_repeats(conn, range)? {
-        if let Some(t) = by_district.get_mut(&DistrictCode::from_trusted(district)) {
-            t.taken_in_charge.add(gender.as_deref().map(decode).transpose()?, -repeats);
+            Tallied::CasesOpened => t.cases_opened += n,
         }
     }
     for (district, status, n) in work_grants_by_status(conn, range)? {

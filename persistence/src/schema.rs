@@ -500,6 +500,13 @@ diesel::table! {
         id -> Integer,
         full_rebuild -> Bool,
         rebuilt_at -> Nullable<Timestamp>,
+        time_zone -> Text,
+    }
+}
+
+diesel::table! {
+    report_recounted_people (beneficiary_id) {
+        beneficiary_id -> Text,
     }
 }
 
@@ -622,6 +629,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     activity_organizations,
     pacts,
     pact_signatories,
+    report_recounted_people,
 );
 
 // Grouped counts of the reports group cases by columns of the tables joined to them.

@@ -169,6 +169,7 @@ pub async fn synthetic(
     if staff.teams.is_empty() {
         return Err(Error::Internal("no district to seed: the reference data is missing".into()));
     }
+    let zone = ctx.zone();
     ctx.db()
         .with_connection(move |conn| {
             let mut rng = Rng::new(seed);
@@ -187,7 +188,7 @@ pub async fn synthetic(
             }
             analyze(conn)?;
             tracing::info!("counting the report's tallies");
-            persistence::reports::tallies::rebuild(conn)?;
+            persistence::reports::tallies::rebuild(conn, zone)?;
             Ok::<_, Error>(written)
         })
         .await

@@ -70,15 +70,20 @@ pub struct ActivityTotals {
 /// suppression.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Tallies {
+    /// People first contacted in the range (see [`crate::reports::count_people`]).
     pub intercepted: ByGender,
     /// People taken in charge in the range: once each, however often.
     pub taken_in_charge: ByGender,
+    /// Cases opened (interceptions) in the range, one per case.
+    pub cases_opened: i64,
     /// Citizenships of the people intercepted (ISO 3166-1 codes, [`STATELESS`], [`UNKNOWN`]);
     /// a person with two counts under both.
     pub countries: BTreeMap<String, i64>,
-    /// `None`: not assessed yet.
+    /// Of the people intercepted, by the profile of their first case (`None`: not assessed yet).
     pub profiles: BTreeMap<Option<Profile>, i64>,
+    /// Of the people intercepted, by the needs of their first case.
     pub needs: BTreeMap<Need, i64>,
+    /// Of the people intercepted, by the channel of their first case.
     pub channels: BTreeMap<Channel, i64>,
     pub services: BTreeMap<ServiceCategory, i64>,
     /// By current status.
@@ -105,6 +110,7 @@ impl Tallies {
     pub fn add(&mut self, other: &Tallies) {
         self.intercepted = self.intercepted.plus(other.intercepted);
         self.taken_in_charge = self.taken_in_charge.plus(other.taken_in_charge);
+        self.cases_opened += other.cases_opened;
         merge(&mut self.countries, &other.countries);
         merge(&mut self.profiles, &other.profiles);
         merge(&mut self.needs, &other.needs);
@@ -147,7 +153,7 @@ impl Figure {
 }
 
 /// People by gender against the targets of the range.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Flow {
     pub male: Figure,
     pub female: Figure,
@@ -155,6 +161,30 @@ pub struct Flow {
     pub total: Figure,
     pub target_min: Option<i64>,
     pub target_max: Option<i64>,
+    /// The total judged against the targets, when there are targets.
+    pub target_status: Option<TargetStatus>,
+    /// The total over the minimum target (1.0: reached), withheld with a withheld total.
+    pub target_share: Option<f64>,
+}
+
+crate::vocabulary! {
+    /// A figure against its targets.
+    pub enum TargetStatus as "target_statuses" {
+        Below => ("below", "sotto", "below"),
+        Within => ("within", "in linea", "within"),
+        Above => ("above", "sopra", "above"),
+    }
+}
+
+/// Where `count` stands against the targets `min..=max`.
+pub fn judge(count: i64, min: i64, max: i64) -> TargetStatus {
+    if count < min {
+        TargetStatus::Below
+    } else if count > max {
+        TargetStatus::Above
+    } else {
+        TargetStatus::Within
+    }
 }
 
 /// A count for a code of a vocabulary (or a country).
@@ -203,8 +233,9 @@ pub struct ActivityFigures {
 /// The indicators of a district (or of the total), as published.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Indicators {
-    pub intercepted: Flow,
-    pub taken_in_charge: Flow,
+    pub people_intercepted: Flow,
+    pub people_taken_in_charge: Flow,
+    pub cases_opened: Figure,
     /// Most frequent first; withheld ones last, alphabetically, so that their order tells nothing.
     pub countries: Vec<CodeCount>,
     pub profiles: Vec<CodeCount>,
@@ -233,13 +264,18 @@ fn every_code<V: Vocabulary + Ord>(counts: &BTreeMap<V, i64>, suppressing: bool)
 }
 
 fn flow(people: ByGender, targets: Option<(i64, i64)>, suppressing: bool) -> Flow {
+    let total = Figure::of(people.total(), suppressing);
     Flow {
         male: Figure::of(people.male, suppressing),
         female: Figure::of(people.female, suppressing),
         other: Figure::of(people.other, suppressing),
-        total: Figure::of(people.total(), suppressing),
+        total,
         target_min: targets.map(|t| t.0),
         target_max: targets.map(|t| t.1),
+        target_status: targets.map(|(min, max)| judge(people.total(), min, max)),
+        target_share: targets
+            .filter(|(min, _)| *min > 0 && !total.suppressed)
+            .map(|(min, _)| (people.total() as f64 / min as f64 * 1000.0).round() / 1000.0),
     }
 }
 
@@ -261,8 +297,13 @@ pub fn publish(tallies: &Tallies, suppressing: bool) -> Indicators {
     let intake_suppressed = suppressing && suppress(intake_cases).is_none();
     let targets = tallies.targets;
     Indicators {
-        intercepted: flow(tallies.intercepted, targets.map(|t| (t.intercepted_min, t.intercepted_max)), suppressing),
-        taken_in_charge: flow(
+        people_intercepted: flow(
+            tallies.intercepted,
+            targets.map(|t| (t.intercepted_min, t.intercepted_max)),
+            suppressing,
+        ),
+        cases_opened: figure(tallies.cases_opened),
+        people_taken_in_charge: flow(
             tallies.taken_in_charge,
             targets.map(|t| (t.taken_in_charge_min, t.taken_in_charge_max)),
             suppressing,
@@ -324,16 +365,16 @@ mod tests {
         assert_eq!(total.targets.map(|t| t.intercepted_max), Some(200));
 
         let exact = publish(&milano, false);
-        assert_eq!(exact.intercepted.total.count, Some(13));
-        assert_eq!(exact.intercepted.target_min, Some(70));
+        assert_eq!(exact.people_intercepted.total.count, Some(13));
+        assert_eq!(exact.people_intercepted.target_min, Some(70));
         let codes: Vec<&str> = exact.profiles.iter().map(|c| c.code.as_str()).collect();
         assert_eq!(codes, ["grey_work", "recent_arrival", "exploitation_victim", "unknown"]);
         assert_eq!(exact.countries.iter().map(|c| c.code.as_str()).collect::<Vec<_>>(), ["PK", "BD"]);
 
         let withheld = publish(&milano, true);
-        assert_eq!(withheld.intercepted.female, Figure { count: None, suppressed: true });
-        assert_eq!(withheld.intercepted.male.count, Some(8));
-        assert_eq!(withheld.intercepted.other.count, None);
+        assert_eq!(withheld.people_intercepted.female, Figure { count: None, suppressed: true });
+        assert_eq!(withheld.people_intercepted.male.count, Some(8));
+        assert_eq!(withheld.people_intercepted.other.count, None);
         assert_eq!(withheld.activities.len(), ActivityKind::ALL.len());
     }
 }
@@ -372,7 +413,7 @@ mod properties {
         #[test]
         fn small_counts_are_withheld_exactly_when_suppressing(t in tallies(), suppressing in any::<bool>()) {
             let published = publish(&t, suppressing);
-            let flow = published.intercepted;
+            let flow = published.people_intercepted;
             prop_assert!(figure_agrees(flow.male, t.intercepted.male, suppressing));
             prop_assert!(figure_agrees(flow.female, t.intercepted.female, suppressing));
             prop_assert!(figure_agrees(flow.other, t.intercepted.other, suppressing));
@@ -398,8 +439,8 @@ mod properties {
                 total.add(district);
             }
             let exact: i64 = districts.iter().map(|d| d.intercepted.total()).sum();
-            prop_assert_eq!(publish(&total, false).intercepted.total.count, Some(exact));
-            prop_assert!(figure_agrees(publish(&total, true).intercepted.total, exact, true));
+            prop_assert_eq!(publish(&total, false).people_intercepted.total.count, Some(exact));
+            prop_assert!(figure_agrees(publish(&total, true).people_intercepted.total, exact, true));
         }
     }
 }

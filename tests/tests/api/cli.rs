@@ -216,17 +216,17 @@ fn seed_synthetic_writes_n_cases_in_the_programmes_proportions() {
             .await;
         assert_eq!(report.status, 200, "{}", report.body);
         let total = &report.body["total"];
-        assert_eq!(total["intercepted"]["total"]["count"], 1500);
-        let female = total["intercepted"]["female"]["count"].as_i64().unwrap();
+        assert_eq!(total["people_intercepted"]["total"]["count"], 1500);
+        let female = total["people_intercepted"]["female"]["count"].as_i64().unwrap();
         assert!((75..=240).contains(&female), "about 10% women: {female}");
         let districts_with_cases = report.body["districts"]
             .as_array()
             .unwrap()
             .iter()
-            .filter(|d| d["intercepted"]["total"]["count"] != 0)
+            .filter(|d| d["people_intercepted"]["total"]["count"] != 0)
             .count();
         assert_eq!(districts_with_cases, 12);
-        let in_charge_or_closed = total["taken_in_charge"]["total"]["count"].as_i64().unwrap();
+        let in_charge_or_closed = total["people_taken_in_charge"]["total"]["count"].as_i64().unwrap();
         assert!(in_charge_or_closed > 600, "most cases were taken in charge: {in_charge_or_closed}");
         let countries = total["countries"].as_array().unwrap();
         assert_eq!(countries[0]["code"], "PK", "the main country of origin first: {countries:?}");

@@ -11,6 +11,7 @@ mod cases;
 mod cli;
 mod hostile;
 mod http;
+mod milan_table;
 mod monitoring;
 mod network;
 mod openapi;

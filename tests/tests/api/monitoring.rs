@@ -16,6 +16,11 @@ fn day(text: &str) -> NaiveDate {
     NaiveDate::parse_from_str(text, "%Y-%m-%d").expect("day")
 }
 
+/// The calendar day of an instant in Milan: the programme's days.
+fn rome(at: DateTime<Utc>) -> NaiveDate {
+    at.with_timezone(&chrono_tz::Europe::Rome).date_naive()
+}
+
 /// One generated person and everything recorded about them, as this test knows it.
 #[derive(Debug, Clone)]
 struct Person {
@@ -34,6 +39,10 @@ struct Person {
     needs: Vec<&'static str>,
     taken_at: Option<DateTime<Utc>>,
     closed: Option<(DateTime<Utc>, &'static str)>,
+    /// The closed case taken in charge again.
+    reopened_at: Option<DateTime<Utc>>,
+    /// The person intercepted again: a second case, plain (no needs, no profile).
+    again: Option<DateTime<Utc>>,
     services: Vec<(&'static str, NaiveDate)>,
     referral: bool,
     legal: bool,
@@ -85,11 +94,14 @@ fn generate() -> Vec<Person> {
                 (_, 5) => Some(vec![]),
                 _ => None,
             };
+            // Edges of the ranges at Milan's midnight (UTC+1 in winter), and one interception
+            // on the 14th in UTC that is the 15th in Milan.
             let intercepted_at = match i {
-                0 => at("2026-01-14T23:59:59Z"),
-                1 => at("2026-01-15T00:00:00Z"),
-                2 => at("2026-02-15T23:59:59Z"),
-                3 => at("2026-02-16T00:00:00Z"),
+                0 => at("2026-01-14T22:59:59Z"),
+                1 => at("2026-01-14T23:00:00Z"),
+                2 => at("2026-02-15T22:59:59Z"),
+                3 => at("2026-02-15T23:00:00Z"),
+                4 => at("2026-01-14T23:30:00Z"),
                 7 | 8 => at("2026-02-01T10:00:00Z"),
                 _ => at("2026-01-01T10:00:00Z") + Duration::days(((i * 37) % 59) as i64),
             };
@@ -101,8 +113,8 @@ fn generate() -> Vec<Person> {
             };
             let eligible = countries.as_ref().is_some_and(|c| !c.is_empty()) && !minor && i % 5 != 4;
             let taken_at = match i {
-                7 => Some(at("2026-02-15T23:59:59Z")),
-                8 => Some(at("2026-02-16T00:00:00Z")),
+                7 => Some(at("2026-02-15T22:59:59Z")),
+                8 => Some(at("2026-02-15T23:00:00Z")),
                 _ if eligible => {
                     Some(intercepted_at + Duration::days((i % 11) as i64) + Duration::hours(1)).filter(|t| *t < now)
                 }
@@ -113,6 +125,14 @@ fn generate() -> Vec<Person> {
                 .filter(|_| i % 6 == 0)
                 .map(|t| (t + Duration::days(2), ["regular_employment", "lost_contact", "declined"][(i / 6) % 3]))
                 .filter(|(t, _)| *t < now);
+            let reopened_at = closed.filter(|_| i % 12 == 0).map(|(t, _)| t + Duration::days(3)).filter(|t| *t < now);
+            // Intercepted again: later (a new case in or after the range), or, for one person,
+            // recorded afterwards with an earlier date (first contacted before every range).
+            let again = match i {
+                21 => Some(intercepted_at - Duration::days(45)),
+                _ if i % 10 == 1 => Some(intercepted_at + Duration::days(20)).filter(|t| *t < now),
+                _ => None,
+            };
             let mut needs = Vec::new();
             if taken_at.is_some() {
                 needs.push("job_placement");
@@ -149,6 +169,8 @@ fn generate() -> Vec<Person> {
                 needs,
                 taken_at,
                 closed,
+                reopened_at,
+                again,
                 services,
                 referral: taken_at.is_some() && i % 4 == 1,
                 legal: i % 9 == 2,
@@ -248,6 +270,21 @@ async fn seed(app: &TestApp) -> World {
                 version += 1;
             }
         }
+        if let Some(reopened_at) = person.reopened_at {
+            let body = json!({"to": "taken_in_charge", "effective_at": reopened_at, "reason": "Ricontattato"});
+            let reply = app
+                .post(&format!("{path}/transitions"))
+                .token(&coordinator.access_token)
+                .if_match(version)
+                .json(&body)
+                .send()
+                .await;
+            ok(reply, 200).await;
+        }
+        if let Some(again) = person.again {
+            let body = json!({"beneficiary_id": beneficiary_id, "district": person.district, "channel": person.channel, "intercepted_at": again});
+            ok(app.post("/api/v1/cases").token(token).json(&body).send().await, 201).await;
+        }
         for (category, delivered_on) in &person.services {
             let body = json!({"category": category, "delivered_on": delivered_on});
             ok(app.post(&format!("{path}/services")).token(token).json(&body).send().await, 201).await;
@@ -297,11 +334,12 @@ fn figures(block: &Value) -> BTreeMap<String, Value> {
             out.insert(name, count);
         }
     };
-    for flow in ["intercepted", "taken_in_charge"] {
+    for (flow, name) in [("people_intercepted", "intercepted"), ("people_taken_in_charge", "taken_in_charge")] {
         for column in ["male", "female", "other", "total"] {
-            put(format!("{flow}.{column}"), &block[flow][column]);
+            put(format!("{name}.{column}"), &block[flow][column]);
         }
     }
+    put("cases_opened".into(), &block["cases_opened"]);
     for list in ["countries", "profiles", "needs", "channels", "services_by_category", "work_grants", "outcomes"] {
         for entry in block[list].as_array().expect(list) {
             put(format!("{list}.{}", entry["code"].as_str().expect("code")), entry);
@@ -350,7 +388,16 @@ fn expected(people: &[Person], districts: &[&str], from: NaiveDate, to: NaiveDat
         _ => "other",
     };
     for p in people.iter().filter(|p| districts.contains(&p.district)) {
-        if within(p.intercepted_at.date_naive()) {
+        // People, not cases: the first contact counts, with its case's profile and needs (a
+        // case opened again is plain); every case counts among the cases opened.
+        for case in std::iter::once(p.intercepted_at).chain(p.again) {
+            if within(rome(case)) {
+                add("cases_opened".into());
+            }
+        }
+        let first_again = p.again.is_some_and(|again| again < p.intercepted_at);
+        let first_contact = if first_again { p.again.unwrap_or(p.intercepted_at) } else { p.intercepted_at };
+        if within(rome(first_contact)) {
             add(format!("intercepted.{}", column(p.gender)));
             add("intercepted.total".into());
             match &p.countries {
@@ -358,21 +405,23 @@ fn expected(people: &[Person], districts: &[&str], from: NaiveDate, to: NaiveDat
                 Some(list) if list.is_empty() => add("countries.stateless".into()),
                 Some(list) => list.iter().for_each(|c| add(format!("countries.{c}"))),
             }
-            add(format!("profiles.{}", p.profile.unwrap_or("unknown")));
+            let (profile, needs) = if first_again { (None, Vec::new()) } else { (p.profile, p.needs.clone()) };
+            add(format!("profiles.{}", profile.unwrap_or("unknown")));
             add(format!("channels.{}", p.channel));
-            p.needs.iter().for_each(|n| add(format!("needs.{n}")));
+            needs.iter().for_each(|n| add(format!("needs.{n}")));
             if p.minor {
                 add("minors".into());
             }
         }
-        if let Some(taken) = p.taken_at.filter(|t| within(t.date_naive())) {
+        if p.taken_at.iter().chain(&p.reopened_at).any(|t| within(rome(*t))) {
             add(format!("taken_in_charge.{}", column(p.gender)));
             add("taken_in_charge.total".into());
-            add("days_to_intake.cases".into());
-            delays.push((taken - p.intercepted_at).num_days());
         }
-        if let Some((closed_at, outcome)) = p.closed.filter(|(t, _)| within(t.date_naive())) {
-            let _ = closed_at;
+        if let Some(taken) = p.taken_at.filter(|t| within(rome(*t))) {
+            add("days_to_intake.cases".into());
+            delays.push((rome(taken) - rome(p.intercepted_at)).num_days());
+        }
+        if let Some((_, outcome)) = p.closed.filter(|(t, _)| within(rome(*t)) && p.reopened_at.is_none()) {
             add(format!("outcomes.{outcome}"));
         }
         for (category, on) in &p.services {
@@ -484,10 +533,10 @@ async fn indicators_match_an_independent_count_exactly_for_districts_and_suppres
     )
     .await;
     assert_eq!(report["districts"].as_array().unwrap().len(), 1);
-    let flow = &block(&report, "milano")["intercepted"];
+    let flow = &block(&report, "milano")["people_intercepted"];
     assert_eq!((flow["target_min"].clone(), flow["target_max"].clone()), (json!(70), json!(100)));
-    assert_eq!(block(&report, "milano")["taken_in_charge"]["target_max"], 50);
-    assert_eq!(report["total"]["intercepted"]["target_min"], 70);
+    assert_eq!(block(&report, "milano")["people_taken_in_charge"]["target_max"], 50);
+    assert_eq!(report["total"]["people_intercepted"]["target_min"], 70);
     let later = ok(
         app.get("/api/v1/reports/indicators?from=2026-07-01&to=2026-07-31")
             .token(&world.team.case_worker.access_token)
@@ -496,7 +545,7 @@ async fn indicators_match_an_independent_count_exactly_for_districts_and_suppres
         200,
     )
     .await;
-    assert!(block(&later, "milano")["intercepted"]["target_min"].is_null());
+    assert!(block(&later, "milano")["people_intercepted"]["target_min"].is_null());
 }
 
 /// The reports of a few ranges, as counted from the tallies kept up to date write by write;
@@ -555,7 +604,7 @@ async fn the_per_day_tallies_follow_every_kind_of_change() {
     let token = world.coordinator.access_token.as_str();
     let first =
         ok(app.get("/api/v1/reports/indicators?from=2026-01-01&to=2026-03-02").token(token).send().await, 200).await;
-    assert!(first["total"]["intercepted"]["total"]["count"].as_i64().unwrap_or(0) >= 30, "{}", first["total"]);
+    assert!(first["total"]["people_intercepted"]["total"]["count"].as_i64().unwrap_or(0) >= 30, "{}", first["total"]);
     assert_tallies_current(&app, token, "recording the people").await;
 
     let pick = |wanted: &dyn Fn(&Person) -> bool| {
@@ -589,7 +638,7 @@ async fn the_per_day_tallies_follow_every_kind_of_change() {
     let report =
         ok(app.get("/api/v1/reports/indicators?from=2026-01-01&to=2026-03-02").token(token).send().await, 200).await;
     assert_eq!(
-        report["total"]["taken_in_charge"]["total"], first["total"]["taken_in_charge"]["total"],
+        report["total"]["people_taken_in_charge"]["total"], first["total"]["people_taken_in_charge"]["total"],
         "a case taken in charge twice in the range counts once"
     );
 
@@ -684,7 +733,7 @@ async fn the_report_as_csv_and_xlsx() {
     let total_row = rows.iter().find(|r| r[0] == "Persone intercettate" && r[1] == "Totale").expect("total row");
     assert_eq!(
         total_row.last().unwrap().parse::<i64>().unwrap(),
-        json["total"]["intercepted"]["total"]["count"].as_i64().unwrap()
+        json["total"]["people_intercepted"]["total"]["count"].as_i64().unwrap()
     );
     let milano = rows[0].iter().position(|h| *h == "Milano").unwrap();
     let minors = rows.iter().find(|r| r[0] == "Minori").expect("minors row");
@@ -771,7 +820,13 @@ async fn the_research_export_is_pseudonymous_generalised_consented_and_audited()
     assert_eq!(reply.header("content-type"), Some("application/x-ndjson"));
     let rows: Vec<Value> = reply.text().lines().map(|l| serde_json::from_str(l).expect("a JSON line")).collect();
     let exported: Vec<&Person> = world.people.iter().filter(|p| !p.research_refused).collect();
-    assert_eq!(rows.len(), exported.len(), "one row per case, without those who refused research use");
+    // The export's default range is this year: a second case of 2025 is not in it.
+    let cases_of = |p: &Person| 1 + usize::from(p.again.is_some_and(|again| rome(again) >= day("2026-01-01")));
+    assert_eq!(
+        rows.len(),
+        exported.iter().map(|p| cases_of(p)).sum::<usize>(),
+        "one row per case, without those who refused research use"
+    );
     assert!(world.people.len() > exported.len());
     let keys: HashSet<&str> = rows[0].as_object().unwrap().keys().map(String::as_str).collect();
     let allowed: HashSet<&str> = [
@@ -823,11 +878,11 @@ async fn the_research_export_is_pseudonymous_generalised_consented_and_audited()
     assert!(!people_by_country.contains_key("ER"), "one person from Eritrea is `other`");
     assert!(people_by_country.contains_key("other"));
     let minors = rows.iter().filter(|r| r["age_band"] == "under_18").count();
-    assert_eq!(minors, exported.iter().filter(|p| p.minor).count());
+    assert_eq!(minors, exported.iter().filter(|p| p.minor).map(|p| cases_of(p)).sum::<usize>());
     let in_charge = rows.iter().filter(|r| !r["taken_in_charge_month"].is_null()).count();
     assert_eq!(in_charge, exported.iter().filter(|p| p.taken_at.is_some()).count());
     let closed: Vec<&Value> = rows.iter().filter(|r| r["status"] == "closed").collect();
-    assert_eq!(closed.len(), exported.iter().filter(|p| p.closed.is_some()).count());
+    assert_eq!(closed.len(), exported.iter().filter(|p| p.closed.is_some() && p.reopened_at.is_none()).count());
     assert!(closed.iter().all(|r| r["outcome"].is_string()));
     let services: i64 =
         rows.iter().flat_map(|r| r["services"].as_object().unwrap().values()).map(|v| v.as_i64().unwrap()).sum();
@@ -846,7 +901,10 @@ async fn the_research_export_is_pseudonymous_generalised_consented_and_audited()
     // A district range, and each export in the trail of the districts it touched.
     let bergamo =
         app.get(&format!("{path}?district=bergamo")).token(&world.team.evaluator.access_token).send().await.text();
-    assert_eq!(bergamo.lines().count(), exported.iter().filter(|p| p.district == "bergamo").count());
+    assert_eq!(
+        bergamo.lines().count(),
+        exported.iter().filter(|p| p.district == "bergamo").map(|p| cases_of(p)).sum::<usize>()
+    );
     let trail = ok(
         app.get("/api/v1/audit?action=export").token(&world.team.bergamo_coordinator.access_token).send().await,
         200,

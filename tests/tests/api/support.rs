@@ -159,7 +159,7 @@ impl TestApp {
         let pool = server::open_database(&config).expect("open test database");
         let clock = Arc::new(ManualClock::new(start_time()));
         let secrets = server::Secrets { jwt: JWT_SECRET.to_vec(), pseudonym: PSEUDONYM_KEY.to_vec() };
-        let state = server::load_state(pool, config.long_reads, clock.clone(), &secrets).expect("load state");
+        let state = server::load_state(pool, &config, clock.clone(), &secrets).expect("load state");
         server::bootstrap_admin(&state, &config).await.expect("bootstrap admin");
         let (spec, routes) = spec_and_routes().clone();
         let service = Rc::new(actix_test::init_service(server::app(state.clone(), spec, routes)).await);

@@ -6,6 +6,7 @@ use domain::activities::ActivityKind;
 use domain::cases::{Channel, Outcome};
 use domain::legal::{ProcedureKind, ProcedureStatus};
 use domain::referrals::ReferralStatus;
+use domain::reports::TargetStatus;
 use domain::screening::{Need, Profile};
 use domain::services::ServiceCategory;
 use domain::work_grants::GrantStatus;
@@ -22,6 +23,9 @@ const SUPPRESSED_CELL: &str = "<5";
 pub enum Cell {
     Count(i64),
     Decimal(f64),
+    /// A share: 0.778 is 77.8%.
+    Rate(f64),
+    Text(&'static str),
     Suppressed,
     Empty,
 }
@@ -48,8 +52,8 @@ pub fn table(report: &IndicatorsReport) -> Table {
         rows.push((section, item, blocks.iter().map(|b| cell(b)).collect()));
     };
     for (section, pick) in [
-        ("Persone intercettate", (|i: &Indicators| &i.intercepted) as fn(&Indicators) -> &Flow),
-        ("Persone prese in carico", |i: &Indicators| &i.taken_in_charge),
+        ("Persone intercettate", (|i: &Indicators| &i.people_intercepted) as fn(&Indicators) -> &Flow),
+        ("Persone prese in carico", |i: &Indicators| &i.people_taken_in_charge),
     ] {
         row(section, "Uomini".into(), &|i| pick(i).male.into());
         row(section, "Donne".into(), &|i| pick(i).female.into());
@@ -57,7 +61,13 @@ pub fn table(report: &IndicatorsReport) -> Table {
         row(section, "Totale".into(), &|i| pick(i).total.into());
         row(section, "Obiettivo minimo".into(), &|i| pick(i).target_min.map_or(Cell::Empty, Cell::Count));
         row(section, "Obiettivo massimo".into(), &|i| pick(i).target_max.map_or(Cell::Empty, Cell::Count));
+        row(section, "Rispetto agli obiettivi".into(), &|i| {
+            let status = pick(i).target_status.as_deref().and_then(|code| TargetStatus::parse(code).ok());
+            status.map_or(Cell::Empty, |s| Cell::Text(s.label_it()))
+        });
+        row(section, "Quota dell'obiettivo minimo".into(), &|i| pick(i).target_share.map_or(Cell::Empty, Cell::Rate));
     }
+    row("Casi aperti", "Intercettazioni (una per caso)".into(), &|i| i.cases_opened.into());
     let figure_of = |list: &[CodeCount], code: &str| list.iter().find(|c| c.code == code).map(|c| c.figure);
     for country in report.total.countries.iter().map(|c| c.code.clone()) {
         let label = match country.as_str() {
@@ -97,11 +107,15 @@ pub fn table(report: &IndicatorsReport) -> Table {
         (Some(v), false) => Cell::Decimal(v),
         (None, false) => Cell::Empty,
     };
+    let share = |value: Option<f64>, suppressed: bool| match rate(value, suppressed) {
+        Cell::Decimal(v) => Cell::Rate(v),
+        other => other,
+    };
     row("Invii alla rete", "Tasso di accettazione".into(), &|i| {
-        rate(i.referrals_by_status.acceptance_rate, i.referrals_by_status.rates_suppressed)
+        share(i.referrals_by_status.acceptance_rate, i.referrals_by_status.rates_suppressed)
     });
     row("Invii alla rete", "Tasso di completamento".into(), &|i| {
-        rate(i.referrals_by_status.completion_rate, i.referrals_by_status.rates_suppressed)
+        share(i.referrals_by_status.completion_rate, i.referrals_by_status.rates_suppressed)
     });
     for entry in &report.total.legal_procedures {
         let (kind, status) = (entry.kind.clone(), entry.status.clone());
@@ -150,7 +164,8 @@ fn header_row(report: &IndicatorsReport) -> Vec<String> {
 fn cell_text(cell: &Cell) -> String {
     match cell {
         Cell::Count(n) => n.to_string(),
-        Cell::Decimal(v) => v.to_string(),
+        Cell::Decimal(v) | Cell::Rate(v) => v.to_string(),
+        Cell::Text(text) => (*text).to_string(),
         Cell::Suppressed => SUPPRESSED_CELL.to_string(),
         Cell::Empty => String::new(),
     }
@@ -198,8 +213,11 @@ pub fn to_xlsx(report: &IndicatorsReport, table: &Table) -> Result<Vec<u8>, rust
                 Cell::Count(n) => {
                     sheet.write_number(row, col, *n as f64)?;
                 }
-                Cell::Decimal(v) => {
+                Cell::Decimal(v) | Cell::Rate(v) => {
                     sheet.write_number(row, col, *v)?;
+                }
+                Cell::Text(text) => {
+                    sheet.write_string(row, col, *text)?;
                 }
                 Cell::Suppressed => {
                     sheet.write_string(row, col, SUPPRESSED_CELL)?;

@@ -26,6 +26,13 @@ pub struct Flow {
     pub total: Figure,
     pub target_min: Option<i64>,
     pub target_max: Option<i64>,
+    /// The exact total against the targets (`null` without targets): `below` the minimum,
+    /// `within`, or `above` the maximum.
+    #[schema(value_type = Option<schemas::TargetStatus>)]
+    pub target_status: Option<String>,
+    /// The total over the minimum target, rounded to 0.001 (1.0: the minimum is reached);
+    /// `null` without targets, or when the total is withheld.
+    pub target_share: Option<f64>,
 }
 
 /// A count for a code of a vocabulary (or a country).
@@ -77,20 +84,27 @@ pub struct ActivityFigures {
     pub participants: i64,
 }
 
+/// The figures of a district, or of the districts of the report together. Days are calendar
+/// days in the service's time zone (Europe/Rome unless configured otherwise).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Indicators {
-    /// Cases whose interception falls in the range.
-    pub intercepted: Flow,
-    /// Cases taken in charge (from screening, or reopened) with an effective date in the range.
-    pub taken_in_charge: Flow,
+    /// People first contacted in the range: a person counts when their first interception by
+    /// the district falls in it, once however many cases they have. In `total`, each person
+    /// counts once, when their first interception by any district of the report falls in it.
+    pub people_intercepted: Flow,
+    /// People taken in charge in the range (from screening, or a closed case reopened), once
+    /// each however often.
+    pub people_taken_in_charge: Flow,
+    /// Cases opened (interceptions) in the range: a person intercepted twice counts twice here.
+    pub cases_opened: Figure,
     /// Citizenships of the people intercepted, most frequent first (ISO 3166-1 alpha-2, plus
     /// `stateless` and `unknown`); a person with two counts under both.
     pub countries: Vec<CodeCount>,
-    /// Profiles of the cases intercepted (`unknown` when not yet assessed).
+    /// The people intercepted, by the profile of their first case (`unknown` when not assessed).
     pub profiles: Vec<CodeCount>,
-    /// Needs of the cases intercepted.
+    /// The people intercepted, by the needs of their first case.
     pub needs: Vec<CodeCount>,
-    /// Channels through which the cases intercepted arrived.
+    /// The people intercepted, by the channel of their first case.
     pub channels: Vec<CodeCount>,
     /// Services delivered in the range.
     pub services_by_category: Vec<CodeCount>,
@@ -103,7 +117,7 @@ pub struct Indicators {
     /// Cases closed in the range (and still closed), by outcome.
     pub outcomes: Vec<CodeCount>,
     pub days_to_intake: DaysToIntake,
-    /// People intercepted in the range who were under 18 then.
+    /// People first contacted in the range who were under 18 then.
     pub minors: Figure,
     /// Activities held in the range, by kind.
     pub activities: Vec<ActivityFigures>,
@@ -143,6 +157,8 @@ impl From<reports::Flow> for Flow {
             total: flow.total.into(),
             target_min: flow.target_min,
             target_max: flow.target_max,
+            target_status: flow.target_status.map(|status| status.code().to_string()),
+            target_share: flow.target_share,
         }
     }
 }
@@ -154,8 +170,9 @@ fn code_counts(list: Vec<reports::CodeCount>) -> Vec<CodeCount> {
 impl From<Published> for Indicators {
     fn from(published: Published) -> Self {
         Indicators {
-            intercepted: published.intercepted.into(),
-            taken_in_charge: published.taken_in_charge.into(),
+            people_intercepted: published.people_intercepted.into(),
+            people_taken_in_charge: published.people_taken_in_charge.into(),
+            cases_opened: published.cases_opened.into(),
             countries: code_counts(published.countries),
             profiles: code_counts(published.profiles),
             needs: code_counts(published.needs),

@@ -1,6 +1,6 @@
 //! Counting from the rows: the recount of stale days, the full rebuild.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 use diesel::connection::DefaultLoadingMode;
@@ -8,29 +8,45 @@ use diesel::prelude::*;
 use domain::Vocabulary;
 use domain::cases::CaseStatus;
 use domain::districts::DistrictCode;
-use domain::reports::{AgeBand, age_band};
+use domain::reports::{AgeBand, Tz, age_band, days_between, local_day};
 
 use crate::db::{DbConnection, write_transaction};
 use crate::error::{Error, Result};
 use crate::reports::{Range, districts_of_cases, intercepted_in};
 use crate::schema::{
     beneficiaries, beneficiary_citizenships, case_events, case_needs, cases, legal_procedures, referrals,
-    report_stale_days, report_tallies, report_tally_state, service_deliveries,
+    report_recounted_people, report_stale_days, report_tallies, report_tally_state, service_deliveries,
 };
 
 use super::figures::*;
 
-/// The figures of the range's districts on the range's days, counted from the rows.
+/// Whether a case's person is counted one by one (`domain::reports::count_people`): the
+/// people figures of the tallies leave them out.
+fn recounted() -> diesel::dsl::exists<
+    diesel::dsl::Filter<
+        report_recounted_people::table,
+        diesel::dsl::Eq<report_recounted_people::beneficiary_id, cases::beneficiary_id>,
+    >,
+> {
+    diesel::dsl::exists(
+        report_recounted_people::table.filter(report_recounted_people::beneficiary_id.eq(cases::beneficiary_id)),
+    )
+}
+
+/// The figures of the range's districts on the range's days, counted from the rows: every
+/// case opened, and the people figures of the people who have one case taken in charge at most
+/// once (the others are counted one by one). Days are the range's zone's calendar days.
 pub(super) fn count_range(conn: &mut DbConnection, range: &Range) -> Result<Counted> {
     let mut counted = Counted::default();
     let (start, end) = range.instants();
     let codes = range.codes();
+    let zone = range.zone;
 
     // Cases intercepted in the range: gender, profile, channel, age, citizenships and needs.
     // Rows are counted as they are read, not collected: after a burst of 30,000 interceptions
     // in a day, holding the day's cases with their countries and needs took 20 MB.
     type CaseRow =
-        (String, NaiveDateTime, Option<String>, Option<NaiveDate>, Option<i32>, Option<String>, String, bool);
+        (String, NaiveDateTime, Option<String>, Option<NaiveDate>, Option<i32>, Option<String>, String, bool, bool);
     for row in cases::table
         .inner_join(beneficiaries::table)
         .filter(intercepted_in(range))
@@ -43,12 +59,17 @@ pub(super) fn count_range(conn: &mut DbConnection, range: &Range) -> Result<Coun
             cases::profile,
             cases::channel,
             beneficiaries::citizenships_known,
+            recounted(),
         ))
         .load_iter::<CaseRow, DefaultLoadingMode>(conn)?
     {
-        let (district, intercepted_at, gender, birth_date, birth_year, profile, channel, known) = row?;
-        let day = intercepted_at.date();
+        let (district, intercepted_at, gender, birth_date, birth_year, profile, channel, known, one_by_one) = row?;
+        let day = local_day(intercepted_at, zone);
         let mut add = |figure, item: Option<&str>| counted.add(&district, day, figure, item, None);
+        add(Tallied::CasesOpened, None);
+        if one_by_one {
+            continue;
+        }
         add(Tallied::Intercepted, gender.as_deref());
         add(Tallied::Profile, profile.as_deref());
         add(Tallied::Channel, Some(&channel));
@@ -64,47 +85,49 @@ pub(super) fn count_range(conn: &mut DbConnection, range: &Range) -> Result<Coun
         .inner_join(beneficiaries::table.left_join(beneficiary_citizenships::table))
         .filter(intercepted_in(range))
         .filter(beneficiaries::citizenships_known.eq(true))
+        .filter(diesel::dsl::not(recounted()))
         .select((cases::district_code, cases::intercepted_at, beneficiary_citizenships::country.nullable()))
         .load_iter::<(String, NaiveDateTime, Option<String>), DefaultLoadingMode>(conn)?
     {
         let (district, intercepted_at, country) = row?;
         let country = country.as_deref().unwrap_or("stateless");
-        counted.add(&district, intercepted_at.date(), Tallied::Country, Some(country), None);
+        counted.add(&district, local_day(intercepted_at, zone), Tallied::Country, Some(country), None);
     }
     for row in case_needs::table
         .inner_join(cases::table)
         .filter(intercepted_in(range))
+        .filter(diesel::dsl::not(recounted()))
         .select((cases::district_code, cases::intercepted_at, case_needs::need))
         .load_iter::<(String, NaiveDateTime, String), DefaultLoadingMode>(conn)?
     {
         let (district, intercepted_at, need) = row?;
-        counted.add(&district, intercepted_at.date(), Tallied::Need, Some(&need), None);
+        counted.add(&district, local_day(intercepted_at, zone), Tallied::Need, Some(&need), None);
     }
 
-    // Takings in charge effective in the range.
-    type EventRow = (String, String, Option<String>, Option<String>, NaiveDateTime, Option<NaiveDateTime>);
+    // Takings in charge effective in the range: the days from interception of every case first
+    // taken in charge, and the people taken in charge who are not counted one by one.
+    type EventRow = (String, Option<String>, Option<String>, NaiveDateTime, Option<NaiveDateTime>, bool);
     let events: Vec<EventRow> = case_events::table
         .inner_join(cases::table.inner_join(beneficiaries::table))
         .filter(cases::district_code.eq_any(&codes))
         .filter(taken_in_charge_in(range))
         .select((
-            case_events::case_id,
             cases::district_code,
             beneficiaries::gender,
             case_events::from_status,
             cases::intercepted_at,
             case_events::effective_at,
+            recounted(),
         ))
         .load(conn)?;
-    let mut seen = HashSet::new();
-    for (case, district, gender, from, intercepted_at, effective_at) in events {
+    for (district, gender, from, intercepted_at, effective_at, one_by_one) in events {
         let Some(effective_at) = effective_at else { continue };
-        let day = effective_at.date();
+        let day = local_day(effective_at, zone);
         if from.as_deref() == Some(CaseStatus::Screening.code()) {
-            let days = (effective_at - intercepted_at).num_days().max(0).to_string();
+            let days = days_between(intercepted_at, effective_at, zone).max(0).to_string();
             counted.add(&district, day, Tallied::DaysToIntake, Some(&days), None);
         }
-        if seen.insert((case, day)) {
+        if !one_by_one {
             counted.add(&district, day, Tallied::TakenInCharge, gender.as_deref(), None);
         }
     }
@@ -119,10 +142,10 @@ pub(super) fn count_range(conn: &mut DbConnection, range: &Range) -> Result<Coun
         .select((referrals::district_code, referrals::created_at, referrals::status))
         .load::<(String, NaiveDateTime, String)>(conn)?
     {
-        counted.add(&district, at.date(), Tallied::Referral, Some(&status), None);
+        counted.add(&district, local_day(at, zone), Tallied::Referral, Some(&status), None);
     }
     for (district, (at, kind, status)) in legal_procedures_opened_in(conn, range)? {
-        counted.add(&district, at.date(), Tallied::LegalProcedure, Some(&kind), Some(&status));
+        counted.add(&district, local_day(at, zone), Tallied::LegalProcedure, Some(&kind), Some(&status));
     }
     for (district, at, outcome) in cases::table
         .filter(cases::status.eq(CaseStatus::Closed.code()))
@@ -132,7 +155,7 @@ pub(super) fn count_range(conn: &mut DbConnection, range: &Range) -> Result<Coun
         .select((cases::district_code, cases::status_since, cases::outcome))
         .load::<(String, NaiveDateTime, Option<String>)>(conn)?
     {
-        counted.add(&district, at.date(), Tallied::Outcome, outcome.as_deref(), None);
+        counted.add(&district, local_day(at, zone), Tallied::Outcome, outcome.as_deref(), None);
     }
     Ok(counted)
 }
@@ -307,8 +330,9 @@ pub(super) fn insert_tallies(conn: &mut DbConnection, period: Period, rows: &[(K
 const SPAN_GAP_DAYS: i64 = 7;
 
 /// Brings the tallies of `districts` up to date: recounts their stale days (everything, when a
-/// full rebuild is due). Cheap when nothing changed: two small reads and no transaction.
-pub fn refresh(conn: &mut DbConnection, districts: &[DistrictCode]) -> Result<()> {
+/// full rebuild is due), as days of `zone`. Cheap when nothing changed: two small reads and no
+/// transaction.
+pub fn refresh(conn: &mut DbConnection, districts: &[DistrictCode], zone: Tz) -> Result<()> {
     if !is_stale(conn, districts)? {
         return Ok(());
     }
@@ -321,7 +345,7 @@ pub fn refresh(conn: &mut DbConnection, districts: &[DistrictCode]) -> Result<()
         let full_rebuild: bool =
             report_tally_state::table.find(1).select(report_tally_state::full_rebuild).first(conn)?;
         if full_rebuild {
-            return rebuild_locked(conn);
+            return rebuild_locked(conn, zone);
         }
         let markers: Vec<(String, String, NaiveDate)> = report_stale_days::table
             .filter(report_stale_days::district_code.eq_any(&codes))
@@ -334,7 +358,7 @@ pub fn refresh(conn: &mut DbConnection, districts: &[DistrictCode]) -> Result<()
         for (district, days) in days {
             let Some(district) = districts.iter().find(|d| d.as_str() == district) else { continue };
             for (from, to) in spans(days) {
-                recount(conn, &Range { districts: vec![district.clone()], from, to })?;
+                recount(conn, &Range { districts: vec![district.clone()], from, to, zone })?;
             }
         }
         let ids: Vec<String> = markers.into_iter().map(|(id, _, _)| id).collect();
@@ -379,20 +403,33 @@ pub(super) fn spans(mut days: Vec<NaiveDate>) -> Vec<(NaiveDate, NaiveDate)> {
     spans
 }
 
-/// Recounts every tally: after a migration or a bulk load, or on request (`inlav reports
-/// rebuild`, after a correction made directly in the database).
-pub fn rebuild(conn: &mut DbConnection) -> Result<()> {
+/// Recounts every tally as days of `zone`: after a migration or a bulk load, or on request
+/// (`inlav reports rebuild`, after a correction made directly in the database).
+pub fn rebuild(conn: &mut DbConnection, zone: Tz) -> Result<()> {
     write_transaction(conn, |conn| {
         diesel::update(report_tally_state::table.find(1))
             .set(report_tally_state::full_rebuild.eq(true))
             .execute(conn)?;
-        rebuild_locked(conn)
+        rebuild_locked(conn, zone)
     })
+}
+
+/// Makes `zone` the zone whose days the tallies count: when it is not the zone they were
+/// counted in, the next refresh recounts them all. Every instance on one database must be
+/// started with the same zone.
+pub fn count_days_of(conn: &mut DbConnection, zone: Tz) -> Result<()> {
+    let counted_in: String = report_tally_state::table.find(1).select(report_tally_state::time_zone).first(conn)?;
+    if counted_in != zone.name() {
+        diesel::update(report_tally_state::table.find(1))
+            .set((report_tally_state::time_zone.eq(zone.name()), report_tally_state::full_rebuild.eq(true)))
+            .execute(conn)?;
+    }
+    Ok(())
 }
 
 /// The whole rebuild, inside the caller's transaction holding the lock: one district at a
 /// time, so memory stays that of one district.
-fn rebuild_locked(conn: &mut DbConnection) -> Result<()> {
+fn rebuild_locked(conn: &mut DbConnection, zone: Tz) -> Result<()> {
     let markers: Vec<String> = report_stale_days::table.select(report_stale_days::id).load(conn)?;
     diesel::delete(report_tallies::table).execute(conn)?;
     let districts: Vec<String> = crate::schema::districts::table.select(crate::schema::districts::code).load(conn)?;
@@ -400,7 +437,7 @@ fn rebuild_locked(conn: &mut DbConnection) -> Result<()> {
     let (from, to) = (NaiveDate::from_ymd_opt(1900, 1, 1), NaiveDate::from_ymd_opt(9998, 12, 31));
     let (Some(from), Some(to)) = (from, to) else { return Err(Error::Corrupt("calendar bounds".into())) };
     for code in districts {
-        recount(conn, &Range { districts: vec![DistrictCode::from_trusted(code)], from, to })?;
+        recount(conn, &Range { districts: vec![DistrictCode::from_trusted(code)], from, to, zone })?;
     }
     delete_markers(conn, &markers)?;
     diesel::update(report_tally_state::table.find(1))

@@ -16,12 +16,14 @@ use crate::schema::case_events;
 /// counted on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Tallied {
-    /// Cases by the interception's day, by gender.
+    /// People first contacted, by the interception's day, by gender. Like every people figure
+    /// here, it leaves out the people counted one by one (`report_recounted_people`), so that
+    /// each person left has one case, and the case is the first contact.
     Intercepted,
-    /// Cases taken in charge (from screening, or reopened) by the transition's effective day,
-    /// once per case and day, by gender.
+    /// People taken in charge (from screening: they have one case, never reopened) by the
+    /// transition's effective day, by gender.
     TakenInCharge,
-    /// Cases by the interception's day, per citizenship (`stateless`, `unknown`).
+    /// People first contacted, by the interception's day, per citizenship (`stateless`, `unknown`).
     Country,
     Profile,
     Channel,
@@ -38,10 +40,13 @@ pub enum Tallied {
     DaysToIntake,
     /// People under 18 on the interception's day.
     Minor,
+    /// Cases by the interception's day, every case (the people figures above leave out the
+    /// people counted one by one).
+    CasesOpened,
 }
 
 impl Tallied {
-    pub(super) const ALL: [Tallied; 12] = [
+    pub(super) const ALL: [Tallied; 13] = [
         Tallied::Intercepted,
         Tallied::TakenInCharge,
         Tallied::Country,
@@ -54,6 +59,7 @@ impl Tallied {
         Tallied::Outcome,
         Tallied::DaysToIntake,
         Tallied::Minor,
+        Tallied::CasesOpened,
     ];
 
     pub fn code(self) -> &'static str {
@@ -70,6 +76,7 @@ impl Tallied {
             Tallied::Outcome => "outcome",
             Tallied::DaysToIntake => "days_to_intake",
             Tallied::Minor => "minor",
+            Tallied::CasesOpened => "cases_opened",
         }
     }
 

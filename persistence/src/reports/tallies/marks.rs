@@ -4,6 +4,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use domain::Vocabulary;
 use domain::cases::CaseStatus;
+use domain::reports::days_around;
 use uuid::Uuid;
 
 use crate::db::DbConnection;
@@ -39,11 +40,31 @@ pub fn mark_day(conn: &mut DbConnection, district: &str, day: NaiveDate) -> Resu
     Ok(())
 }
 
-/// Records a day of the case's district (a service, a legal procedure, a transition).
+/// Records the days an instant can fall on in the tallies' zone (see
+/// `domain::reports::days_around`): a write that only knows the instant need not know the zone.
+pub fn mark_instant(conn: &mut DbConnection, district: &str, at: NaiveDateTime) -> Result<()> {
+    for day in days_around(at) {
+        mark_day(conn, district, day)?;
+    }
+    Ok(())
+}
+
+/// The district of a case, if it exists.
+fn district_of(conn: &mut DbConnection, case_id: Uuid) -> Result<Option<String>> {
+    Ok(cases::table.find(case_id.to_string()).select(cases::district_code).first(conn).optional()?)
+}
+
+/// [`mark_instant`] in the case's district (a transition, a legal procedure).
+pub fn mark_case_instant(conn: &mut DbConnection, case_id: Uuid, at: NaiveDateTime) -> Result<()> {
+    match district_of(conn, case_id)? {
+        Some(district) => mark_instant(conn, &district, at),
+        None => Ok(()),
+    }
+}
+
+/// Records a calendar day of the case's district (a service, delivered on a day).
 pub fn mark_case_day(conn: &mut DbConnection, case_id: Uuid, day: NaiveDate) -> Result<()> {
-    let district: Option<String> =
-        cases::table.find(case_id.to_string()).select(cases::district_code).first(conn).optional()?;
-    match district {
+    match district_of(conn, case_id)? {
         Some(district) => mark_day(conn, &district, day),
         None => Ok(()),
     }
@@ -82,10 +103,10 @@ pub struct CaseColumns<'a> {
 /// [`mark_case`] for a case whose columns are at hand (the row an update answered).
 pub fn mark_case_columns(conn: &mut DbConnection, case: &CaseColumns, interception_figures: bool) -> Result<()> {
     if interception_figures {
-        mark_day(conn, case.district, case.intercepted_at.date())?;
+        mark_instant(conn, case.district, case.intercepted_at)?;
     }
     if case.status == CaseStatus::Closed.code() {
-        mark_day(conn, case.district, case.status_since.date())?;
+        mark_instant(conn, case.district, case.status_since)?;
     }
     Ok(())
 }
@@ -99,7 +120,7 @@ pub fn mark_beneficiary(conn: &mut DbConnection, beneficiary_id: Uuid) -> Result
         .select((cases::district_code, cases::intercepted_at))
         .load::<(String, NaiveDateTime)>(conn)?
         .into_iter()
-        .map(|(district, at)| (district, at.date()))
+        .flat_map(|(district, at)| days_around(at).map(|day| (district.clone(), day)))
         .collect();
     let taken: Vec<(String, Option<NaiveDateTime>)> = case_events::table
         .inner_join(cases::table)
@@ -107,7 +128,12 @@ pub fn mark_beneficiary(conn: &mut DbConnection, beneficiary_id: Uuid) -> Result
         .filter(case_events::to_status.eq(CaseStatus::TakenInCharge.code()))
         .select((cases::district_code, case_events::effective_at))
         .load(conn)?;
-    days.extend(taken.into_iter().filter_map(|(district, at)| Some((district, at?.date()))));
+    days.extend(
+        taken
+            .into_iter()
+            .filter_map(|(district, at)| Some(days_around(at?).map(|day| (district.clone(), day))))
+            .flatten(),
+    );
     days.sort();
     days.dedup();
     for (district, day) in days {

@@ -18,10 +18,13 @@ mod figures;
 mod marks;
 mod sums;
 
-pub use count::{is_stale, rebuild, refresh};
+pub use count::{count_days_of, is_stale, rebuild, refresh};
 pub use figures::{Tallied, Tally};
-pub use marks::{CaseColumns, mark_beneficiary, mark_case, mark_case_columns, mark_case_day, mark_day};
-pub use sums::{sum_range, taken_in_charge_repeats};
+pub use marks::{
+    CaseColumns, mark_beneficiary, mark_case, mark_case_columns, mark_case_day, mark_case_instant, mark_day,
+    mark_instant,
+};
+pub use sums::sum_range;
 
 #[cfg(test)]
 mod tests;
