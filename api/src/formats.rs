@@ -1,5 +1,6 @@
 //! What reports and exports share at the HTTP edge: the range query (`district` may repeat,
-//! `from`, `to`, `format`), the choice of format by `format` or `Accept`, and CSV fields.
+//! `from`, `to`, `format`, `dialect`), the choice of format by `format` or `Accept`, and the CSV
+//! dialects.
 
 use actix_web::HttpRequest;
 use actix_web::http::header;
@@ -27,14 +28,20 @@ pub struct RangeQuery {
     from: Option<NaiveDate>,
     /// Last day, inclusive. Default: today.
     to: Option<NaiveDate>,
-    /// Overrides the `Accept` header: `json`, `csv` or `xlsx` (exports: `jsonl` or `csv`).
+    /// Overrides the `Accept` header: `json`, `csv` or `xlsx` (exports: `jsonl`, `csv` or `xlsx`).
     format: Option<String>,
+    /// How CSV is written: `rfc4180` (the default: comma, dot decimals, UTF-8) or `excel-it`
+    /// (for Excel with Italian settings: a UTF-8 byte-order mark, `;`, decimal comma).
+    #[param(value_type = Option<String>, pattern = "^(rfc4180|excel-it)$")]
+    dialect: Option<String>,
 }
 
-/// A range query, read: what is asked, and the format named (one of those offered).
+/// A range query, read: what is asked, the format named (one of those offered) and the CSV
+/// dialect.
 pub struct RangeQueryParts {
     pub request: RangeRequest,
     pub format: Option<String>,
+    pub dialect: CsvDialect,
 }
 
 /// Reads `district` (which may repeat, as the usual query extractor cannot read), `from`, `to`
@@ -42,6 +49,7 @@ pub struct RangeQueryParts {
 pub fn parse_range_query(query: &str, formats: &[&str]) -> Result<RangeQueryParts, ApiError> {
     let mut request = RangeRequest::default();
     let mut format = None;
+    let mut dialect = CsvDialect::default();
     for (name, value) in form_urlencoded::parse(query.as_bytes()) {
         let day = |value: &str| {
             NaiveDate::parse_from_str(value, "%Y-%m-%d")
@@ -57,13 +65,17 @@ pub fn parse_range_query(query: &str, formats: &[&str]) -> Result<RangeQueryPart
                 let message = format!("`{value}` is not one of {}", formats.join(", "));
                 return Err(ApiError::field("format", "unknown_format", message));
             }
+            "dialect" => {
+                dialect = CsvDialect::named(&value)
+                    .ok_or_else(|| ApiError::field("dialect", "unknown_dialect", "must be `rfc4180` or `excel-it`"))?
+            }
             other => {
                 let other: String = other.chars().filter(|c| !c.is_control()).take(64).collect();
                 return Err(ApiError::field(other, "unknown_parameter", "not a parameter of this request"));
             }
         }
     }
-    Ok(RangeQueryParts { request, format })
+    Ok(RangeQueryParts { request, format, dialect })
 }
 
 /// Whether the request asks for `media_type`, by `format` or by `Accept`.
@@ -78,7 +90,79 @@ pub fn asks_for(req: &HttpRequest, format: Option<&str>, name: &str, media_type:
     }
 }
 
-/// A CSV field (RFC 4180): quoted when it holds a comma, a quote or a line break.
-pub fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n', '\r']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text.to_string() }
+/// How a CSV body is written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum CsvDialect {
+    /// RFC 4180: comma, dot decimals, UTF-8 without a byte-order mark.
+    #[default]
+    Rfc4180,
+    /// Excel with Italian settings opens a comma-separated file in one column and reads UTF-8
+    /// only after a byte-order mark ("Attività" garbled): `;`, decimal comma, the mark.
+    ExcelIt,
+}
+
+impl CsvDialect {
+    fn named(name: &str) -> Option<CsvDialect> {
+        match name {
+            "rfc4180" => Some(CsvDialect::Rfc4180),
+            "excel-it" => Some(CsvDialect::ExcelIt),
+            _ => None,
+        }
+    }
+
+    /// What the body starts with.
+    pub fn preamble(self) -> &'static str {
+        match self {
+            CsvDialect::Rfc4180 => "",
+            CsvDialect::ExcelIt => "\u{feff}",
+        }
+    }
+
+    /// One record and its line end (CRLF), fields quoted where they must be.
+    pub fn record<S: AsRef<[u8]>>(self, fields: impl IntoIterator<Item = S>) -> String {
+        let delimiter = match self {
+            CsvDialect::Rfc4180 => b',',
+            CsvDialect::ExcelIt => b';',
+        };
+        let mut writer =
+            csv::WriterBuilder::new().delimiter(delimiter).terminator(csv::Terminator::CRLF).from_writer(Vec::new());
+        // Writing to memory fails only on a field csv cannot encode, which text cannot be.
+        let written = writer.write_record(fields).and_then(|()| writer.flush().map_err(csv::Error::from));
+        match (written, writer.into_inner()) {
+            (Ok(()), Ok(bytes)) => String::from_utf8_lossy(&bytes).into_owned(),
+            _ => "\r\n".to_string(),
+        }
+    }
+
+    /// A decimal number as the dialect writes it: `0.778` or `0,778`.
+    pub fn decimal(self, value: f64) -> String {
+        match self {
+            CsvDialect::Rfc4180 => value.to_string(),
+            CsvDialect::ExcelIt => value.to_string().replace('.', ","),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_dialects_write_what_their_readers_expect() {
+        let fields = ["Sezione", "Voce; con punto e virgola", "Totale, \"virgolette\""];
+        assert_eq!(
+            CsvDialect::Rfc4180.record(fields),
+            "Sezione,Voce; con punto e virgola,\"Totale, \"\"virgolette\"\"\"\r\n"
+        );
+        assert_eq!(
+            CsvDialect::ExcelIt.record(fields),
+            "Sezione;\"Voce; con punto e virgola\";\"Totale, \"\"virgolette\"\"\"\r\n"
+        );
+        assert_eq!(CsvDialect::ExcelIt.record(["Attività", ""]), "Attività;\r\n");
+        assert_eq!(
+            (CsvDialect::Rfc4180.decimal(0.778), CsvDialect::ExcelIt.decimal(0.778)),
+            ("0.778".into(), "0,778".into())
+        );
+        assert_eq!(CsvDialect::ExcelIt.preamble().as_bytes(), [0xEF, 0xBB, 0xBF]);
+    }
 }

@@ -1,6 +1,9 @@
 //! ISO code lists: countries (ISO 3166-1 alpha-2) and languages (ISO 639-1), and the states
 //! whose citizens are not third-country nationals (EU, EEA, Switzerland).
 
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
 use crate::validation::Violation;
 
 /// Every assigned ISO 3166-1 alpha-2 code (from Debian's iso-codes), sorted.
@@ -66,6 +69,41 @@ pub fn is_eu_eea_ch(country: &str) -> bool {
     EU_EEA_CH.contains(&country)
 }
 
+/// What reports and exports show of a country: its names and its UN M49 regions. From the ISO
+/// 3166 data of the `countries` project (through `keshvar`), not a list typed here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CountryFacts {
+    pub name_it: &'static str,
+    pub name_en: &'static str,
+    /// The UN sub-region (`northern-africa`, `southern-asia`, …).
+    pub subregion: Option<String>,
+    /// The UN region (`africa`, `asia`, `europe`, `americas`, `oceania`).
+    pub region: Option<String>,
+}
+
+/// The facts of an assigned country code, read once.
+pub fn country_facts(code: &str) -> Option<&'static CountryFacts> {
+    static FACTS: OnceLock<HashMap<&'static str, CountryFacts>> = OnceLock::new();
+    FACTS
+        .get_or_init(|| {
+            COUNTRIES
+                .iter()
+                .filter_map(|code| {
+                    let country = keshvar::Alpha2::try_from(*code).ok()?.to_country();
+                    let name_en = country.translations().get("en").copied().unwrap_or(country.iso_short_name());
+                    let facts = CountryFacts {
+                        name_it: country.translations().get("it").copied().unwrap_or(name_en),
+                        name_en,
+                        subregion: country.maybe_subregion().map(|s| s.to_string()),
+                        region: country.maybe_region().map(|r| r.to_string()),
+                    };
+                    Some((*code, facts))
+                })
+                .collect()
+        })
+        .get(code)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -87,5 +125,18 @@ mod tests {
         assert_eq!(parse_language("l", "AR").unwrap(), "ar");
         assert_eq!(parse_language("l", "ara").unwrap_err().code, "unknown_language");
         assert!(is_eu_eea_ch("RO") && is_eu_eea_ch("CH") && !is_eu_eea_ch("AL") && !is_eu_eea_ch("UA"));
+    }
+
+    #[test]
+    fn countries_have_italian_and_english_names_and_regions() {
+        let egypt = country_facts("EG").unwrap();
+        assert_eq!((egypt.name_it, egypt.name_en), ("Egitto", "Egypt"));
+        assert_eq!((egypt.subregion.as_deref(), egypt.region.as_deref()), (Some("northern-africa"), Some("africa")));
+        assert_eq!(country_facts("BD").unwrap().name_it, "Bangladesh");
+        assert_eq!(country_facts("PK").unwrap().subregion.as_deref(), Some("southern-asia"));
+        assert_eq!(country_facts("CI").unwrap().name_it, "Costa d'Avorio");
+        assert_eq!(country_facts("XX"), None);
+        let named = COUNTRIES.iter().filter(|c| country_facts(c).is_some()).count();
+        assert_eq!(named, COUNTRIES.len(), "every assigned code has names");
     }
 }

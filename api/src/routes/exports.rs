@@ -18,7 +18,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::caller::Caller;
 use crate::error::ApiError;
-use crate::formats::{CSV, JSON_LINES, RangeQuery, asks_for, csv_field, parse_range_query};
+use crate::formats::{CSV, CsvDialect, JSON_LINES, RangeQuery, asks_for, parse_range_query};
 use crate::state::AppState;
 
 pub fn configure(config: &mut ServiceConfig) {
@@ -79,7 +79,7 @@ impl From<ExportRow> for ExportedCase {
     }
 }
 
-fn csv_header() -> String {
+fn csv_header(dialect: CsvDialect) -> String {
     let fixed = [
         "case",
         "person",
@@ -101,10 +101,10 @@ fn csv_header() -> String {
         .chain(referral_columns().map(|s| format!("referrals_{}", s.code())))
         .chain(std::iter::once("outcome".to_string()))
         .collect();
-    columns.join(",") + "\r\n"
+    dialect.preamble().to_string() + &dialect.record(columns)
 }
 
-fn csv_line(row: &ExportedCase) -> String {
+fn csv_line(row: &ExportedCase, dialect: CsvDialect) -> String {
     let text = |value: &Option<String>| value.clone().unwrap_or_default();
     let fields: Vec<String> = [
         row.case.clone(),
@@ -125,13 +125,16 @@ fn csv_line(row: &ExportedCase) -> String {
     .chain(referral_columns().map(|s| row.referrals.get(s.code()).copied().unwrap_or(0).to_string()))
     .chain(std::iter::once(text(&row.outcome)))
     .collect();
-    fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(",") + "\r\n"
+    dialect.record(fields)
 }
 
-/// A row as one line of the body.
-fn line(row: ExportRow, csv: bool) -> Result<Bytes, std::io::Error> {
+/// A row as one line of the body: CSV in `dialect`, or a JSON line.
+fn line(row: ExportRow, csv: Option<CsvDialect>) -> Result<Bytes, std::io::Error> {
     let row = ExportedCase::from(row);
-    let text = if csv { csv_line(&row) } else { serde_json::to_string(&row).map_err(std::io::Error::other)? + "\n" };
+    let text = match csv {
+        Some(dialect) => csv_line(&row, dialect),
+        None => serde_json::to_string(&row).map_err(std::io::Error::other)? + "\n",
+    };
     Ok(Bytes::from(text))
 }
 
@@ -160,7 +163,7 @@ pub async fn export_cases(
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let query = parse_range_query(req.query_string(), &["jsonl", "csv"])?;
-    let csv = asks_for(&req, query.format.as_deref(), "csv", CSV);
+    let csv = asks_for(&req, query.format.as_deref(), "csv", CSV).then_some(query.dialect);
     let Export { range, mut rows } = exports::cases(state.context(), &caller, state.now(), query.request).await?;
     let (from, to) = (range.from, range.to);
     // A failure before the first row still answers a problem; after it, the body ends early.
@@ -169,8 +172,11 @@ pub async fn export_cases(
         Some(Err(error)) => return Err(error.into()),
         None => None,
     };
-    let head: Vec<Result<Bytes, std::io::Error>> =
-        csv.then(|| Ok(Bytes::from(csv_header()))).into_iter().chain(first.map(|row| line(row, csv))).collect();
+    let head: Vec<Result<Bytes, std::io::Error>> = csv
+        .map(|dialect| Ok(Bytes::from(csv_header(dialect))))
+        .into_iter()
+        .chain(first.map(|row| line(row, csv)))
+        .collect();
     let rest = futures_util::stream::unfold(rows, move |mut rows| async move {
         let next = match rows.recv().await? {
             Ok(row) => line(row, csv),
@@ -182,7 +188,8 @@ pub async fn export_cases(
         };
         Some((next, rows))
     });
-    let (content_type, extension) = if csv { ("text/csv; charset=utf-8", "csv") } else { (JSON_LINES, "jsonl") };
+    let (content_type, extension) =
+        if csv.is_some() { ("text/csv; charset=utf-8", "csv") } else { (JSON_LINES, "jsonl") };
     Ok(HttpResponse::Ok()
         .content_type(content_type)
         .insert_header((

@@ -22,6 +22,16 @@ pub const UNKNOWN: &str = "unknown";
 /// The citizenship entry of a stateless person.
 pub const STATELESS: &str = "stateless";
 
+/// The Italian and English names of a citizenship entry of the report: a country, stateless,
+/// or not known.
+pub fn citizenship_names(code: &str) -> Option<(&'static str, &'static str)> {
+    match code {
+        STATELESS => Some(("Apolide", "Stateless")),
+        UNKNOWN => Some(("Non nota", "Not known")),
+        country => crate::iso::country_facts(country).map(|facts| (facts.name_it, facts.name_en)),
+    }
+}
+
 /// People by gender, as the programme reports them: `other` holds non-binary, undisclosed and
 /// not recorded.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

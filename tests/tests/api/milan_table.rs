@@ -124,6 +124,25 @@ async fn the_milan_table_counts_people_and_judges_the_targets() {
     assert_eq!(row("Persone intercettate", "Rispetto agli obiettivi")[2..], ["sopra", "sopra"]);
     assert_eq!(row("Persone prese in carico", "Totale")[2..], ["67", "67"]);
     assert_eq!(row("Casi aperti", "Intercettazioni (una per caso)")[2..], ["139", "139"]);
+    // Countries by their Italian names, as in the slides: "Bangladesh, Pakistan, Egitto, …".
+    for (name, people) in
+        [("Bangladesh", "20"), ("Pakistan", "20"), ("Egitto", "20"), ("Ucraina", "20"), ("Albania", "19")]
+    {
+        assert_eq!(row("Cittadinanza", name)[2..], [people, people], "{name}");
+    }
+    let json = report(&app, &team.regional, "").await.body;
+    let egypt = json["total"]["countries"].as_array().into_iter().flatten().find(|c| c["code"] == "EG").cloned();
+    assert_eq!(egypt.map(|c| (c["label_en"].clone(), c["label_it"].clone())), Some((json!("Egypt"), json!("Egitto"))));
+
+    // For Excel with Italian settings: a byte-order mark, `;`, decimal commas.
+    let excel = report(&app, &team.regional, "&format=csv&dialect=excel-it").await;
+    assert_eq!(&excel.bytes[..3], [0xEF, 0xBB, 0xBF], "UTF-8 with a byte-order mark");
+    let text = excel.text();
+    assert!(text.contains("\r\nPersone intercettate;Totale;138;138\r\n"), "{text}");
+    assert!(text.contains("Persone intercettate;Quota dell'obiettivo minimo;1,971;1,971\r\n"), "{text}");
+    let reply =
+        app.get("/api/v1/reports/indicators?format=csv&dialect=excel").token(&team.regional.access_token).send().await;
+    assert_eq!(reply.field_errors(), [("dialect".to_string(), "unknown_dialect".to_string())]);
 }
 
 /// Cases opened in Bergamo per month of 2025, as the coordinator reads them.

@@ -767,7 +767,8 @@ fn xlsx_grid(bytes: &[u8]) -> String {
         std::io::Read::read_to_string(&mut archive.by_name(name).expect(name), &mut xml).expect(name);
         xml
     };
-    let (sheet, strings) = (part("xl/worksheets/sheet1.xml"), part("xl/sharedStrings.xml"));
+    let (sheet, strings, styles) =
+        (part("xl/worksheets/sheet1.xml"), part("xl/sharedStrings.xml"), part("xl/styles.xml"));
     let between = |text: &str, open: &str, close: &str| -> Option<String> {
         let start = text.find(open)? + open.len();
         Some(text[start..start + text[start..].find(close)?].to_string())
@@ -779,6 +780,22 @@ fn xlsx_grid(bytes: &[u8]) -> String {
         .map(|item| item.split_once('>').and_then(|(_, rest)| between(rest, "", "</t>")).unwrap_or_default())
         .collect();
     let mut lines = vec![format!("views: {}", between(&sheet, "<sheetViews>", "</sheetViews>").unwrap_or_default())];
+    // Each cell style: its number format and whether its font is the bold one.
+    let formats: HashMap<String, String> = styles
+        .split("<numFmt ")
+        .skip(1)
+        .filter_map(|f| {
+            let f = format!(" {f}");
+            Some((attribute(&f, "numFmtId")?, attribute(&f, "formatCode")?))
+        })
+        .collect();
+    let cell_styles = between(&styles, "<cellXfs", "</cellXfs>").unwrap_or_default();
+    for (i, xf) in cell_styles.split("<xf ").skip(1).enumerate() {
+        let xf = format!(" {xf}");
+        let number = attribute(&xf, "numFmtId").unwrap_or_default();
+        let format = formats.get(&number).cloned().unwrap_or(format!("builtin {number}"));
+        lines.push(format!("style s{i}: {format}, font {}", attribute(&xf, "fontId").unwrap_or_default()));
+    }
     for column in sheet.split("<col ").skip(1) {
         let column = format!(" {column}");
         lines.push(format!(

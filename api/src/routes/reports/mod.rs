@@ -23,7 +23,8 @@ pub fn configure(config: &mut ServiceConfig) {
 /// The indicators of the districts asked for (default: all of yours), per district and in total.
 ///
 /// JSON by default; `Accept: text/csv` or the XLSX media type (or `format=csv|xlsx`) give the
-/// same report as a table: one row per figure, one column per district, then the total.
+/// same report as a table: one row per figure with Italian labels, one column per district,
+/// then the total. `dialect=excel-it` writes the CSV for Excel with Italian settings.
 #[utoipa::path(
     tag = "reports",
     security(("bearer" = [])),
@@ -53,7 +54,7 @@ pub async fn indicators(
         Ok(HttpResponse::Ok()
             .content_type("text/csv; charset=utf-8")
             .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file_name}.csv\"")))
-            .body(to_csv(&report, &table(&report))))
+            .body(to_csv(&report, &table(&report), query.dialect)))
     } else if asks_for(&req, format, "xlsx", XLSX) {
         let bytes = to_xlsx(&report, &table(&report)).map_err(|err| {
             tracing::error!(error = %err, "cannot write the XLSX report");

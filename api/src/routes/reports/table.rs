@@ -1,6 +1,7 @@
 //! The report as the table an officer pastes into a report: Italian labels, one column per
 //! district in the programme's order, the total last; as CSV and as XLSX.
 
+use chrono::Datelike;
 use domain::Vocabulary;
 use domain::activities::ActivityKind;
 use domain::cases::{Channel, Outcome};
@@ -10,10 +11,10 @@ use domain::reports::TargetStatus;
 use domain::screening::{Need, Profile};
 use domain::services::ServiceCategory;
 use domain::work_grants::GrantStatus;
-use rust_xlsxwriter::{Format, Workbook};
+use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, XlsxError};
 
 use super::views::{CodeCount, Figure, Flow, Indicators, IndicatorsReport};
-use crate::formats::csv_field;
+use crate::formats::CsvDialect;
 
 /// Shown instead of a suppressed count in CSV and XLSX.
 const SUPPRESSED_CELL: &str = "<5";
@@ -69,13 +70,11 @@ pub fn table(report: &IndicatorsReport) -> Table {
     }
     row("Casi aperti", "Intercettazioni (una per caso)".into(), &|i| i.cases_opened.into());
     let figure_of = |list: &[CodeCount], code: &str| list.iter().find(|c| c.code == code).map(|c| c.figure);
-    for country in report.total.countries.iter().map(|c| c.code.clone()) {
-        let label = match country.as_str() {
-            "stateless" => "Apolide".to_string(),
-            "unknown" => "Non nota".to_string(),
-            _ => country.clone(),
-        };
-        row("Cittadinanza", label, &|i| figure_of(&i.countries, &country).map_or(Cell::Count(0), Cell::from));
+    for country in &report.total.countries {
+        let code = country.code.clone();
+        row("Cittadinanza", country.label_it.clone(), &|i| {
+            i.countries.iter().find(|c| c.code == code).map_or(Cell::Count(0), |c| c.figure.into())
+        });
     }
     fn labelled<V: Vocabulary>(code: &str) -> String {
         V::parse(code).map(|v| v.label_it().to_string()).unwrap_or_else(|_| match code {
@@ -161,50 +160,60 @@ fn header_row(report: &IndicatorsReport) -> Vec<String> {
         .collect()
 }
 
-fn cell_text(cell: &Cell) -> String {
+fn cell_text(cell: &Cell, dialect: CsvDialect) -> String {
     match cell {
         Cell::Count(n) => n.to_string(),
-        Cell::Decimal(v) | Cell::Rate(v) => v.to_string(),
+        Cell::Decimal(v) | Cell::Rate(v) => dialect.decimal(*v),
         Cell::Text(text) => (*text).to_string(),
         Cell::Suppressed => SUPPRESSED_CELL.to_string(),
         Cell::Empty => String::new(),
     }
 }
 
-pub fn to_csv(report: &IndicatorsReport, table: &Table) -> String {
-    let mut out = String::new();
-    let mut line = |fields: Vec<String>| {
-        out.push_str(&fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
-        out.push_str("\r\n");
-    };
-    line(header_row(report));
+/// The table as CSV in `dialect`: a header row, then one record per row.
+pub fn to_csv(report: &IndicatorsReport, table: &Table, dialect: CsvDialect) -> String {
+    let mut out = dialect.preamble().to_string();
+    out.push_str(&dialect.record(header_row(report)));
     for (section, item, cells) in table {
-        line([section.to_string(), item.clone()].into_iter().chain(cells.iter().map(cell_text)).collect());
+        let fields = [section.to_string(), item.clone()].into_iter().chain(cells.iter().map(|c| cell_text(c, dialect)));
+        out.push_str(&dialect.record(fields));
     }
     out
 }
 
-pub fn to_xlsx(report: &IndicatorsReport, table: &Table) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+/// The first row of figures; the rows above are the title, the period, a note and the header.
+const FIRST_ROW: u32 = 4;
+
+fn excel_date(day: chrono::NaiveDate) -> Result<ExcelDateTime, XlsxError> {
+    ExcelDateTime::from_ymd(day.year() as u16, day.month() as u8, day.day() as u8)
+}
+
+/// The table as an XLSX workbook: the period as date cells, the header row and the labels
+/// frozen, rates as percentages.
+pub fn to_xlsx(report: &IndicatorsReport, table: &Table) -> Result<Vec<u8>, XlsxError> {
     let mut workbook = Workbook::new();
     let bold = Format::new().set_bold();
+    let date = Format::new().set_num_format("dd/mm/yyyy").set_align(rust_xlsxwriter::FormatAlign::Left);
+    let percent = Format::new().set_num_format("0.0%");
+    let decimal = Format::new().set_num_format("0.0");
     let sheet = workbook.add_worksheet();
     sheet.set_name("Indicatori")?;
-    sheet.write_string_with_format(
-        0,
-        0,
-        format!("InLav — Indicatori dal {} al {}", report.from.format("%d/%m/%Y"), report.to.format("%d/%m/%Y")),
-        &bold,
-    )?;
+    sheet.write_string_with_format(0, 0, "InLav — Indicatori", &bold)?;
+    sheet.write_string(1, 0, "Dal")?;
+    sheet.write_datetime_with_format(1, 1, excel_date(report.from)?, &date)?;
+    sheet.write_string(1, 2, "al")?;
+    sheet.write_datetime_with_format(1, 3, excel_date(report.to)?, &date)?;
     if report.small_counts_suppressed {
-        sheet.write_string(1, 0, "I conteggi da 1 a 4 sono oscurati (<5).")?;
+        sheet.write_string(2, 0, "I conteggi da 1 a 4 sono oscurati (<5).")?;
     }
     for (col, title) in header_row(report).iter().enumerate() {
-        sheet.write_string_with_format(3, col as u16, title, &bold)?;
+        sheet.write_string_with_format(FIRST_ROW - 1, col as u16, title, &bold)?;
     }
+    sheet.set_freeze_panes(FIRST_ROW, 2)?;
     sheet.set_column_width(0, 28)?;
     sheet.set_column_width(1, 44)?;
     for (i, (section, item, cells)) in table.iter().enumerate() {
-        let row = 4 + i as u32;
+        let row = FIRST_ROW + i as u32;
         sheet.write_string(row, 0, *section)?;
         sheet.write_string(row, 1, item)?;
         for (j, cell) in cells.iter().enumerate() {
@@ -213,8 +222,11 @@ pub fn to_xlsx(report: &IndicatorsReport, table: &Table) -> Result<Vec<u8>, rust
                 Cell::Count(n) => {
                     sheet.write_number(row, col, *n as f64)?;
                 }
-                Cell::Decimal(v) | Cell::Rate(v) => {
-                    sheet.write_number(row, col, *v)?;
+                Cell::Decimal(v) => {
+                    sheet.write_number_with_format(row, col, *v, &decimal)?;
+                }
+                Cell::Rate(v) => {
+                    sheet.write_number_with_format(row, col, *v, &percent)?;
                 }
                 Cell::Text(text) => {
                     sheet.write_string(row, col, *text)?;

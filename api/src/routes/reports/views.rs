@@ -35,10 +35,23 @@ pub struct Flow {
     pub target_share: Option<f64>,
 }
 
-/// A count for a code of a vocabulary (or a country).
+/// A count for a code of a vocabulary.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CodeCount {
     pub code: String,
+    #[serde(flatten)]
+    pub figure: Figure,
+}
+
+/// People of a citizenship: an ISO 3166-1 alpha-2 code, `stateless` or `unknown`, with its
+/// names.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CountryCount {
+    pub code: String,
+    /// The country's name in English ("Egypt").
+    pub label_en: String,
+    /// The country's name in Italian ("Egitto"), as the CSV and XLSX tables show it.
+    pub label_it: String,
     #[serde(flatten)]
     pub figure: Figure,
 }
@@ -99,7 +112,7 @@ pub struct Indicators {
     pub cases_opened: Figure,
     /// Citizenships of the people intercepted, most frequent first (ISO 3166-1 alpha-2, plus
     /// `stateless` and `unknown`); a person with two counts under both.
-    pub countries: Vec<CodeCount>,
+    pub countries: Vec<CountryCount>,
     /// The people intercepted, by the profile of their first case (`unknown` when not assessed).
     pub profiles: Vec<CodeCount>,
     /// The people intercepted, by the needs of their first case.
@@ -173,7 +186,20 @@ impl From<Published> for Indicators {
             people_intercepted: published.people_intercepted.into(),
             people_taken_in_charge: published.people_taken_in_charge.into(),
             cases_opened: published.cases_opened.into(),
-            countries: code_counts(published.countries),
+            countries: published
+                .countries
+                .into_iter()
+                .map(|c| {
+                    let (label_it, label_en) = reports::citizenship_names(&c.code).unwrap_or(("", ""));
+                    let label = |name: &str| if name.is_empty() { c.code.clone() } else { name.to_string() };
+                    CountryCount {
+                        label_en: label(label_en),
+                        label_it: label(label_it),
+                        code: c.code,
+                        figure: c.figure.into(),
+                    }
+                })
+                .collect(),
             profiles: code_counts(published.profiles),
             needs: code_counts(published.needs),
             channels: code_counts(published.channels),
