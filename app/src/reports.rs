@@ -1,11 +1,12 @@
 //! The indicators report: what the districts tell the Region, per district and in total. The
 //! figures are counted by storage (typed tallies), published by the domain's rules: exact for a
-//! district's own roles, small counts withheld for readers who see every district.
+//! district's own roles; for readers who see every district, small counts withheld with their
+//! complements.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::access::{Capability, sees_all_districts};
 use domain::districts::DistrictCode;
-use domain::reports::{Indicators, Tallies, count_people, publish};
+use domain::reports::{Indicators, PublishedReport, Tallies, Withholding, count_people, publish_report};
 use persistence::districts;
 use persistence::reports::{self as store, Range, tallies};
 
@@ -27,8 +28,11 @@ pub struct DistrictReport {
 pub struct IndicatorsReport {
     pub from: NaiveDate,
     pub to: NaiveDate,
-    /// Counts from 1 to 4 about people are withheld (readers who see every district).
+    /// Counts from 1 to 4 are withheld, with as many others as keep them from being worked
+    /// out (readers who see every district).
     pub small_counts_suppressed: bool,
+    /// How many counts were withheld, when some may be.
+    pub withholding: Option<Withholding>,
     pub districts: Vec<DistrictReport>,
     /// Over the districts above, added up before suppression.
     pub total: Indicators,
@@ -70,23 +74,19 @@ pub async fn indicators(
         total.add(figures);
     }
     count_people(&people, from, to, &mut tallies, &mut total);
-    let mut districts = Vec::new();
-    for district in names {
-        if let Some(figures) = tallies.remove(&district.code) {
-            districts.push(DistrictReport {
-                district: district.code,
-                name: district.name,
-                indicators: publish(&figures, suppressing),
-            });
-        }
-    }
-    Ok(IndicatorsReport {
-        from,
-        to,
-        small_counts_suppressed: suppressing,
-        districts,
-        total: publish(&total, suppressing),
-    })
+    // The programme's order; the districts asked for and nothing else.
+    let (reported, district_tallies): (Vec<_>, Vec<_>) = names
+        .into_iter()
+        .filter_map(|district| tallies.remove(&district.code).map(|figures| (district, figures)))
+        .unzip();
+    let PublishedReport { districts: published, total, withholding } =
+        publish_report(&district_tallies, &total, suppressing);
+    let districts = reported
+        .into_iter()
+        .zip(published)
+        .map(|(district, indicators)| DistrictReport { district: district.code, name: district.name, indicators })
+        .collect();
+    Ok(IndicatorsReport { from, to, small_counts_suppressed: suppressing, withholding, districts, total })
 }
 
 /// Recounts every tally from the rows (after rows were corrected directly in the database;

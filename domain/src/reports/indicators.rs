@@ -11,7 +11,7 @@ use crate::cases::Channel;
 use crate::cases::Outcome;
 use crate::legal::{ProcedureKind, ProcedureStatus};
 use crate::referrals::ReferralStatus;
-use crate::reports::statistics::{Histogram, histogram_len, median, percentile, referral_rates, suppress};
+use crate::reports::statistics::{Histogram, histogram_len, median, percentile, referral_rates};
 use crate::screening::{Need, Profile};
 use crate::services::ServiceCategory;
 use crate::work_grants::GrantStatus;
@@ -147,7 +147,7 @@ impl Tallies {
     }
 }
 
-/// A count as published: `count` is `None` when withheld.
+/// A count as published: `count` is `None` when withheld (see [`crate::reports::publish_report`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Figure {
     pub count: Option<i64>,
@@ -155,10 +155,9 @@ pub struct Figure {
 }
 
 impl Figure {
-    /// `count`, withheld when `suppressing` and it is a small count about people.
-    pub fn of(count: i64, suppressing: bool) -> Figure {
-        let count = if suppressing { suppress(count) } else { Some(count) };
-        Figure { count, suppressed: count.is_none() }
+    /// `count`, published.
+    pub fn exact(count: i64) -> Figure {
+        Figure { count: Some(count), suppressed: false }
     }
 }
 
@@ -263,84 +262,70 @@ pub struct Indicators {
 }
 
 /// Every code of a vocabulary in its order, with its count (zero when none).
-fn every_code<V: Vocabulary + Ord>(counts: &BTreeMap<V, i64>, suppressing: bool) -> Vec<CodeCount> {
+fn every_code<V: Vocabulary + Ord>(counts: &BTreeMap<V, i64>) -> Vec<CodeCount> {
     V::ALL
         .iter()
-        .map(|v| CodeCount {
-            code: v.code().to_string(),
-            figure: Figure::of(counts.get(v).copied().unwrap_or(0), suppressing),
-        })
+        .map(|v| CodeCount { code: v.code().to_string(), figure: Figure::exact(counts.get(v).copied().unwrap_or(0)) })
         .collect()
 }
 
-fn flow(people: ByGender, targets: Option<(i64, i64)>, suppressing: bool) -> Flow {
-    let total = Figure::of(people.total(), suppressing);
+fn flow(people: ByGender, targets: Option<(i64, i64)>) -> Flow {
     Flow {
-        male: Figure::of(people.male, suppressing),
-        female: Figure::of(people.female, suppressing),
-        other: Figure::of(people.other, suppressing),
-        total,
+        male: Figure::exact(people.male),
+        female: Figure::exact(people.female),
+        other: Figure::exact(people.other),
+        total: Figure::exact(people.total()),
         target_min: targets.map(|t| t.0),
         target_max: targets.map(|t| t.1),
         target_status: targets.map(|(min, max)| judge(people.total(), min, max)),
         target_share: targets
-            .filter(|(min, _)| *min > 0 && !total.suppressed)
+            .filter(|(min, _)| *min > 0)
             .map(|(min, _)| (people.total() as f64 / min as f64 * 1000.0).round() / 1000.0),
     }
 }
 
-/// The report of `tallies`: figures about people withheld from 1 to 4 when `suppressing` (for
-/// readers who see every district), statistics over as few people withheld with them.
-pub fn publish(tallies: &Tallies, suppressing: bool) -> Indicators {
-    let figure = |n: i64| Figure::of(n, suppressing);
+/// The exact report of `tallies`; [`crate::reports::publish_report`] withholds what must be.
+pub fn publish(tallies: &Tallies) -> Indicators {
+    let figure = Figure::exact;
     let mut countries: Vec<(&String, i64)> = tallies.countries.iter().map(|(c, n)| (c, *n)).collect();
-    countries.sort_by_key(|(code, n)| (figure(*n).count.map(|n| -n), (*code).clone()));
-    let mut profiles =
-        every_code(&tallies.profiles.iter().filter_map(|(p, n)| p.map(|p| (p, *n))).collect(), suppressing);
+    countries.sort_by_key(|(code, n)| (-n, (*code).clone()));
+    let mut profiles = every_code(&tallies.profiles.iter().filter_map(|(p, n)| p.map(|p| (p, *n))).collect());
     if let Some(unassessed) = tallies.profiles.get(&None) {
         profiles.push(CodeCount { code: UNKNOWN.to_string(), figure: figure(*unassessed) });
     }
     let rates = referral_rates(|status| tallies.referrals.get(&status).copied().unwrap_or(0));
-    let rates_suppressed = suppressing
-        && (suppress(rates.acceptance_denominator).is_none() || suppress(rates.completion_denominator).is_none());
     let intake_cases = histogram_len(&tallies.intake_days);
-    let intake_suppressed = suppressing && suppress(intake_cases).is_none();
     let targets = tallies.targets;
     Indicators {
-        people_intercepted: flow(
-            tallies.intercepted,
-            targets.map(|t| (t.intercepted_min, t.intercepted_max)),
-            suppressing,
-        ),
+        people_intercepted: flow(tallies.intercepted, targets.map(|t| (t.intercepted_min, t.intercepted_max))),
         cases_opened: figure(tallies.cases_opened),
         people_taken_in_charge: flow(
             tallies.taken_in_charge,
             targets.map(|t| (t.taken_in_charge_min, t.taken_in_charge_max)),
-            suppressing,
         ),
         countries: countries.into_iter().map(|(code, n)| CodeCount { code: code.clone(), figure: figure(n) }).collect(),
         profiles,
-        needs: every_code(&tallies.needs, suppressing),
-        channels: every_code(&tallies.channels, suppressing),
-        services_by_category: every_code(&tallies.services, suppressing),
+        needs: every_code(&tallies.needs),
+        channels: every_code(&tallies.channels),
+        services_by_category: every_code(&tallies.services),
         referrals: ReferralFigures {
-            by_status: every_code(&tallies.referrals, suppressing),
-            acceptance_rate: rates.acceptance.filter(|_| !rates_suppressed),
-            completion_rate: rates.completion.filter(|_| !rates_suppressed),
-            rates_suppressed,
+            by_status: every_code(&tallies.referrals),
+            acceptance_rate: rates.acceptance,
+            completion_rate: rates.completion,
+            rates_suppressed: false,
         },
         legal_procedures: tallies
             .legal_procedures
             .iter()
             .map(|((kind, status), n)| LegalCount { kind: *kind, status: *status, figure: figure(*n) })
             .collect(),
-        work_grants: every_code(&tallies.work_grants, suppressing),
-        outcomes: every_code(&tallies.outcomes, suppressing),
+        work_grants: every_code(&tallies.work_grants),
+        outcomes: every_code(&tallies.outcomes),
         days_to_intake: DaysToIntake {
             cases: figure(intake_cases),
-            median: median(&tallies.intake_days).filter(|_| !intake_suppressed),
-            p90: percentile(&tallies.intake_days, 90).filter(|_| !intake_suppressed),
-            suppressed: intake_suppressed,
+            median: median(&tallies.intake_days),
+            p90: percentile(&tallies.intake_days, 90),
+            suppressed: false,
         },
         minors: figure(tallies.minors),
         activities: ActivityKind::ALL
@@ -374,83 +359,17 @@ mod tests {
         assert_eq!(total.intercepted, ByGender { male: 16, female: 8, other: 2 });
         assert_eq!(total.targets.map(|t| t.intercepted_max), Some(200));
 
-        let exact = publish(&milano, false);
+        let exact = publish(&milano);
         assert_eq!(exact.people_intercepted.total.count, Some(13));
+        assert_eq!(exact.people_intercepted.female, Figure::exact(4));
         assert_eq!(exact.people_intercepted.target_min, Some(70));
+        assert_eq!(exact.people_intercepted.target_status, Some(TargetStatus::Below));
+        assert_eq!(exact.people_intercepted.target_share, Some(0.186));
         let codes: Vec<&str> = exact.profiles.iter().map(|c| c.code.as_str()).collect();
         assert_eq!(codes, ["grey_work", "recent_arrival", "exploitation_victim", "unknown"]);
         assert_eq!(exact.countries.iter().map(|c| c.code.as_str()).collect::<Vec<_>>(), ["PK", "BD"]);
-
-        let withheld = publish(&milano, true);
-        assert_eq!(withheld.people_intercepted.female, Figure { count: None, suppressed: true });
-        assert_eq!(withheld.people_intercepted.male.count, Some(8));
-        assert_eq!(withheld.people_intercepted.other.count, None);
-        assert_eq!(withheld.activities.len(), ActivityKind::ALL.len());
-    }
-}
-
-/// Suppression stated generally: a published count is the exact count, or withheld exactly when
-/// it is from 1 to 4 and the reader sees every district; totals are added up before.
-#[cfg(test)]
-mod properties {
-    use proptest::prelude::*;
-
-    use super::*;
-
-    fn figure_agrees(figure: Figure, exact: i64, suppressing: bool) -> bool {
-        let withheld = suppressing && (1..=4).contains(&exact);
-        figure.suppressed == withheld && figure.count == (!withheld).then_some(exact)
-    }
-
-    prop_compose! {
-        fn tallies()(
-            male in 0i64..12, female in 0i64..12, other in 0i64..12,
-            countries in proptest::collection::btree_map("[A-Z]{2}", 0i64..12, 0..6),
-            minors in 0i64..12,
-            days in proptest::collection::btree_map(0i64..60, 0i64..6, 0..8),
-        ) -> Tallies {
-            Tallies {
-                intercepted: ByGender { male, female, other },
-                countries,
-                minors,
-                intake_days: days,
-                ..Tallies::default()
-            }
-        }
-    }
-
-    proptest! {
-        #[test]
-        fn small_counts_are_withheld_exactly_when_suppressing(t in tallies(), suppressing in any::<bool>()) {
-            let published = publish(&t, suppressing);
-            let flow = published.people_intercepted;
-            prop_assert!(figure_agrees(flow.male, t.intercepted.male, suppressing));
-            prop_assert!(figure_agrees(flow.female, t.intercepted.female, suppressing));
-            prop_assert!(figure_agrees(flow.other, t.intercepted.other, suppressing));
-            prop_assert!(figure_agrees(flow.total, t.intercepted.total(), suppressing));
-            prop_assert!(figure_agrees(published.minors, t.minors, suppressing));
-            prop_assert_eq!(published.countries.len(), t.countries.len());
-            for entry in &published.countries {
-                prop_assert!(figure_agrees(entry.figure, t.countries[&entry.code], suppressing));
-            }
-            let people = histogram_len(&t.intake_days);
-            prop_assert!(figure_agrees(published.days_to_intake.cases, people, suppressing));
-            let stats_withheld = suppressing && (1..=4).contains(&people);
-            prop_assert_eq!(published.days_to_intake.suppressed, stats_withheld);
-            if stats_withheld {
-                prop_assert_eq!((published.days_to_intake.median, published.days_to_intake.p90), (None, None));
-            }
-        }
-
-        #[test]
-        fn a_total_adds_up_the_exact_figures(districts in proptest::collection::vec(tallies(), 1..5)) {
-            let mut total = Tallies::default();
-            for district in &districts {
-                total.add(district);
-            }
-            let exact: i64 = districts.iter().map(|d| d.intercepted.total()).sum();
-            prop_assert_eq!(publish(&total, false).people_intercepted.total.count, Some(exact));
-            prop_assert!(figure_agrees(publish(&total, true).people_intercepted.total, exact, true));
-        }
+        assert_eq!(exact.activities.len(), ActivityKind::ALL.len());
+        assert_eq!(judge(138, 70, 100), TargetStatus::Above);
+        assert_eq!(judge(70, 70, 100), TargetStatus::Within);
     }
 }

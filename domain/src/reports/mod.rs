@@ -2,11 +2,15 @@
 //! bands), and the indicators report built from typed tallies.
 
 mod days;
+mod disclosure;
 mod indicators;
 mod people;
 mod statistics;
+mod withholding;
 
 pub use days::*;
+pub use disclosure::*;
 pub use indicators::*;
 pub use people::*;
 pub use statistics::*;
+pub use withholding::*;

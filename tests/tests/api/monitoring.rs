@@ -466,23 +466,31 @@ fn expected(people: &[Person], districts: &[&str], from: NaiveDate, to: NaiveDat
     out
 }
 
-/// What a reader who sees every district gets: person counts from 1 to 4 withheld, with the
-/// statistics over so few people.
-fn suppressed(exact: &BTreeMap<String, Value>) -> BTreeMap<String, Value> {
-    let intake = exact.get("days_to_intake.cases").and_then(Value::as_i64).unwrap_or(0);
-    exact
-        .iter()
-        .filter_map(|(name, value)| {
-            if name.starts_with("activities.") {
-                return Some((name.clone(), value.clone()));
-            }
-            if name == "days_to_intake.median" || name == "days_to_intake.p90" {
-                return (!(1..=4).contains(&intake)).then(|| (name.clone(), value.clone()));
-            }
-            let n = value.as_i64().expect("count");
-            Some((name.clone(), if (1..=4).contains(&n) { Value::Null } else { value.clone() }))
-        })
-        .collect()
+/// What a reader who sees every district gets from `exact`: every count from 1 to 4 withheld,
+/// every other count exact or withheld to protect one (never a zero), the statistics withheld
+/// with the count they come from, activities exact. Answers how many counts of 5 or more were
+/// withheld as complements.
+fn assert_withheld(published: &BTreeMap<String, Value>, exact: &BTreeMap<String, Value>, what: &str) -> usize {
+    let mut complements = 0;
+    let names: std::collections::BTreeSet<&String> = published.keys().chain(exact.keys()).collect();
+    for name in names {
+        let (shown, want) = (published.get(name), exact.get(name));
+        if name.starts_with("activities.") {
+            assert_eq!(shown, want, "{what}: {name}");
+        } else if name == "days_to_intake.median" || name == "days_to_intake.p90" {
+            let cases_withheld = published.get("days_to_intake.cases") == Some(&Value::Null);
+            assert_eq!(shown, want.filter(|_| !cases_withheld), "{what}: {name}");
+        } else if shown == Some(&Value::Null) {
+            let n = want.and_then(Value::as_i64).unwrap_or(0);
+            assert!(n > 0, "{what}: {name} is a zero, withheld");
+            complements += usize::from(n > 4);
+        } else {
+            assert_eq!(shown, want, "{what}: {name}");
+            let n = want.and_then(Value::as_i64).unwrap_or(0);
+            assert!(!(1..=4).contains(&n), "{what}: {name} = {n} is published");
+        }
+    }
+    complements
 }
 
 fn block<'a>(report: &'a Value, district: &str) -> &'a Value {
@@ -500,6 +508,7 @@ async fn indicators_match_an_independent_count_exactly_for_districts_and_suppres
     let world = seed(&app).await;
     // Range A ends today (referrals and legal procedures are recorded today); range B ends on
     // the 15th of February. Both start on the 15th of January: the edges are generated on purpose.
+    let mut complements = 0;
     for (from, to) in [("2026-01-15", "2026-03-02"), ("2026-01-15", "2026-02-15"), ("2026-01-01", "2026-01-14")] {
         let query = format!("/api/v1/reports/indicators?from={from}&to={to}");
         let exact = ok(app.get(&query).token(&world.coordinator.access_token).send().await, 200).await;
@@ -515,13 +524,21 @@ async fn indicators_match_an_independent_count_exactly_for_districts_and_suppres
         let regional = ok(app.get(&query).token(&world.team.regional.access_token).send().await, 200).await;
         assert_eq!(regional["small_counts_suppressed"], true);
         assert_eq!(regional["districts"].as_array().unwrap().len(), 12, "the Region sees every district");
+        let mut in_range = 0;
         for district in ["milano", "bergamo"] {
-            let want = suppressed(&expected(&world.people, &[district], from, to));
-            assert_eq!(figures(block(&regional, district)), want, "{district} {from}..{to}, suppressed");
+            let want = expected(&world.people, &[district], from, to);
+            let what = format!("{district} {from}..{to}, withheld");
+            in_range += assert_withheld(&figures(block(&regional, district)), &want, &what);
         }
-        assert_eq!(figures(&regional["total"]), suppressed(&both), "total {from}..{to}, suppressed");
+        in_range += assert_withheld(&figures(&regional["total"]), &both, &format!("total {from}..{to}, withheld"));
+        // The other districts have nothing: the answer says how many it withheld, exactly.
+        assert_eq!(regional["withholding"]["complements"], in_range, "{from}..{to}: {}", regional["withholding"]);
+        assert!(exact["withholding"].is_null());
+        complements += in_range;
         assert_eq!(figures(block(&regional, "tradate")), BTreeMap::new(), "a district with nothing has zeros");
     }
+    // Two districts of small counts: the totals would give some back, unless others go with them.
+    assert!(complements > 0, "complementary suppression withheld no count of 5 or more");
 
     // The targets of the periods that overlap the range, against which the flows are read.
     let report = ok(
@@ -737,14 +754,14 @@ async fn the_report_as_csv_and_xlsx() {
     );
     let milano = rows[0].iter().position(|h| *h == "Milano").unwrap();
     let minors = rows.iter().find(|r| r[0] == "Minori").expect("minors row");
-    assert_eq!(minors[milano], "<5", "{} minors in Milano are withheld", minors[milano]);
+    assert_eq!(minors[milano], "riservato", "{} minors in Milano are withheld", minors[milano]);
     let target = rows.iter().find(|r| r[0] == "Persone intercettate" && r[1] == "Obiettivo minimo").unwrap();
     assert_eq!(target[milano], "70");
     // The same with `format=`, for links in a browser; exact for a district.
     let exact = app.get(&format!("{path}&format=csv")).token(&world.coordinator.access_token).send().await.text();
     let header: Vec<&str> = exact.lines().next().unwrap().split(',').collect();
     assert_eq!(header, ["Sezione", "Voce", "Bergamo", "Milano", "Totale"]);
-    assert!(!exact.contains("<5"));
+    assert!(!exact.contains("riservato"));
 
     let xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
     let reply = app.get(path).token(&world.team.regional.access_token).header("Accept", xlsx).send().await;

@@ -16,8 +16,9 @@ use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, XlsxError};
 use super::views::{CodeCount, Figure, Flow, Indicators, IndicatorsReport};
 use crate::formats::CsvDialect;
 
-/// Shown instead of a suppressed count in CSV and XLSX.
-const SUPPRESSED_CELL: &str = "<5";
+/// Shown instead of a withheld count in CSV and XLSX: a count from 1 to 4, or one withheld so
+/// that such a count cannot be worked out from the totals, so no "<5" that would tell which.
+const SUPPRESSED_CELL: &str = "riservato";
 
 /// A cell of the tabular report.
 #[derive(Debug, Clone, PartialEq)]
@@ -204,7 +205,11 @@ pub fn to_xlsx(report: &IndicatorsReport, table: &Table) -> Result<Vec<u8>, Xlsx
     sheet.write_string(1, 2, "al")?;
     sheet.write_datetime_with_format(1, 3, excel_date(report.to)?, &date)?;
     if report.small_counts_suppressed {
-        sheet.write_string(2, 0, "I conteggi da 1 a 4 sono oscurati (<5).")?;
+        sheet.write_string(
+            2,
+            0,
+            "Riservato: i conteggi da 1 a 4 e quelli che permetterebbero di ricavarli dai totali.",
+        )?;
     }
     for (col, title) in header_row(report).iter().enumerate() {
         sheet.write_string_with_format(FIRST_ROW - 1, col as u16, title, &bold)?;

@@ -8,8 +8,10 @@ use utoipa::ToSchema;
 
 use crate::schemas;
 
-/// A count as published. `count` is `null` when the count is from 1 to 4 and the reader sees
-/// every district.
+/// A count as published. For a reader who sees every district, `count` is `null` (and
+/// `suppressed` true) when the count is from 1 to 4, or when it is withheld so that no such
+/// count can be worked out, exactly or to within ±2, from the other cells of the answer and
+/// their sums (complementary suppression).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, ToSchema)]
 pub struct Figure {
     pub count: Option<i64>,
@@ -64,7 +66,7 @@ pub struct ReferralFigures {
     pub acceptance_rate: Option<f64>,
     /// Completed among those accepted.
     pub completion_rate: Option<f64>,
-    /// A rate over 1 to 4 referrals is suppressed like a count.
+    /// Rates over 1 to 4 referrals, or over a withheld count, are withheld too.
     pub rates_suppressed: bool,
 }
 
@@ -84,7 +86,7 @@ pub struct DaysToIntake {
     pub cases: Figure,
     pub median: Option<f64>,
     pub p90: Option<i64>,
-    /// Statistics over 1 to 4 people are suppressed.
+    /// The statistics are withheld with a withheld `cases`.
     pub suppressed: bool,
 }
 
@@ -148,11 +150,35 @@ pub struct DistrictIndicators {
 pub struct IndicatorsReport {
     pub from: NaiveDate,
     pub to: NaiveDate,
-    /// Counts from 1 to 4 in breakdowns by person are withheld (roles that see every district).
+    /// Counts from 1 to 4 are withheld, with the complements that protect them (roles that see
+    /// every district).
     pub small_counts_suppressed: bool,
+    /// How many counts are withheld; `null` when the report is exact.
+    pub withholding: Option<Withholding>,
     pub districts: Vec<DistrictIndicators>,
-    /// Over the districts above: summed before suppression.
+    /// Over the districts above, each person counted once, before withholding.
     pub total: Indicators,
+}
+
+/// What the protection of small counts costs in this answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Withholding {
+    /// Counts in the answer (districts and total) that are not zero; zeros are published.
+    pub counts: usize,
+    /// Counts from 1 to 4, withheld for their own sake.
+    pub small_counts: usize,
+    /// Counts of 5 or more withheld so that no small count can be worked out from the others.
+    pub complements: usize,
+}
+
+impl From<reports::Withholding> for Withholding {
+    fn from(withholding: reports::Withholding) -> Self {
+        Withholding {
+            counts: withholding.counts,
+            small_counts: withholding.small_counts,
+            complements: withholding.complements,
+        }
+    }
 }
 
 impl From<reports::Figure> for Figure {
@@ -247,6 +273,7 @@ impl From<app::reports::IndicatorsReport> for IndicatorsReport {
             from: report.from,
             to: report.to,
             small_counts_suppressed: report.small_counts_suppressed,
+            withholding: report.withholding.map(Withholding::from),
             districts: report
                 .districts
                 .into_iter()
