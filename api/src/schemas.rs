@@ -129,4 +129,9 @@ vocabularies! {
     age_bands: AgeBand => domain::reports::AgeBand;
     /// A figure against its targets: below the minimum, within, above the maximum.
     target_statuses: TargetStatus => domain::reports::TargetStatus;
+    /// The quasi-identifiers of the research export, as `InLav-Anonymity` names them.
+    export_attributes: ExportAttribute => domain::exports::Attribute;
+    export_month_levels: ExportMonthLevel => domain::exports::MonthLevel;
+    export_age_levels: ExportAgeLevel => domain::exports::AgeLevel;
+    export_citizenship_levels: ExportCitizenshipLevel => domain::exports::CitizenshipLevel;
 }

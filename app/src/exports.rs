@@ -1,11 +1,11 @@
 //! The research export: one pseudonymous row per case intercepted in a range, for the
-//! evaluators and the Region. People who refused research use are left out; every export is
-//! audited, one entry per district it covers.
+//! evaluators and the Region, k-anonymous over what may identify a person. People who refused
+//! research use are left out; every export is audited, one entry per district it covers.
 
 use chrono::{DateTime, Utc};
 use domain::access::Capability;
 use domain::audit::AuditAction;
-use domain::exports::{ExportCase, ExportRow, PeopleByCountry, row};
+use domain::exports::{Anonymiser, AnonymitySummary, EXPORT_K, ExportCase, ExportRow, quasi_identifiers, row};
 use persistence::exports::export_batch;
 use persistence::reports::Range;
 use persistence::{DbConnection, Sink};
@@ -22,16 +22,39 @@ const BATCH: i64 = 500;
 /// Rows handed over ahead of the reader.
 const AHEAD: usize = 64;
 
-/// An export on its way: the range it covers and its rows as they are read. A storage failure
-/// after the first row arrives as the last item.
-pub struct Export {
-    pub range: Range,
-    pub rows: mpsc::Receiver<std::result::Result<ExportRow, persistence::Error>>,
+/// What the reading thread hands over: first how the rows are anonymised, then the rows.
+#[allow(clippy::large_enum_variant, reason = "one summary, then rows: boxing would allocate per row")]
+enum Streamed {
+    Anonymity(AnonymitySummary),
+    Row(ExportRow),
 }
 
-/// Starts the export of the cases of the range. Two passes over one snapshot: the first counts
-/// the people per country (rare citizenships are generalised), the second hands over the rows.
-/// The export is a long read: it waits its turn in the long-read budget.
+/// An export on its way: the range it covers, how its rows are anonymised, and its rows as
+/// they are read.
+pub struct Export {
+    pub range: Range,
+    pub anonymity: AnonymitySummary,
+    items: mpsc::Receiver<std::result::Result<Streamed, persistence::Error>>,
+}
+
+impl Export {
+    /// The next row, `None` after the last. A storage failure after the first row arrives as
+    /// the last item.
+    pub async fn next_row(&mut self) -> Option<std::result::Result<ExportRow, persistence::Error>> {
+        loop {
+            match self.items.recv().await? {
+                Ok(Streamed::Row(row)) => return Some(Ok(row)),
+                Ok(Streamed::Anonymity(_)) => {}
+                Err(error) => return Some(Err(error)),
+            }
+        }
+    }
+}
+
+/// Starts the export of the cases of the range. Two passes over one snapshot: the first
+/// gathers what may identify each person and plans the generalisations for k-anonymity, the
+/// second hands over the rows as planned. The export is a long read: it waits its turn in the
+/// long-read budget.
 pub async fn cases(ctx: &Context, actor: &Actor, now: DateTime<Utc>, request: RangeRequest) -> Result<Export> {
     actor.require(Capability::ExportResearch)?;
     let range = report_range(ctx, actor, now, request)?;
@@ -41,16 +64,24 @@ pub async fn cases(ctx: &Context, actor: &Actor, now: DateTime<Utc>, request: Ra
     let entries = range.districts.iter().map(|d| actor.audit(now, AuditAction::Export, d, None, None)).collect();
     ctx.db().record(entries).await?;
     let key = ctx.pseudonym_key().to_vec();
-    let read = range.clone();
-    let rows = ctx.db().stream(turn, AHEAD, move |conn, sink: &Sink<ExportRow>| {
-        let mut people = PeopleByCountry::default();
+    let (read, zone) = (range.clone(), range.zone);
+    let mut items = ctx.db().stream(turn, AHEAD, move |conn, sink: &Sink<Streamed>| {
+        let mut anonymiser = Anonymiser::default();
         each_exportable(conn, &read, |case| {
-            people.count(&case);
+            anonymiser.add(case.case_id, case.beneficiary_id, &quasi_identifiers(&case, zone));
             Ok(())
         })?;
-        each_exportable(conn, &read, |case| sink.send(row(case, &key, &people)))
+        let plan = anonymiser.plan(EXPORT_K);
+        sink.send(Streamed::Anonymity(plan.summary.clone()))?;
+        each_exportable(conn, &read, |case| sink.send(Streamed::Row(row(case, &key, &plan, zone))))
     })?;
-    Ok(Export { range, rows })
+    match items.recv().await {
+        Some(Ok(Streamed::Anonymity(anonymity))) => Ok(Export { range, anonymity, items }),
+        Some(Err(error)) => Err(error.into()),
+        Some(Ok(Streamed::Row(_))) | None => {
+            Err(persistence::Error::Internal("the export ended before its first pass".into()).into())
+        }
+    }
 }
 
 /// Walks the cases of the range in batches, skipping those whose person refused research use.

@@ -241,5 +241,58 @@ fn seed_synthetic_writes_n_cases_in_the_programmes_proportions() {
         assert_eq!(countries[0]["code"], "PK", "the main country of origin first: {countries:?}");
         let services = total["services_by_category"].as_array().unwrap();
         assert!(services.iter().map(|s| s["count"].as_i64().unwrap_or(0)).sum::<i64>() > 1500);
+
+        // The research export of the same data: every row shared by five people.
+        let evaluator = app.user("evaluator", crate::support::REGION_ID, &[]).await;
+        let path = "/api/v1/exports/cases?from=2020-01-01&to=2030-12-31";
+        let reply = app.get(path).token(&evaluator.access_token).send().await;
+        assert_eq!(reply.status, 200, "{}", reply.text());
+        let header = reply.header("inlav-anonymity").expect("InLav-Anonymity").to_string();
+        // The information the export gives up, in the programme's proportions (README).
+        eprintln!("research export of 1500 cases: {header}");
+        let rows: Vec<Value> = reply.text().lines().map(|l| serde_json::from_str(l).expect("a JSON line")).collect();
+        let anonymity = crate::support::anonymity_of(&header);
+        assert!(rows.len() > 1200, "all but those who refused research use: {}", rows.len());
+        assert_eq!(anonymity["rows"], rows.len().to_string());
+        let smallest = crate::support::smallest_class(&rows);
+        assert!(smallest >= 5, "a row shared by {smallest} people");
+        assert_eq!(anonymity["smallest_class"], smallest.to_string());
+        let in_their_district = rows.iter().filter(|r| r["district"] != "other").count();
+        assert!(in_their_district * 100 >= rows.len() * 90, "districts are kept: {header}");
+
+        // As a workbook: the rows on a first sheet, how they were anonymised on a second.
+        let xlsx = app.get(&format!("{path}&format=xlsx")).token(&evaluator.access_token).send().await;
+        assert_eq!(xlsx.status, 200);
+        assert_eq!(xlsx.header("inlav-anonymity"), Some(header.as_str()));
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(&xlsx.bytes[..])).expect("an XLSX archive");
+        let mut part = |name: &str| {
+            let mut xml = String::new();
+            std::io::Read::read_to_string(&mut archive.by_name(name).expect(name), &mut xml).expect(name);
+            xml
+        };
+        let workbook = part("xl/workbook.xml");
+        assert!(workbook.contains("name=\"Casi\"") && workbook.contains("name=\"Anonimizzazione\""), "{workbook}");
+        assert_eq!(part("xl/worksheets/sheet1.xml").matches("<row ").count(), rows.len() + 1, "a header and the rows");
+    });
+}
+
+#[test]
+fn the_demo_seeds_research_export_is_k_anonymous() {
+    let db = TestDb::new();
+    let env = db.env();
+    admin_first(&env);
+    let (code, _, err) = run_cli(&["seed", "--demo"], &env, "");
+    assert_eq!(code, 0, "{err}");
+    actix_web::rt::System::new().block_on(async move {
+        let app = TestApp::on(db).await;
+        let evaluator = app.user("evaluator", crate::support::REGION_ID, &[]).await;
+        let reply =
+            app.get("/api/v1/exports/cases?from=2020-01-01&to=2030-12-31").token(&evaluator.access_token).send().await;
+        assert_eq!(reply.status, 200, "{}", reply.text());
+        let header = reply.header("inlav-anonymity").expect("InLav-Anonymity").to_string();
+        eprintln!("research export of the demo seed: {header}");
+        let rows: Vec<Value> = reply.text().lines().map(|l| serde_json::from_str(l).expect("a JSON line")).collect();
+        assert!(rows.len() > 100, "{} rows", rows.len());
+        assert!(crate::support::smallest_class(&rows) >= 5, "{header}");
     });
 }

@@ -526,3 +526,23 @@ impl TestApp {
         reply.str("access_token").to_string()
     }
 }
+
+/// The quasi-identifiers of a research export's row.
+pub const QUASI_IDENTIFIERS: [&str; 7] =
+    ["district", "gender", "age_band", "citizenship", "intercepted_month", "channel", "profile"];
+
+/// The parts of an `InLav-Anonymity` header, by name.
+pub fn anonymity_of(header: &str) -> HashMap<String, String> {
+    header.split("; ").filter_map(|part| part.split_once('=')).map(|(k, v)| (k.to_string(), v.to_string())).collect()
+}
+
+/// The fewest people (by `person` pseudonym) sharing the quasi-identifiers of a row of an
+/// export; 0 when it has none.
+pub fn smallest_class(rows: &[Value]) -> usize {
+    let mut classes: HashMap<Vec<String>, std::collections::HashSet<String>> = HashMap::new();
+    for row in rows {
+        let key = QUASI_IDENTIFIERS.iter().map(|column| row[*column].to_string()).collect();
+        classes.entry(key).or_default().insert(row["person"].as_str().expect("person").to_string());
+    }
+    classes.values().map(|people| people.len()).min().unwrap_or(0)
+}

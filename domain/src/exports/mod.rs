@@ -1,17 +1,23 @@
 //! The research export: one pseudonymous row per case for the evaluators and the Region. A row
 //! holds no name, codice fiscale, contact, birth date, free text or employer; ids become keyed
-//! hashes; rare citizenships are generalised.
+//! hashes; what may identify a person is generalised until each row is shared by five people
+//! ([`anonymity`]).
 
-use std::collections::{HashMap, HashSet};
+mod anonymity;
 
-use chrono::{NaiveDate, NaiveDateTime};
+use std::collections::HashMap;
+
+use chrono::{Datelike, NaiveDate, NaiveDateTime};
+use chrono_tz::Tz;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use uuid::Uuid;
 
+pub use anonymity::*;
+
 use crate::Vocabulary;
 use crate::referrals::ReferralStatus;
-use crate::reports::age_band;
+use crate::reports::{age_band, local_day};
 
 /// One case of the range, as read for the export: identifiers only as ids to be hashed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,13 +54,14 @@ pub struct ExportRow {
     pub gender: Option<String>,
     /// Age band at interception.
     pub age_band: String,
-    /// See [`exported_citizenship`].
+    /// Countries joined by `|` (or their UN sub-regions or regions), `stateless`, `unknown`, or
+    /// `*` when withheld.
     pub citizenship: String,
     pub channel: String,
     pub profile: Option<String>,
     pub needs: Vec<String>,
     pub status: String,
-    /// `YYYY-MM`.
+    /// `YYYY-MM`, `YYYY-Qn` or `YYYY` (as the export's generalisation says), or `*`.
     pub intercepted_month: String,
     pub taken_in_charge_month: Option<String>,
     pub services: HashMap<String, i64>,
@@ -62,39 +69,40 @@ pub struct ExportRow {
     pub outcome: Option<String>,
 }
 
-/// The people holding each citizenship among the cases of an export, counted in a first pass.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct PeopleByCountry(HashMap<String, HashSet<Uuid>>);
-
-impl PeopleByCountry {
-    pub fn count(&mut self, case: &ExportCase) {
-        for country in case.citizenships.iter().flatten() {
-            self.0.entry(country.clone()).or_default().insert(case.beneficiary_id);
-        }
-    }
-
-    pub fn people_with(&self, country: &str) -> usize {
-        self.0.get(country).map_or(0, HashSet::len)
+/// What may identify the person of a case, on the programme's calendar in `zone`: age at the
+/// day of interception, its month.
+pub fn quasi_identifiers(case: &ExportCase, zone: Tz) -> QuasiIdentifiers {
+    let day = local_day(case.intercepted_at, zone);
+    QuasiIdentifiers {
+        district: case.district.clone(),
+        gender: case.gender.clone(),
+        age_band: age_band(case.birth_date, case.birth_year, day),
+        citizenships: case.citizenships.clone(),
+        month: (day.year(), day.month()),
+        channel: case.channel.clone(),
+        profile: case.profile.clone(),
     }
 }
 
-/// The row of a case: pseudonyms under `key`, the age band at interception, generalised
-/// citizenship, months instead of days.
-pub fn row(case: ExportCase, key: &[u8], people: &PeopleByCountry) -> ExportRow {
-    let band = age_band(case.birth_date, case.birth_year, case.intercepted_at.date());
+/// The row of a case as `plan` writes it: pseudonyms under `key`, the quasi-identifiers
+/// generalised or withheld, months instead of days.
+pub fn row(case: ExportCase, key: &[u8], plan: &Anonymisation, zone: Tz) -> ExportRow {
+    let qi = quasi_identifiers(&case, zone);
+    let taken_in_charge = case.taken_in_charge_at.map(|at| local_day(at, zone)).map(|d| (d.year(), d.month()));
+    let written = plan.written(case.case_id, &qi, taken_in_charge);
     ExportRow {
         case: pseudonym(key, "case", &case.case_id.to_string()),
         person: pseudonym(key, "person", &case.beneficiary_id.to_string()),
-        district: case.district,
-        gender: case.gender,
-        age_band: band.code().to_string(),
-        citizenship: exported_citizenship(case.citizenships.as_deref(), |country| people.people_with(country)),
-        channel: case.channel,
-        profile: case.profile,
+        district: written.district,
+        gender: written.gender,
+        age_band: written.age_band,
+        citizenship: written.citizenship,
+        channel: written.channel,
+        profile: written.profile,
         needs: case.needs,
         status: case.status,
-        intercepted_month: case.intercepted_at.format("%Y-%m").to_string(),
-        taken_in_charge_month: case.taken_in_charge_at.map(|at| at.format("%Y-%m").to_string()),
+        intercepted_month: written.month,
+        taken_in_charge_month: written.taken_in_charge_month,
         services: case.services,
         referrals: case.referrals,
         outcome: case.outcome,
@@ -104,29 +112,6 @@ pub fn row(case: ExportCase, key: &[u8], people: &PeopleByCountry) -> ExportRow 
 /// Referral statuses an export counts: every status but `proposed`, which the partner never saw.
 pub fn referral_columns() -> impl Iterator<Item = ReferralStatus> {
     ReferralStatus::ALL.iter().copied().filter(|s| *s != ReferralStatus::Proposed)
-}
-
-/// A country shared by fewer people than this in an export is written as `other`: a rare
-/// citizenship, with a district and an age band, can point at one person.
-pub const EXPORT_MIN_PEOPLE_PER_COUNTRY: usize = 5;
-
-/// The citizenship column of the research export: `unknown` when not known, `stateless` with
-/// no country, else the countries joined by `|` in order, each country held by fewer than
-/// [`EXPORT_MIN_PEOPLE_PER_COUNTRY`] people (as `people_with` tells) written as `other`.
-pub fn exported_citizenship(countries: Option<&[String]>, people_with: impl Fn(&str) -> usize) -> String {
-    match countries {
-        None => "unknown".to_string(),
-        Some([]) => "stateless".to_string(),
-        Some(countries) => {
-            let mut shown: Vec<&str> = countries
-                .iter()
-                .map(|c| if people_with(c) >= EXPORT_MIN_PEOPLE_PER_COUNTRY { c.as_str() } else { "other" })
-                .collect();
-            shown.sort_unstable();
-            shown.dedup();
-            shown.join("|")
-        }
-    }
 }
 
 /// A pseudonym: HMAC-SHA256 of the id under the server's key, hex, 32 characters. Stable for
@@ -144,22 +129,6 @@ pub fn pseudonym(key: &[u8], kind: &str, id: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn rare_countries_become_other() {
-        let people = |c: &str| match c {
-            "MA" => 12,
-            "PK" => 5,
-            _ => 4,
-        };
-        let countries = |list: &[&str]| list.iter().map(|c| c.to_string()).collect::<Vec<_>>();
-        assert_eq!(exported_citizenship(None, people), "unknown");
-        assert_eq!(exported_citizenship(Some(&[]), people), "stateless");
-        assert_eq!(exported_citizenship(Some(&countries(&["PK"])), people), "PK");
-        assert_eq!(exported_citizenship(Some(&countries(&["ER"])), people), "other");
-        assert_eq!(exported_citizenship(Some(&countries(&["SN", "MA"])), people), "MA|other");
-        assert_eq!(exported_citizenship(Some(&countries(&["SN", "ER"])), people), "other");
-    }
 
     #[test]
     fn pseudonyms_are_keyed_and_stable() {
