@@ -3,16 +3,16 @@
 //! [`EXPORT_K`] people of the export, so that a row cannot be pinned on one person by what an
 //! outsider may know of them (a woman of 50–59 from Albania met in March in Suzzara).
 //!
-//! How, in order, each step only while some row is shared by fewer than k people:
-//! 1. Global generalisation, for every row, while more than [`OUTLIER_SHARE`] of the rows are
-//!    in small classes: each time the one step that leaves the fewest rows in small classes,
-//!    among month → quarter → year, age band → wider band, citizenship → UN sub-region → UN
-//!    region, channel withheld, profile withheld (ties in that order).
-//! 2. Local suppression of the rows still in small classes, one attribute at a time: channel,
-//!    profile, citizenship, age band, month, gender (→ `*`), and district (→ `other`) last, as
-//!    what the evaluation is organised by.
-//! 3. Rows with every value suppressed form one class; if it holds fewer than k people, people
-//!    of the largest classes (those that stay at k or more without them) join it.
+//! How: a generalisation applies to every row — month → quarter → year, age band → wider band,
+//! citizenship → UN sub-region → UN region, channel or profile withheld — and then the rows
+//! still in classes of fewer than k people lose values one attribute at a time, each time the
+//! one that leaves the fewest rows rare (→ `*`), and the district (→ `other`) last, as what the
+//! evaluation is organised by. Rows with every value withheld form one class; if it holds fewer
+//! than k people, people of the largest classes (those that stay at k or more without them)
+//! join it. Which generalisation: of those that leave at most [`OUTLIER_SHARE`] of the rows in
+//! small classes (the coarsest if none does), the one that loses least information once its
+//! rare rows are suppressed ([`AnonymitySummary::information_lost`]), searched over the whole
+//! lattice of levels, cheapest first.
 //!
 //! Classes count people, not rows: the export links the cases of one person by a pseudonym, so
 //! five cases of one person are one person. Generalisations are over the whole export, so a
@@ -28,13 +28,13 @@ use crate::{Vocabulary, vocabulary};
 
 /// The fewest people a row's quasi-identifiers are shared by.
 pub const EXPORT_K: usize = 5;
+/// The most rows, as a share of the export, that may lose values one by one; a coarser
+/// generalisation of every row is chosen until no more are rare (as ARX's suppression limit).
+pub const OUTLIER_SHARE: f64 = 0.05;
 /// A value withheld from a row.
 pub const SUPPRESSED: &str = "*";
 /// The district of a row too rare for its own.
 pub const OTHER_DISTRICT: &str = "other";
-/// Global generalisation goes on while more than this share of the rows are in small classes;
-/// below it, the few left are suppressed value by value instead.
-pub const OUTLIER_SHARE: f64 = 0.05;
 
 vocabulary! {
     /// A quasi-identifier of the research export.
@@ -114,30 +114,32 @@ impl Default for Generalisation {
 }
 
 impl Generalisation {
-    /// Every generalisation one step coarser on one attribute, in the order preferred on a tie.
-    fn coarser(self) -> Vec<Generalisation> {
-        use {AgeLevel as A, CitizenshipLevel as C, MonthLevel as M};
-        let g = self;
-        let month = match g.month {
-            M::Month => Some(M::Quarter),
-            M::Quarter => Some(M::Year),
-            M::Year => None,
-        };
-        let citizenship = match g.citizenship {
-            C::Country => Some(C::Subregion),
-            C::Subregion => Some(C::Region),
-            C::Region => None,
-        };
-        [
-            month.map(|month| Generalisation { month, ..g }),
-            (g.age_band == A::Band).then_some(Generalisation { age_band: A::Wide, ..g }),
-            citizenship.map(|citizenship| Generalisation { citizenship, ..g }),
-            (!g.channel_withheld).then_some(Generalisation { channel_withheld: true, ..g }),
-            (!g.profile_withheld).then_some(Generalisation { profile_withheld: true, ..g }),
-        ]
-        .into_iter()
-        .flatten()
-        .collect()
+    /// Every generalisation, finest to coarsest on each attribute.
+    fn lattice() -> Vec<Generalisation> {
+        let mut all = Vec::new();
+        for month in MonthLevel::ALL.iter().copied() {
+            for age_band in AgeLevel::ALL.iter().copied() {
+                for citizenship in CitizenshipLevel::ALL.iter().copied() {
+                    for channel_withheld in [false, true] {
+                        for profile_withheld in [false, true] {
+                            all.push(Generalisation {
+                                month,
+                                age_band,
+                                citizenship,
+                                channel_withheld,
+                                profile_withheld,
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        all
+    }
+
+    /// The information it loses by itself, over every value: see [`information_lost`].
+    fn lost(self) -> f64 {
+        Attribute::ALL.iter().map(|a| level_lost(*a, self)).sum::<f64>() / Attribute::ALL.len() as f64
     }
 }
 
@@ -155,7 +157,7 @@ pub struct Written {
     pub profile: Option<String>,
 }
 
-/// The order in which values of a row in a small class are withheld.
+/// The values a row in a small class may lose, the district last; ties go in this order.
 const LOCAL_ORDER: [Attribute; 7] = [
     Attribute::Channel,
     Attribute::Profile,
@@ -173,7 +175,7 @@ fn bit(attribute: Attribute) -> u8 {
 const EVERY_BIT: u8 = 0b111_1111;
 
 /// What an export gives up for k-anonymity, told beside it.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct AnonymitySummary {
     pub k: usize,
     pub rows: usize,
@@ -183,6 +185,11 @@ pub struct AnonymitySummary {
     pub suppressed: BTreeMap<Attribute, usize>,
     /// The fewest people sharing a row's quasi-identifiers (0 for an empty export).
     pub smallest_class: usize,
+    /// The share of the information in the quasi-identifiers lost, from 0 to 1: each value
+    /// counts the level it is written at over the height of its hierarchy (a month written as a
+    /// quarter loses 1/3, as a year 2/3; an age band widened 1/2; a citizenship as a UN
+    /// sub-region 1/3, a region 2/3; anything withheld 1).
+    pub information_lost: f64,
 }
 
 impl AnonymitySummary {
@@ -229,6 +236,74 @@ struct Row {
     case: Uuid,
     person: u32,
     raw: [u32; 7],
+}
+
+/// The written values of each attribute under a generalisation: each raw value's index, and
+/// the index of the marker of a withheld value (`*`, or `other` for the district).
+struct Tables {
+    maps: Vec<Vec<u32>>,
+    marker: [u32; 7],
+}
+
+impl Tables {
+    fn new(values: &[Values; 7], generalisation: Generalisation) -> Tables {
+        let mut marker = [0u32; 7];
+        let maps = Attribute::ALL
+            .iter()
+            .zip(values)
+            .zip(marker.iter_mut())
+            .map(|((attribute, values), marker)| {
+                let mut written = Values::default();
+                let map =
+                    values.written.iter().map(|raw| written.id(generalised(*attribute, raw, generalisation))).collect();
+                let withheld = if *attribute == Attribute::District { OTHER_DISTRICT } else { SUPPRESSED };
+                *marker = written.id(withheld.to_string());
+                map
+            })
+            .collect();
+        Tables { maps, marker }
+    }
+}
+
+/// A way to write the export, and the information it loses.
+#[derive(Clone)]
+struct Candidate {
+    generalisation: Generalisation,
+    masks: Vec<u8>,
+    loss: f64,
+}
+
+/// How much of a value is lost at each level, from 0 (as recorded) to 1 (withheld): the level
+/// over the height of the attribute's hierarchy, withheld being its top.
+fn level_lost(attribute: Attribute, generalisation: Generalisation) -> f64 {
+    let g = generalisation;
+    match attribute {
+        Attribute::Month => match g.month {
+            MonthLevel::Month => 0.0,
+            MonthLevel::Quarter => 1.0 / 3.0,
+            MonthLevel::Year => 2.0 / 3.0,
+        },
+        Attribute::AgeBand if g.age_band == AgeLevel::Wide => 0.5,
+        Attribute::Citizenship => match g.citizenship {
+            CitizenshipLevel::Country => 0.0,
+            CitizenshipLevel::Subregion => 1.0 / 3.0,
+            CitizenshipLevel::Region => 2.0 / 3.0,
+        },
+        Attribute::Channel if g.channel_withheld => 1.0,
+        Attribute::Profile if g.profile_withheld => 1.0,
+        _ => 0.0,
+    }
+}
+
+/// The information lost over every value of the quasi-identifiers, from 0 to 1.
+fn information_lost(generalisation: Generalisation, masks: &[u8]) -> f64 {
+    if masks.is_empty() {
+        return 0.0;
+    }
+    let global: Vec<f64> = Attribute::ALL.iter().map(|a| level_lost(*a, generalisation)).collect();
+    let total: f64 =
+        masks.iter().map(|mask| (0..7).map(|a| if mask & (1 << a) != 0 { 1.0 } else { global[a] }).sum::<f64>()).sum();
+    total / (masks.len() * 7) as f64
 }
 
 /// Gathers the quasi-identifiers of every row of an export (its first pass), then plans.
@@ -328,68 +403,86 @@ impl Anonymiser {
         self.rows.push(Row { case, person, raw });
     }
 
-    /// How every row is to be written for each to be shared by `k` people.
+    /// How every row is to be written for each to be shared by `k` people, losing the least
+    /// information among the generalisations that leave at most [`OUTLIER_SHARE`] of the rows
+    /// rare (the coarsest one if none does), the rare rows then losing values one by one.
     pub fn plan(self, k: usize) -> Anonymisation {
-        let mut generalisation = Generalisation::default();
-        let mut masks = vec![0u8; self.rows.len()];
-        // Global: while many rows are rare, the one step coarser that leaves the fewest rare.
-        loop {
-            let rare = self.small_rows(generalisation, &masks, k).len();
-            if rare as f64 <= OUTLIER_SHARE * self.rows.len() as f64 {
+        let mut lattice = Generalisation::lattice();
+        lattice.sort_by(|a, b| a.lost().total_cmp(&b.lost()));
+        let allowed = (OUTLIER_SHARE * self.rows.len() as f64).floor() as usize;
+        let everyone: Vec<usize> = (0..self.rows.len()).collect();
+        let unmasked = vec![0u8; self.rows.len()];
+        let mut best: Option<Candidate> = None;
+        for generalisation in lattice.iter().copied() {
+            // Local suppression only adds loss: past the best total, nothing coarser can win.
+            if best.as_ref().is_some_and(|b| generalisation.lost() >= b.loss) {
                 break;
             }
-            let best = generalisation
-                .coarser()
-                .into_iter()
-                .map(|coarser| (self.small_rows(coarser, &masks, k).len(), coarser))
-                .min_by_key(|(rare, _)| *rare);
-            match best {
-                Some((_, coarser)) => generalisation = coarser,
-                None => break,
+            let tables = Tables::new(&self.values, generalisation);
+            if self.small_among(&everyone, &tables, &unmasked, k).len() > allowed {
+                continue;
+            }
+            let candidate = self.suppress_rare(generalisation, k);
+            if best.as_ref().is_none_or(|b| candidate.loss < b.loss) {
+                best = Some(candidate);
             }
         }
-        // Local: the few rare rows lose one value at a time.
-        for attribute in LOCAL_ORDER {
-            let small = self.small_rows(generalisation, &masks, k);
-            if small.is_empty() {
-                break;
-            }
-            for row in small {
-                masks[row] |= bit(attribute);
-            }
-        }
+        let coarsest = lattice.last().copied().unwrap_or_default();
+        let Candidate { generalisation, mut masks, .. } = best.unwrap_or_else(|| self.suppress_rare(coarsest, k));
         self.fill_the_withheld_class(generalisation, &mut masks, k);
         self.summarise(generalisation, masks, k)
     }
 
-    /// The class of each row: its written values, as indexes (withheld: `u32::MAX`).
-    fn keys(&self, generalisation: Generalisation, masks: &[u8]) -> Vec<[u32; 7]> {
-        // Each attribute's raw values mapped once to their generalised values.
-        let maps: Vec<Vec<u32>> = Attribute::ALL
-            .iter()
-            .zip(&self.values)
-            .map(|(attribute, values)| {
-                let mut written = Values::default();
-                values.written.iter().map(|raw| written.id(generalised(*attribute, raw, generalisation))).collect()
-            })
-            .collect();
-        self.rows
-            .iter()
-            .zip(masks)
-            .map(|(row, mask)| {
-                let mut key = [0u32; 7];
-                for (a, slot) in key.iter_mut().enumerate() {
-                    *slot = if mask & (1 << a) != 0 { u32::MAX } else { maps[a][row.raw[a] as usize] };
+    /// Under `generalisation`, the rows in small classes lose values one at a time, in
+    /// [`LOCAL_ORDER`]; with the information that costs.
+    fn suppress_rare(&self, generalisation: Generalisation, k: usize) -> Candidate {
+        let tables = Tables::new(&self.values, generalisation);
+        let mut masks = vec![0u8; self.rows.len()];
+        let everyone: Vec<usize> = (0..self.rows.len()).collect();
+        let mut rare = self.small_among(&everyone, &tables, &masks, k);
+        let mut left = LOCAL_ORDER.to_vec();
+        while !rare.is_empty() && !left.is_empty() {
+            // The value whose withholding leaves the fewest rare rows; the district only when
+            // nothing else is left. Rare rows, with a value withheld, only meet each other: the
+            // classes of the others are left as they were, at k or more.
+            let choices = if left.len() > 1 { &left[..left.len() - 1] } else { &left[..] };
+            let mut best: Option<(usize, Vec<u8>, Vec<usize>)> = None;
+            for (i, attribute) in choices.iter().enumerate() {
+                let mut tried = masks.clone();
+                for row in &rare {
+                    tried[*row] |= bit(*attribute);
                 }
-                key
-            })
-            .collect()
+                let still = self.small_among(&rare, &tables, &tried, k);
+                if best.as_ref().is_none_or(|(_, _, fewest)| still.len() < fewest.len()) {
+                    best = Some((i, tried, still));
+                }
+            }
+            let Some((chosen, tried, still)) = best else { break };
+            left.remove(chosen);
+            masks = tried;
+            rare = still;
+        }
+        let loss = information_lost(generalisation, &masks);
+        Candidate { generalisation, masks, loss }
     }
 
-    /// The people of each class, and each row's class.
-    fn class_sizes(&self, keys: &[[u32; 7]]) -> HashMap<[u32; 7], usize> {
+    /// The class of a row: its written values, as indexes.
+    fn key(&self, row: usize, tables: &Tables, masks: &[u8]) -> [u32; 7] {
+        let mut key = [0u32; 7];
+        for (a, slot) in key.iter_mut().enumerate() {
+            *slot = if masks[row] & (1 << a) != 0 {
+                tables.marker[a]
+            } else {
+                tables.maps[a][self.rows[row].raw[a] as usize]
+            };
+        }
+        key
+    }
+
+    /// The people of each class among `rows`.
+    fn class_sizes(&self, rows: &[usize], tables: &Tables, masks: &[u8]) -> HashMap<[u32; 7], usize> {
         let mut pairs: Vec<([u32; 7], u32)> =
-            keys.iter().zip(&self.rows).map(|(key, row)| (*key, row.person)).collect();
+            rows.iter().map(|r| (self.key(*r, tables, masks), self.rows[*r].person)).collect();
         pairs.sort_unstable();
         pairs.dedup();
         let mut sizes = HashMap::new();
@@ -399,25 +492,26 @@ impl Anonymiser {
         sizes
     }
 
-    /// The rows shared by fewer than `k` people.
-    fn small_rows(&self, generalisation: Generalisation, masks: &[u8], k: usize) -> Vec<usize> {
-        let keys = self.keys(generalisation, masks);
-        let sizes = self.class_sizes(&keys);
-        (0..self.rows.len()).filter(|r| sizes.get(&keys[*r]).copied().unwrap_or(0) < k).collect()
+    /// The rows among `rows` shared by fewer than `k` people of `rows`.
+    fn small_among(&self, rows: &[usize], tables: &Tables, masks: &[u8], k: usize) -> Vec<usize> {
+        let sizes = self.class_sizes(rows, tables, masks);
+        rows.iter().copied().filter(|r| sizes.get(&self.key(*r, tables, masks)).copied().unwrap_or(0) < k).collect()
     }
 
     /// Rows with every value withheld are one class: when it holds fewer than `k` people, the
     /// people of the largest classes that can spare them join it; failing those, whole classes,
     /// the smallest first.
     fn fill_the_withheld_class(&self, generalisation: Generalisation, masks: &mut [u8], k: usize) {
-        let keys = self.keys(generalisation, masks);
-        let withheld = [u32::MAX; 7];
+        let tables = Tables::new(&self.values, generalisation);
+        let keys: Vec<[u32; 7]> = (0..self.rows.len()).map(|r| self.key(r, &tables, masks)).collect();
+        let withheld = tables.marker;
         let mut inside: HashSet<u32> =
             self.rows.iter().zip(&keys).filter(|(_, key)| **key == withheld).map(|(row, _)| row.person).collect();
         if inside.is_empty() || inside.len() >= k {
             return;
         }
-        let sizes = self.class_sizes(&keys);
+        let everyone: Vec<usize> = (0..self.rows.len()).collect();
+        let sizes = self.class_sizes(&everyone, &tables, masks);
         let mut classes: Vec<(&[u32; 7], usize)> =
             sizes.iter().filter(|(key, _)| **key != withheld).map(|(key, n)| (key, *n)).collect();
         // Spare people of the largest classes first.
@@ -463,8 +557,9 @@ impl Anonymiser {
     }
 
     fn summarise(self, generalisation: Generalisation, masks: Vec<u8>, k: usize) -> Anonymisation {
-        let keys = self.keys(generalisation, &masks);
-        let sizes = self.class_sizes(&keys);
+        let tables = Tables::new(&self.values, generalisation);
+        let everyone: Vec<usize> = (0..self.rows.len()).collect();
+        let sizes = self.class_sizes(&everyone, &tables, &masks);
         let mut suppressed = BTreeMap::new();
         let everywhere = |attribute: Attribute| match attribute {
             Attribute::Channel => generalisation.channel_withheld,
@@ -484,6 +579,7 @@ impl Anonymiser {
             generalisation,
             suppressed,
             smallest_class: sizes.values().copied().min().unwrap_or(0),
+            information_lost: information_lost(generalisation, &masks),
         };
         let withheld = self.rows.iter().zip(masks).filter(|(_, m)| *m != 0).map(|(row, m)| (row.case, m)).collect();
         Anonymisation { summary, withheld }

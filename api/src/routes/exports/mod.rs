@@ -172,7 +172,7 @@ fn line(row: ExportRow, csv: Option<CsvDialect>) -> Result<Bytes, std::io::Error
 }
 
 /// The header that says how the rows were anonymised, e.g. `k=5; rows=1500; people=1480;
-/// smallest_class=5; intercepted_month=quarter; age_band=wide; citizenship=subregion;
+/// smallest_class=5; information_lost=0.214; intercepted_month=quarter; age_band=wide; citizenship=subregion;
 /// channel=withheld; profile=kept; suppressed=profile:9,district:4`.
 pub const ANONYMITY_HEADER: &str = "InLav-Anonymity";
 
@@ -182,12 +182,13 @@ fn anonymity_header(summary: &AnonymitySummary) -> String {
         summary.suppressed.iter().map(|(attribute, rows)| format!("{}:{rows}", attribute.code())).collect();
     let kept = |withheld: bool| if withheld { "withheld" } else { "kept" };
     format!(
-        "k={}; rows={}; people={}; smallest_class={}; intercepted_month={}; age_band={}; citizenship={}; channel={}; \
-         profile={}; suppressed={}",
+        "k={}; rows={}; people={}; smallest_class={}; information_lost={:.3}; intercepted_month={}; age_band={}; \
+         citizenship={}; channel={}; profile={}; suppressed={}",
         summary.k,
         summary.rows,
         summary.people,
         summary.smallest_class,
+        summary.information_lost,
         g.month.code(),
         g.age_band.code(),
         g.citizenship.code(),
@@ -221,7 +222,7 @@ fn anonymity_header(summary: &AnonymitySummary) -> String {
             (String = "text/csv"),
             (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
         ), headers(
-            ("InLav-Anonymity" = String, description = "How the rows were anonymised: `k`, `rows`, `people`, `smallest_class` (people), the levels of `intercepted_month` (month, quarter, year), `age_band` (band, wide) and `citizenship` (country, subregion, region), whether `channel` and `profile` are `kept` or `withheld` from every row, and the rows whose value was withheld one by one, per attribute (`suppressed=profile:12,district:3`, or `none`)."),
+            ("InLav-Anonymity" = String, description = "How the rows were anonymised: `k`, `rows`, `people`, `smallest_class` (people), `information_lost` (0 to 1: each quasi-identifier value counts its level over the height of its hierarchy, a withheld value 1), the levels of `intercepted_month` (month, quarter, year), `age_band` (band, wide) and `citizenship` (country, subregion, region), whether `channel` and `profile` are `kept` or `withheld` from every row, and the rows whose value was withheld one by one, per attribute (`suppressed=profile:12,district:3`, or `none`)."),
         )),
         (status = 403, description = "Only the evaluators and the regional coordinator export", body = crate::problem::Problem, content_type = "application/problem+json"),
         (status = 422, description = "A bad parameter, or an XLSX of more rows than a sheet holds", body = crate::problem::Problem, content_type = "application/problem+json"),

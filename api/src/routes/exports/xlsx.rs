@@ -53,6 +53,7 @@ fn summary_lines(summary: &AnonymitySummary) -> Vec<(String, String)> {
         ("Righe".to_string(), summary.rows.to_string()),
         ("Persone".to_string(), summary.people.to_string()),
         ("Gruppo più piccolo (persone)".to_string(), summary.smallest_class.to_string()),
+        ("Informazione perduta (da 0 a 1)".to_string(), format!("{:.3}", summary.information_lost)),
         ("Mese di intercettazione scritto per".to_string(), g.month.label_it().to_string()),
         ("Fascia d'età".to_string(), g.age_band.label_it().to_string()),
         ("Cittadinanza scritta per".to_string(), g.citizenship.label_it().to_string()),
