@@ -2,11 +2,15 @@
 //! evaluators and the Region, k-anonymous over what may identify a person. People who refused
 //! research use are left out; every export is audited, one entry per district it covers.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use domain::access::Capability;
 use domain::audit::AuditAction;
-use domain::exports::{Anonymiser, AnonymitySummary, EXPORT_K, ExportCase, ExportRow, quasi_identifiers, row};
-use persistence::exports::export_batch;
+use domain::exports::{
+    Anonymiser, AnonymitySummary, EXPORT_K, ExportCase, ExportRow, pseudonym, quasi_identifiers, row,
+};
+use persistence::exports::{export_case_ids, export_cases};
 use persistence::reports::Range;
 use persistence::{DbConnection, Sink};
 use tokio::sync::mpsc;
@@ -17,8 +21,8 @@ use crate::actor::Actor;
 use crate::context::Context;
 use crate::error::Result;
 
-/// Cases read per query: bounded memory whatever the size of the export.
-const BATCH: i64 = 500;
+/// Cases read per query: bounded memory whatever the size of the export (its ids aside).
+const BATCH: usize = 500;
 /// Rows handed over ahead of the reader.
 const AHEAD: usize = 64;
 
@@ -51,9 +55,10 @@ impl Export {
     }
 }
 
-/// Starts the export of the cases of the range. Two passes over one snapshot: the first
-/// gathers what may identify each person and plans the generalisations for k-anonymity, the
-/// second hands over the rows as planned. The export is a long read: it waits its turn in the
+/// Starts the export of the cases of the range. Over one snapshot: the ids of the range's
+/// cases, then two passes reading them by id: the first gathers what may identify each person
+/// and plans the generalisations for k-anonymity, the second hands over the rows as planned,
+/// in the order of their pseudonyms. The export is a long read: it waits its turn in the
 /// long-read budget.
 pub async fn cases(ctx: &Context, actor: &Actor, now: DateTime<Utc>, request: RangeRequest) -> Result<Export> {
     actor.require(Capability::ExportResearch)?;
@@ -66,14 +71,21 @@ pub async fn cases(ctx: &Context, actor: &Actor, now: DateTime<Utc>, request: Ra
     let key = ctx.pseudonym_key().to_vec();
     let (read, zone) = (range.clone(), range.zone);
     let mut items = ctx.db().stream(turn, AHEAD, move |conn, sink: &Sink<Streamed>| {
+        let ids = export_case_ids(conn, &read)?;
         let mut anonymiser = Anonymiser::default();
-        each_exportable(conn, &read, |case| {
+        each_exportable(conn, &ids, |case| {
             anonymiser.add(case.case_id, case.beneficiary_id, &quasi_identifiers(&case, zone));
             Ok(())
         })?;
         let plan = anonymiser.plan(EXPORT_K);
         sink.send(Streamed::Anonymity(plan.summary.clone()))?;
-        each_exportable(conn, &read, |case| sink.send(Streamed::Row(row(case, &key, &plan, zone))))
+        // Rows in the order of their pseudonym: case ids are time-ordered (UUIDv7), and rows in
+        // that order would tell each row's date, whatever the month column says.
+        let mut shuffled: Vec<(String, Uuid)> =
+            ids.into_iter().map(|id| (pseudonym(&key, "case", &id.to_string()), id)).collect();
+        shuffled.sort_unstable();
+        let ids: Vec<Uuid> = shuffled.into_iter().map(|(_, id)| id).collect();
+        each_exportable(conn, &ids, |case| sink.send(Streamed::Row(row(case, &key, &plan, zone))))
     })?;
     match items.recv().await {
         Some(Ok(Streamed::Anonymity(anonymity))) => Ok(Export { range, anonymity, items }),
@@ -84,22 +96,21 @@ pub async fn cases(ctx: &Context, actor: &Actor, now: DateTime<Utc>, request: Ra
     }
 }
 
-/// Walks the cases of the range in batches, skipping those whose person refused research use.
+/// Visits the cases of `ids` in that order, a batch at a time, skipping those whose person
+/// refused research use.
 fn each_exportable(
     conn: &mut DbConnection,
-    range: &Range,
+    ids: &[Uuid],
     mut visit: impl FnMut(ExportCase) -> std::result::Result<(), persistence::Error>,
 ) -> std::result::Result<(), persistence::Error> {
-    let mut after: Option<Uuid> = None;
-    loop {
-        let batch = export_batch(conn, range, after, BATCH)?;
-        let done = (batch.len() as i64) < BATCH;
-        after = batch.last().map(|c| c.case_id);
-        for case in batch.into_iter().filter(|c| !c.research_refused) {
-            visit(case)?;
-        }
-        if done {
-            return Ok(());
+    for batch in ids.chunks(BATCH) {
+        let mut found: HashMap<Uuid, ExportCase> =
+            export_cases(conn, batch)?.into_iter().map(|case| (case.case_id, case)).collect();
+        for id in batch {
+            if let Some(case) = found.remove(id).filter(|c| !c.research_refused) {
+                visit(case)?;
+            }
         }
     }
+    Ok(())
 }

@@ -1,5 +1,5 @@
-//! The research export's reads: the cases of a range in batches, with what a row needs and
-//! whether the person refused research use.
+//! The research export's reads: the ids of the cases of a range, then those cases by id in
+//! batches, with what a row needs and whether the person refused research use.
 
 use std::collections::HashMap;
 
@@ -35,37 +35,32 @@ type ExportColumns = (
     Option<String>,
 );
 
-/// The next batch of cases intercepted in the range, after `after` in id order.
-pub fn export_batch(
-    conn: &mut DbConnection,
-    range: &Range,
-    after: Option<Uuid>,
-    limit: i64,
-) -> Result<Vec<ExportCase>> {
-    let mut query = cases::table
-        .inner_join(beneficiaries::table)
-        .filter(intercepted_in(range))
-        .order(cases::id.asc())
-        .limit(limit)
-        .select((
-            cases::id,
-            cases::beneficiary_id,
-            cases::district_code,
-            beneficiaries::gender,
-            beneficiaries::birth_date,
-            beneficiaries::birth_year,
-            beneficiaries::citizenships_known,
-            cases::channel,
-            cases::profile,
-            cases::status,
-            cases::intercepted_at,
-            cases::taken_in_charge_at,
-            cases::outcome,
-        ))
-        .into_boxed();
-    if let Some(after) = after {
-        query = query.filter(cases::id.gt(after.to_string()));
-    }
+/// The ids of the cases intercepted in the range, in no particular order: one pass over an
+/// index, so that the rows are then read by id in whatever order the export writes them.
+pub fn export_case_ids(conn: &mut DbConnection, range: &Range) -> Result<Vec<Uuid>> {
+    let ids: Vec<String> = cases::table.filter(intercepted_in(range)).select(cases::id).load(conn)?;
+    ids.iter().map(|id| decode_id(id)).collect()
+}
+
+/// The cases of `ids` with what a row needs, in no particular order (read a few hundred at a
+/// time: each is looked up by its key).
+pub fn export_cases(conn: &mut DbConnection, ids: &[Uuid]) -> Result<Vec<ExportCase>> {
+    let wanted: Vec<String> = ids.iter().map(Uuid::to_string).collect();
+    let query = cases::table.inner_join(beneficiaries::table).filter(cases::id.eq_any(&wanted)).select((
+        cases::id,
+        cases::beneficiary_id,
+        cases::district_code,
+        beneficiaries::gender,
+        beneficiaries::birth_date,
+        beneficiaries::birth_year,
+        beneficiaries::citizenships_known,
+        cases::channel,
+        cases::profile,
+        cases::status,
+        cases::intercepted_at,
+        cases::taken_in_charge_at,
+        cases::outcome,
+    ));
     let rows: Vec<ExportColumns> = query.load(conn)?;
     let case_ids: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();
     let person_ids: Vec<String> = rows.iter().map(|r| r.1.clone()).collect();

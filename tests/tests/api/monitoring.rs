@@ -892,6 +892,9 @@ async fn the_research_export_is_pseudonymous_generalised_consented_and_audited()
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
+    // In pseudonym order, not in the time order of the case ids.
+    let order: Vec<&str> = rows.iter().map(|r| r["case"].as_str().unwrap()).collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "rows in the order of their pseudonym");
     let pseudonyms: HashSet<&str> = rows.iter().map(|r| r["case"].as_str().unwrap()).collect();
     assert_eq!(pseudonyms.len(), rows.len());
     assert_eq!(pseudonyms, again.iter().map(|r| r["case"].as_str().unwrap()).collect());

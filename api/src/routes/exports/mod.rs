@@ -203,13 +203,14 @@ fn anonymity_header(summary: &AnonymitySummary) -> String {
 /// is audited, one entry per district.
 ///
 /// Every row's quasi-identifiers (district, gender, age band, citizenship, month of
-/// interception, channel, profile) are shared by at least 5 people of the export: months become
-/// quarters or years, age bands wider, countries UN sub-regions or regions, or the channel or
-/// profile is withheld, for every row while many rows are rare; the few left lose values one by
-/// one (`*`; a district becomes `other`). The
-/// `InLav-Anonymity` header (and the XLSX's second sheet) says what was done.
+/// interception, channel, profile) are shared by at least 5 people of the export. Every row is
+/// generalised alike (months to quarters or years, age bands wider, countries to UN sub-regions
+/// or regions, channel or profile withheld), as little as leaves at most 5% of the rows rare;
+/// those lose values one by one (`*`; a district becomes `other`, last). The `InLav-Anonymity`
+/// header (and the XLSX's second sheet) says what was done.
 ///
-/// The rows come in case-id order, which says nothing about time. JSON lines and CSV are
+/// The rows come in the order of their `case` pseudonym, which says nothing about time (case
+/// ids are time-ordered: in their order a row's place would tell its date). JSON lines and CSV are
 /// streamed: a failure after the first row ends the body early, so check the row count against
 /// the header's `rows`. An XLSX holds at most 1,048,575 rows.
 #[utoipa::path(
