@@ -15,6 +15,27 @@ pub const CSV: &str = "text/csv";
 pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 pub const JSON_LINES: &str = "application/x-ndjson";
 
+/// An XLSX workbook in the spec: a binary string, so that generated clients read a file (a
+/// `Blob`), not an array of numbers.
+pub struct Workbook;
+
+impl utoipa::PartialSchema for Workbook {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)))
+            .description(Some("An XLSX workbook (Office Open XML spreadsheet)."))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Workbook {
+    fn name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("Workbook")
+    }
+}
+
 /// The districts and days of a report or an export, as asked.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]

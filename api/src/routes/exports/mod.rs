@@ -221,7 +221,7 @@ fn anonymity_header(summary: &AnonymitySummary) -> String {
         (status = 200, description = "One line per case", content(
             (ExportedCase = "application/x-ndjson"),
             (String = "text/csv"),
-            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            (crate::formats::Workbook = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
         ), headers(
             ("InLav-Anonymity" = String, description = "How the rows were anonymised: `k`, `rows`, `people`, `smallest_class` (people), `information_lost` (0 to 1: each quasi-identifier value counts its level over the height of its hierarchy, a withheld value 1), the levels of `intercepted_month` (month, quarter, year), `age_band` (band, wide) and `citizenship` (country, subregion, region), whether `channel` and `profile` are `kept` or `withheld` from every row, and the rows whose value was withheld one by one, per attribute (`suppressed=profile:12,district:3`, or `none`)."),
         )),

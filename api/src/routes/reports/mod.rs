@@ -33,7 +33,7 @@ pub fn configure(config: &mut ServiceConfig) {
         (status = 200, description = "The report", content(
             (IndicatorsReport = "application/json"),
             (String = "text/csv"),
-            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            (crate::formats::Workbook = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
         )),
         (status = 403, description = "The role reads no reports, or a district is not yours", body = crate::problem::Problem, content_type = "application/problem+json"),
     )
