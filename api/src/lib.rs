@@ -13,6 +13,7 @@ pub mod idempotency;
 pub mod limits;
 pub mod openapi;
 pub mod problem;
+pub mod response_headers;
 pub mod routes;
 pub mod schemas;
 pub mod secrets;

@@ -21,6 +21,7 @@ use uuid::Uuid;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::openapi::{self, RouteTable};
+use crate::response_headers::protect_responses;
 use crate::routes;
 use crate::secrets::{self, SecretSource};
 use crate::state::AppState;
@@ -135,6 +136,7 @@ pub fn app(
     .wrap(ErrorHandlers::new().default_handler(ensure_problem))
     .wrap(from_fn(limit_headers))
     .wrap(from_fn(request_context))
+    .wrap(from_fn(protect_responses))
 }
 
 /// Opens the database named by the configuration and applies pending migrations.

@@ -176,3 +176,38 @@ async fn swagger_ui_is_served_from_the_binary_and_calls_nothing_outside() {
     assert_eq!(spec.status, 200);
     assert_eq!(spec.body["openapi"], "3.1.0");
 }
+
+#[actix_web::test]
+async fn personal_data_is_never_cached_sniffed_or_framed() {
+    let app = TestApp::new().await;
+    let worker = app.user("case_worker", crate::support::REGION_ID, &["milano"]).await;
+    let case = app.intercept(&worker, "milano", json!({"alias": "Sara", "citizenships": ["EG"]})).await;
+    let id = case["id"].as_str().expect("case id");
+    let framed = |reply: &crate::support::Reply, what: &str| {
+        assert_eq!(reply.header("x-content-type-options"), Some("nosniff"), "{what}");
+        assert_eq!(reply.header("x-frame-options"), Some("DENY"), "{what}");
+        assert!(
+            reply.header("content-security-policy").is_some_and(|p| p.contains("frame-ancestors 'none'")),
+            "{what}"
+        );
+    };
+    // A person's case, a list, a problem and a login: kept by no browser and no proxy.
+    for (reply, what) in [
+        (app.get(&format!("/api/v1/cases/{id}")).token(&worker.access_token).send().await, "a case"),
+        (app.get("/api/v1/cases?limit=5").token(&worker.access_token).send().await, "a list"),
+        (app.get("/api/v1/cases/not-a-case").token(&worker.access_token).send().await, "a problem"),
+        (app.get("/api/v1/beneficiaries").send().await, "an anonymous refusal"),
+    ] {
+        assert_eq!(reply.header("cache-control"), Some("no-store"), "{what}");
+        assert_eq!(reply.header("pragma"), Some("no-cache"), "{what}");
+        framed(&reply, what);
+    }
+    // The spec and the Swagger UI name no one: cacheable, never framed.
+    let spec = app.get("/api/v1/openapi.json").send().await;
+    assert_eq!(spec.status, 200);
+    assert_ne!(spec.header("cache-control"), Some("no-store"));
+    framed(&spec, "the spec");
+    let docs = app.get("/docs/").send().await;
+    assert_eq!(docs.status, 200);
+    framed(&docs, "the Swagger UI");
+}

@@ -1,0 +1,50 @@
+//! Headers on every answer: what may carry personal data is never kept by a browser or a proxy,
+//! no answer is sniffed into another content type, and no page of the service can be framed
+//! (clickjacking of the Swagger UI or of a frontend that embeds an answer).
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::Next;
+
+/// The one answer under `/api/` that names no one and that clients may cache: the spec.
+const CACHEABLE: &[&str] = &["/api/v1/openapi.json"];
+
+/// Whether an answer to `path` may carry personal data: everything under `/api/` but the spec.
+fn may_carry_personal_data(path: &str) -> bool {
+    path.starts_with("/api/") && !CACHEABLE.contains(&path)
+}
+
+/// Adds the headers to every answer of the application, problems included.
+pub async fn protect_responses(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let personal = may_carry_personal_data(req.path());
+    let mut res = next.call(req).await?;
+    let headers = res.headers_mut();
+    if personal {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    }
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("frame-ancestors 'none'"));
+    }
+    Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn everything_under_the_api_but_the_spec_may_carry_personal_data() {
+        assert!(may_carry_personal_data("/api/v1/cases/0190"));
+        assert!(may_carry_personal_data("/api/v1/exports/cases"));
+        assert!(!may_carry_personal_data("/api/v1/openapi.json"));
+        assert!(!may_carry_personal_data("/docs/index.html"));
+        assert!(!may_carry_personal_data("/health"));
+    }
+}
