@@ -118,11 +118,6 @@ impl Grid {
         }
     }
 
-    /// Whether a withheld cell's range spans [`PROTECTION_SPAN`].
-    pub fn is_safe(&self, cell: usize) -> bool {
-        !self.cells[cell].withheld || self.range(cell).span() >= PROTECTION_SPAN
-    }
-
     /// The cheapest cells to withhold so that `exposed` may be [`PROTECTION_SPAN`] more than it
     /// is: a change of every cell of its component (up or down, each at least 1 after it) that
     /// keeps every relation, `exposed` raised by the span, of least cost, where a cell costs
