@@ -1,18 +1,21 @@
 //! The `inlav` command line: serve, migrate, create users, print the spec.
 
 use std::io::{BufRead, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use app::users::NewAccount;
 use clap::{Parser, Subcommand};
 use domain::Vocabulary;
+use domain::audit::{Checkpoint, CheckpointError};
 use domain::users::Role;
 use uuid::Uuid;
 
 use crate::clock::SystemClock;
 use crate::config::Config;
 use crate::routes::users::CreatedUser;
+use crate::secrets;
 use crate::server::{self, REGION_ORGANIZATION_ID};
 use crate::state::AppState;
 use crate::telemetry::init_logging;
@@ -70,8 +73,20 @@ enum ReportsCommand {
 
 #[derive(Debug, Subcommand)]
 enum AuditCommand {
-    /// Check the hash chain of the audit trail end to end; exit 1 when it was tampered with.
-    Verify,
+    /// Check the hash chain of the audit trail end to end, the index of the pages' people, and
+    /// the chain against signed checkpoints; exit 1 when it was tampered with.
+    Verify {
+        /// A file holding signed checkpoints (written by `audit checkpoint`, or a saved log of
+        /// `serve`); every checkpoint in it is checked. Repeatable.
+        #[arg(long, value_name = "FILE")]
+        checkpoint: Vec<PathBuf>,
+    },
+    /// Sign a checkpoint of the chain's head (entries, head hash, time) with the audit key
+    /// (INLAV_AUDIT_KEY, or the data directory's audit-key) and print it, or append it to FILE.
+    Checkpoint {
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -159,16 +174,7 @@ pub fn run(
                 .await
             }
             Command::Seed { demo, synthetic, seed } => seed_database(&config, demo, synthetic, seed, out).await,
-            Command::Audit { command: AuditCommand::Verify } => {
-                let state = open(&config)?;
-                let verified = app::audit::verify(state.database()).await.map_err(|unverified| unverified.0)?;
-                let _ = writeln!(
-                    out,
-                    "audit chain intact: {} entries, head at entry {}",
-                    verified.checked, verified.head_seq
-                );
-                Ok(())
-            }
+            Command::Audit { command } => audit(&config, command, out).await,
             Command::Reports { command: ReportsCommand::Rebuild } => {
                 let state = open(&config)?;
                 let started = std::time::Instant::now();
@@ -188,6 +194,73 @@ pub fn run(
     }
 }
 
+async fn audit(config: &Config, command: AuditCommand, out: &mut dyn Write) -> Result<(), String> {
+    let state = open(config)?;
+    let (key, _) = secrets::audit_key(config.audit_key.as_deref(), &config.data_dir)?;
+    match command {
+        AuditCommand::Verify { checkpoint: files } => {
+            let mut checkpoints = Vec::new();
+            for file in &files {
+                let text = std::fs::read_to_string(file).map_err(|err| format!("{}: {err}", file.display()))?;
+                let before = checkpoints.len();
+                for token in Checkpoint::tokens_in(&text) {
+                    let checkpoint = Checkpoint::open(token, &key).map_err(|err| match err {
+                        CheckpointError::Malformed => format!("{}: a checkpoint is malformed: {token}", file.display()),
+                        CheckpointError::BadSignature => format!(
+                            "{}: a checkpoint was not signed with this audit key, or was changed: {token}",
+                            file.display()
+                        ),
+                    })?;
+                    checkpoints.push(checkpoint);
+                }
+                if checkpoints.len() == before {
+                    return Err(format!("{}: holds no audit checkpoint", file.display()));
+                }
+            }
+            let count = checkpoints.len();
+            let verified =
+                app::audit::verify(state.database(), checkpoints).await.map_err(|unverified| unverified.0)?;
+            let _ = writeln!(
+                out,
+                "audit chain intact: {} entries, head at entry {}{}",
+                verified.checked,
+                verified.head_seq,
+                if count > 0 { format!(", consistent with {count} checkpoints") } else { String::new() }
+            );
+            Ok(())
+        }
+        AuditCommand::Checkpoint { out: file } => {
+            let checkpoint = app::audit::checkpoint(state.database(), state.now()).await.map_err(|e| e.0)?;
+            let line = serde_json::json!({
+                "entries": checkpoint.entries,
+                "head_hash": checkpoint.head_hash,
+                "at": checkpoint.at.to_rfc3339(),
+                "checkpoint": checkpoint.sign(&key),
+            })
+            .to_string();
+            match file {
+                Some(path) => {
+                    use std::io::Write as _;
+                    let mut file = std::fs::OpenOptions::new()
+                        .create(true)
+                        .append(true)
+                        .open(&path)
+                        .map_err(|err| format!("{}: {err}", path.display()))?;
+                    writeln!(file, "{line}")
+                        .and_then(|()| file.sync_all())
+                        .map_err(|err| format!("{}: {err}", path.display()))?;
+                    let _ =
+                        writeln!(out, "checkpoint of {} entries appended to {}", checkpoint.entries, path.display());
+                }
+                None => {
+                    let _ = writeln!(out, "{line}");
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
 /// The password of every `--demo` user: printed, and meant only for a demo.
 pub const DEMO_PASSWORD: &str = "demo-password-2026";
 
@@ -195,7 +268,7 @@ pub const DEMO_PASSWORD: &str = "demo-password-2026";
 /// tokens nor pseudonyms are made by them, so no secret is read.
 fn open(config: &Config) -> Result<AppState, String> {
     let pool = server::open_database(config)?;
-    let unused = server::Secrets { jwt: vec![0; 32], pseudonym: vec![0; 32] };
+    let unused = server::Secrets { jwt: vec![0; 32], pseudonym: vec![0; 32], audit: vec![0; 32] };
     server::load_state(pool, config, Arc::new(SystemClock), &unused)
 }
 

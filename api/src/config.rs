@@ -37,6 +37,10 @@ pub struct Config {
     pub jwt_secret: Option<Vec<u8>>,
     /// From `INLAV_PSEUDONYM_KEY`; when absent the key is kept in the data directory.
     pub pseudonym_key: Option<Vec<u8>>,
+    /// Signs the audit trail's checkpoints (`INLAV_AUDIT_KEY`).
+    pub audit_key: Option<Vec<u8>>,
+    /// How often `serve` logs a signed checkpoint of the audit trail; `None`: never.
+    pub audit_checkpoint_every: Option<Duration>,
     pub admin_email: Option<String>,
     pub admin_password: Option<String>,
     pub log: LogSettings,
@@ -67,6 +71,11 @@ impl Config {
         })?;
         let jwt_secret = secret_from(get, "INLAV_JWT_SECRET")?;
         let pseudonym_key = secret_from(get, "INLAV_PSEUDONYM_KEY")?;
+        let audit_key = secret_from(get, "INLAV_AUDIT_KEY")?;
+        let audit_checkpoint_every = match parse_number(&get, "INLAV_AUDIT_CHECKPOINT_MINUTES", 0, 10_080)? {
+            Some(0) => None,
+            minutes => Some(Duration::from_secs(60 * u64::from(minutes.unwrap_or(60)))),
+        };
         let log = parse_log(&get("INLAV_LOG").unwrap_or_else(|| "info".into()))?;
         let defaults = PoolSettings::default();
         let pool = PoolSettings {
@@ -114,6 +123,8 @@ impl Config {
             data_dir,
             jwt_secret,
             pseudonym_key,
+            audit_key,
+            audit_checkpoint_every,
             admin_email,
             admin_password,
             log,

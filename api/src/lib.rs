@@ -9,6 +9,7 @@ pub mod config;
 pub mod error;
 pub mod extract;
 pub mod formats;
+pub mod housekeeping;
 pub mod idempotency;
 pub mod limits;
 pub mod openapi;

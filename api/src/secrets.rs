@@ -12,6 +12,10 @@ pub const JWT_SECRET_FILE: &str = "jwt-secret";
 /// Losing this file changes every pseudonym of later exports: back it up with the database.
 pub const PSEUDONYM_KEY_FILE: &str = "pseudonym-key";
 
+/// Signs the audit trail's checkpoints. Keep a copy away from the database's host: whoever
+/// holds it and the database can sign a checkpoint of a rewritten chain.
+pub const AUDIT_KEY_FILE: &str = "audit-key";
+
 /// Where the signing secret came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SecretSource {
@@ -30,6 +34,12 @@ pub fn jwt_secret(from_env: Option<&[u8]>, data_dir: &Path) -> Result<(Vec<u8>, 
 /// first use with mode 0600.
 pub fn pseudonym_key(from_env: Option<&[u8]>, data_dir: &Path) -> Result<(Vec<u8>, SecretSource), String> {
     kept_secret(from_env, data_dir, PSEUDONYM_KEY_FILE)
+}
+
+/// The audit checkpoint key: from the environment, else from `<data_dir>/audit-key`, generated
+/// on first use with mode 0600.
+pub fn audit_key(from_env: Option<&[u8]>, data_dir: &Path) -> Result<(Vec<u8>, SecretSource), String> {
+    kept_secret(from_env, data_dir, AUDIT_KEY_FILE)
 }
 
 fn kept_secret(from_env: Option<&[u8]>, data_dir: &Path, file: &str) -> Result<(Vec<u8>, SecretSource), String> {

@@ -20,6 +20,7 @@ use uuid::Uuid;
 
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
+use crate::housekeeping;
 use crate::openapi::{self, RouteTable};
 use crate::response_headers::protect_responses;
 use crate::routes;
@@ -176,6 +177,7 @@ pub fn load_state(pool: Pool, config: &Config, clock: Arc<dyn Clock>, secrets: &
 pub struct Secrets {
     pub jwt: Vec<u8>,
     pub pseudonym: Vec<u8>,
+    pub audit: Vec<u8>,
 }
 
 /// The JWT secret and the pseudonym key, with a warning for each one generated.
@@ -184,7 +186,9 @@ pub fn load_secrets(config: &Config) -> Result<Secrets, String> {
     announce_secret(source, config, secrets::JWT_SECRET_FILE, "INLAV_JWT_SECRET");
     let (pseudonym, source) = secrets::pseudonym_key(config.pseudonym_key.as_deref(), &config.data_dir)?;
     announce_secret(source, config, secrets::PSEUDONYM_KEY_FILE, "INLAV_PSEUDONYM_KEY");
-    Ok(Secrets { jwt, pseudonym })
+    let (audit, source) = secrets::audit_key(config.audit_key.as_deref(), &config.data_dir)?;
+    announce_secret(source, config, secrets::AUDIT_KEY_FILE, "INLAV_AUDIT_KEY");
+    Ok(Secrets { jwt, pseudonym, audit })
 }
 
 fn announce_secret(source: SecretSource, config: &Config, file: &str, variable: &str) {
@@ -282,7 +286,9 @@ pub async fn serve(config: Config) -> Result<(), String> {
         "InLav PUA API listening: http://{}/docs/",
         config.bind
     );
+    let housekeeping = housekeeping::start(&state, &config, &secrets);
     server.run().await.map_err(|err| format!("server: {err}"))?;
+    housekeeping.stop();
     // Every answered read waited for its entries; this also commits those of requests whose
     // clients went away before the answer.
     if let Err(err) = state.database().flush().await {

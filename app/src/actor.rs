@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use domain::Vocabulary;
 use domain::access::{Capability, CaseScope, TokenScope, allows, sees_full_case};
-use domain::audit::{AuditAction, AuditEntry, ListedSubject};
+use domain::audit::{AuditAction, AuditEntry, AuditReason, ListedSubject};
 use domain::districts::DistrictCode;
 use domain::users::Role;
 use uuid::Uuid;
@@ -61,6 +61,26 @@ impl Actor {
         AuditEntry { district: Some(district.clone()), beneficiary_id, case_id, ..self.access(at, action) }
     }
 
+    /// An audit entry for a decision by this caller that needs a reason: setting a rule aside,
+    /// disclosing or erasing data. The reason is salted here, so that its digest in the chain
+    /// cannot be matched against guessed texts once the text is erased.
+    pub fn audit_because(
+        &self,
+        at: DateTime<Utc>,
+        action: AuditAction,
+        district: &DistrictCode,
+        subject: (Option<Uuid>, Option<Uuid>),
+        reason: &str,
+    ) -> AuditEntry {
+        let mut salt = [0u8; 16];
+        crate::random::fill(&mut salt);
+        let (beneficiary_id, case_id) = subject;
+        AuditEntry {
+            reason: Some(AuditReason::new(reason, &salt)),
+            ..self.audit(at, action, district, beneficiary_id, case_id)
+        }
+    }
+
     /// The audit entries of a page of a list or search by this caller: one per district the
     /// page showed, naming the people (and the cases) it showed there.
     pub fn audit_page(
@@ -83,6 +103,7 @@ impl Actor {
             case_id: None,
             listed: Vec::new(),
             request_id: self.request_id.clone(),
+            reason: None,
         }
     }
 }

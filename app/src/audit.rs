@@ -5,8 +5,9 @@
 
 use std::future::Future;
 
+use chrono::{DateTime, Utc};
 use domain::access::Capability;
-use domain::audit::{AuditEntry, ChainVerifier, ChainedEntry};
+use domain::audit::{AuditEntry, ChainBreak, ChainVerifier, ChainedEntry, Checkpoint};
 use domain::users::Role;
 use persistence::audit::{self as store, AuditFilter};
 use persistence::{Database, Page, PageRequest};
@@ -90,42 +91,83 @@ impl From<String> for Unverified {
     }
 }
 
-/// Walks the whole chain in batches and compares its end with the stored head, and the index
-/// of the people named by pages with what the chain names.
-pub async fn verify(db: &Database) -> std::result::Result<Verification, Unverified> {
-    db.with_connection(|conn| {
+/// The chain's head now, to be signed into a checkpoint kept outside the database.
+pub async fn checkpoint(db: &Database, now: DateTime<Utc>) -> std::result::Result<Checkpoint, Unverified> {
+    let (entries, head_hash) = db.with_connection(store::head).await?;
+    Ok(Checkpoint { entries, head_hash, at: now })
+}
+
+/// Walks the whole chain in batches and compares its end with the stored head and with every
+/// checkpoint, and the index of the people named by pages with what the chain names.
+pub async fn verify(db: &Database, checkpoints: Vec<Checkpoint>) -> std::result::Result<Verification, Unverified> {
+    let broken = |broken: ChainBreak| format!("the audit chain is broken at entry {}: {}", broken.seq, broken.reason);
+    db.with_connection(move |conn| {
         let mut verifier = ChainVerifier::default();
-        let mut people_listed = 0;
         loop {
             let (after, _) = verifier.last();
             let batch = store::scan(conn, after, 1000)?;
-            if batch.is_empty() {
-                break;
-            }
+            let Some(last) = batch.last().map(|stored| stored.seq) else { break };
             for entry in &batch {
-                verifier.check(entry).map_err(|broken| {
-                    format!("the audit chain is broken at entry {}: {}", broken.seq, broken.reason)
-                })?;
-                people_listed += entry.entry.people_listed().count() as i64;
+                verifier.check(entry).map_err(broken)?;
+                for checkpoint in &checkpoints {
+                    checkpoint.check(entry).map_err(broken)?;
+                }
             }
+            check_listed(&batch, &store::listed_rows(conn, after, last)?)?;
+        }
+        let (last_seq, last_hash) = verifier.last();
+        for checkpoint in &checkpoints {
+            checkpoint.check_end(last_seq).map_err(broken)?;
         }
         let (head_seq, head_hash) = store::head(conn)?;
-        let (last_seq, last_hash) = verifier.last();
         if (head_seq, head_hash.as_str()) != (last_seq, last_hash) {
             return Err(Unverified(format!(
                 "the audit chain ends at entry {last_seq} but its head records entry {head_seq}: entries were removed"
             )));
         }
-        // The pages' index is outside the chain: a row removed from it would hide a page from
-        // someone's access log, so its size must be what the chain names.
-        let indexed = store::listed_rows_up_to(conn, last_seq)?;
-        if indexed != people_listed {
+        if let Some((seq, person)) = store::listed_row_after(conn, last_seq)? {
             return Err(Unverified(format!(
-                "the index of the people named by pages holds {indexed} rows but the chain names {people_listed}: \
-                 it was changed"
+                "the index of the people named by pages lists {person} under entry {seq}, which the chain does not hold: \
+                 it was added"
             )));
         }
         Ok(Verification { checked: verifier.checked(), head_seq })
     })
     .await
+}
+
+/// The pages' index is outside the chain: a row changed in it would hide a page from one
+/// person's access log and show it in another's. Its rows for a batch of entries must be the
+/// people those entries name, no more and no fewer.
+fn check_listed(batch: &[ChainedEntry], indexed: &[(i64, String)]) -> std::result::Result<(), Unverified> {
+    let mut named: Vec<(i64, String)> = batch
+        .iter()
+        .flat_map(|stored| stored.entry.people_listed().map(|person| (stored.seq, person.to_string())))
+        .collect();
+    named.sort();
+    let (mut named, mut indexed) = (named.iter().peekable(), indexed.iter().peekable());
+    loop {
+        let missing = match (named.peek(), indexed.peek()) {
+            (None, None) => return Ok(()),
+            (Some(a), Some(b)) if a == b => {
+                named.next();
+                indexed.next();
+                continue;
+            }
+            (Some(a), Some(b)) => a < b,
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
+        };
+        return Err(Unverified(match (missing, named.peek(), indexed.peek()) {
+            (true, Some((seq, person)), _) => format!(
+                "entry {seq} names {person} on a page but the index of the people named by pages lacks the row: \
+                 it was removed or changed, and the page is missing from their access log"
+            ),
+            (_, _, Some((seq, person))) => format!(
+                "the index of the people named by pages lists {person} under entry {seq}, which does not name \
+                 them: it was added or changed"
+            ),
+            _ => "the index of the people named by pages does not match the chain".to_string(),
+        }));
+    }
 }

@@ -421,6 +421,13 @@ pub async fn override_eligibility(
             ..CaseChanges::default()
         };
         let updated = store::update(conn, id, version, &changes, now)?;
+        let entry = actor_in.audit_because(
+            now,
+            AuditAction::EligibilityOverride,
+            &case.district,
+            (Some(case.beneficiary_id), Some(id)),
+            &reason,
+        );
         store::add_event(
             conn,
             &NewCaseEvent {
@@ -428,10 +435,7 @@ pub async fn override_eligibility(
                 ..NewCaseEvent::new(case.id, EventKind::EligibilityOverride, author(&actor_in), now)
             },
         )?;
-        audit::append(
-            conn,
-            vec![actor_in.audit(now, AuditAction::Update, &case.district, Some(case.beneficiary_id), Some(id))],
-        )?;
+        audit::append(conn, vec![entry])?;
         let person = beneficiaries::find(conn, case.beneficiary_id)?;
         Ok(CaseRecord { case: updated, person })
     };

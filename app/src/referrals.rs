@@ -363,10 +363,13 @@ pub async fn transition(
             consent_override.as_ref().map(|(by, why)| (*by, why.as_str())),
             now,
         )?;
-        audit::append(
-            conn,
-            vec![writer.audit(now, AuditAction::Transition, &case.district, Some(case.beneficiary_id), Some(case.id))],
-        )?;
+        let subject = (Some(case.beneficiary_id), Some(case.id));
+        let entry = match &consent_override {
+            // The override is a decision of its own in the trail, its reason bound by the chain.
+            Some((_, why)) => writer.audit_because(now, AuditAction::ConsentOverride, &case.district, subject, why),
+            None => writer.audit(now, AuditAction::Transition, &case.district, subject.0, subject.1),
+        };
+        audit::append(conn, vec![entry])?;
         let standing = match side {
             Side::Sender => Standing::Sender,
             Side::Receiver => Standing::Receiver(partner_view(

@@ -1,6 +1,8 @@
 //! The audit trail: who read or changed whose personal data, when, under which request.
 //! Entries form a hash chain, so that a changed or removed entry is detected.
 
+mod checkpoint;
+
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -8,6 +10,8 @@ use uuid::Uuid;
 use crate::districts::DistrictCode;
 use crate::users::Role;
 use crate::vocabulary;
+
+pub use checkpoint::{CHECKPOINT_PREFIX, Checkpoint, CheckpointError};
 
 vocabulary! {
     pub enum AuditAction as "audit_actions" {
@@ -17,6 +21,12 @@ vocabulary! {
         Update => ("update", "Modifica", "Update"),
         Transition => ("transition", "Cambio di stato", "Status change"),
         Export => ("export", "Esportazione", "Export"),
+        ConsentOverride => ("consent_override", "Invio senza consenso", "Sent without consent"),
+        EligibilityOverride => ("eligibility_override", "Deroga ai requisiti", "Eligibility override"),
+        LegalDisclosure => ("legal_disclosure", "Inclusione delle note legali", "Legal notes disclosed"),
+        SubjectAccess => ("subject_access", "Accesso dell'interessato", "Subject access"),
+        Erasure => ("erasure", "Cancellazione dei dati", "Erasure"),
+        RetentionRun => ("retention_run", "Scadenza della conservazione", "Retention run"),
     }
 }
 
@@ -36,6 +46,58 @@ pub struct AuditEntry {
     /// person, in page order.
     pub listed: Vec<ListedSubject>,
     pub request_id: Option<String>,
+    /// Why a rule was set aside or data disclosed or erased, for the actions that need one.
+    pub reason: Option<AuditReason>,
+}
+
+/// The reason of an entry. The chain binds its digest, not its text: the text may name the
+/// person, and erasing them blanks it (with its salt) while the entry keeps verifying. The
+/// salt keeps a short reason from being found again by guessing texts against the digest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditReason {
+    /// SHA-256 of the salt and the text, lowercase hex.
+    pub digest: String,
+    /// `None` once erased.
+    pub stated: Option<StatedReason>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatedReason {
+    /// Lowercase hex.
+    pub salt: String,
+    pub text: String,
+}
+
+impl AuditReason {
+    /// A reason as given, salted with `salt` (random bytes from the caller).
+    pub fn new(text: impl Into<String>, salt: &[u8]) -> AuditReason {
+        let stated = StatedReason { salt: crate::to_hex(salt), text: text.into() };
+        AuditReason { digest: stated.digest(), stated: Some(stated) }
+    }
+
+    /// Whether the text kept is the text the digest was made of (an erased text is).
+    pub fn is_intact(&self) -> bool {
+        self.stated.as_ref().is_none_or(|stated| stated.digest() == self.digest)
+    }
+
+    /// The reason with its text and salt erased, its digest kept.
+    pub fn erased(&self) -> AuditReason {
+        AuditReason { digest: self.digest.clone(), stated: None }
+    }
+
+    pub fn text(&self) -> Option<&str> {
+        self.stated.as_ref().map(|stated| stated.text.as_str())
+    }
+}
+
+impl StatedReason {
+    fn digest(&self) -> String {
+        let mut hasher = Sha256::new();
+        hasher.update(self.salt.as_bytes());
+        hasher.update("\u{1f}".as_bytes());
+        hasher.update(self.text.as_bytes());
+        crate::to_hex(&hasher.finalize())
+    }
 }
 
 /// A person a page showed, and the case it showed them by.
@@ -145,6 +207,11 @@ pub fn chain_hash(seq: i64, prev_hash: &str, entry: &AuditEntry) -> String {
             field(&mut hasher, case.as_bytes());
         }
     }
+    // Likewise entries without a reason.
+    if let Some(reason) = &entry.reason {
+        field(&mut hasher, b"reason");
+        field(&mut hasher, reason.digest.as_bytes());
+    }
     hasher.update(prev_hash.as_bytes());
     crate::to_hex(&hasher.finalize())
 }
@@ -196,6 +263,9 @@ impl ChainVerifier {
         if chain_hash(stored.seq, &stored.prev_hash, &stored.entry) != stored.hash {
             return broken("its content does not match its hash".into());
         }
+        if stored.entry.reason.as_ref().is_some_and(|reason| !reason.is_intact()) {
+            return broken("its reason is not the reason it was given".into());
+        }
         self.last_seq = stored.seq;
         self.last_hash = stored.hash.clone();
         self.checked += 1;
@@ -227,6 +297,7 @@ mod tests {
             case_id: None,
             listed: Vec::new(),
             request_id: Some(format!("req-{n}")),
+            reason: None,
         }
     }
 
@@ -329,6 +400,40 @@ mod tests {
     }
 
     #[test]
+    fn a_reason_is_bound_by_the_chain_and_its_text_may_be_erased_but_not_changed() {
+        let overridden = AuditEntry {
+            action: AuditAction::ConsentOverride,
+            reason: Some(AuditReason::new("urgent shelter for Mario Rossi", &[7; 16])),
+            ..entry(1)
+        };
+        let entries = chain(0, GENESIS_HASH, vec![overridden, entry(2)]);
+        assert_eq!(verify(&entries), Ok(2));
+        assert_ne!(
+            entries[0].hash,
+            chain(0, GENESIS_HASH, vec![AuditEntry { reason: None, ..entries[0].entry.clone() }])[0].hash
+        );
+
+        let mut erased = entries.clone();
+        let reason = erased[0].entry.reason.as_ref().map(AuditReason::erased);
+        erased[0].entry.reason = reason;
+        assert_eq!(erased[0].entry.reason.as_ref().and_then(AuditReason::text), None);
+        assert_eq!(verify(&erased), Ok(2), "erasing the text keeps the chain");
+
+        let mut rewritten = entries.clone();
+        if let Some(stated) = rewritten[0].entry.reason.as_mut().and_then(|r| r.stated.as_mut()) {
+            stated.text = "routine".into();
+        }
+        assert_eq!(
+            verify(&rewritten),
+            Err(ChainBreak { seq: 1, reason: "its reason is not the reason it was given".into() })
+        );
+
+        let mut dropped = entries.clone();
+        dropped[0].entry.reason = None;
+        assert_eq!(verify(&dropped).unwrap_err().seq, 1, "a reason removed is a changed entry");
+    }
+
+    #[test]
     fn a_persons_log_shows_a_page_naming_only_them() {
         let access = AuditEntry { action: AuditAction::List, ..entry(1) };
         let page =
@@ -362,6 +467,7 @@ mod properties {
             case in proptest::option::of(any::<u128>()),
             listed in proptest::collection::vec((any::<u128>(), proptest::option::of(any::<u128>())), 0..3),
             request in proptest::option::of("[a-z0-9-]{1,12}"),
+            reason in proptest::option::of(("[a-z ]{1,20}", any::<[u8; 4]>())),
         ) -> AuditEntry {
             AuditEntry {
                 at: Utc.timestamp_opt(1_700_000_000 + seconds, 0).single().unwrap_or_default(),
@@ -376,6 +482,7 @@ mod properties {
                     .map(|(b, c)| ListedSubject { beneficiary_id: Uuid::from_u128(b), case_id: c.map(Uuid::from_u128) })
                     .collect(),
                 request_id: request,
+                reason: reason.map(|(text, salt)| AuditReason::new(text, &salt)),
             }
         }
     }

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
 use domain::Vocabulary;
-use domain::audit::{AuditAction, AuditEntry, ChainedEntry, ListedSubject, chain};
+use domain::audit::{AuditAction, AuditEntry, AuditReason, ChainedEntry, ListedSubject, StatedReason, chain};
 use domain::districts::DistrictCode;
 use uuid::Uuid;
 
@@ -30,6 +30,9 @@ struct AuditRow {
     prev_hash: String,
     hash: String,
     listed: Option<String>,
+    reason_digest: Option<String>,
+    reason_salt: Option<String>,
+    reason_text: Option<String>,
 }
 
 /// Appends entries at the end of the chain. Call it inside the write transaction of the
@@ -116,13 +119,16 @@ impl From<ChainedEntry> for AuditRow {
             case_id: entry.case_id.map(|id| id.to_string()),
             request_id: entry.request_id,
             listed: encode_listed(&entry.listed),
+            reason_digest: entry.reason.as_ref().map(|reason| reason.digest.clone()),
+            reason_salt: entry.reason.as_ref().and_then(|reason| reason.stated.as_ref()).map(|s| s.salt.clone()),
+            reason_text: entry.reason.and_then(|reason| reason.stated).map(|s| s.text),
             prev_hash: stored.prev_hash,
             hash: stored.hash,
         }
     }
 }
 
-/// Rows per `INSERT` at most: 1,408 parameters, well under both backends' limits.
+/// Rows per `INSERT` at most: 1,920 parameters, well under both backends' limits.
 const MAX_ROWS_PER_INSERT: usize = 128;
 
 /// How many of `remaining` rows the next `INSERT` takes: all up to the maximum, otherwise the
@@ -146,7 +152,7 @@ impl QueryFragment<MultiBackend> for InsertAuditRows<'_> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, MultiBackend>) -> QueryResult<()> {
         out.push_sql(
             "INSERT INTO audit_events (seq, at, actor_id, actor_role, action, district_code, beneficiary_id, \
-             case_id, request_id, prev_hash, hash, listed) VALUES ",
+             case_id, request_id, prev_hash, hash, listed, reason_digest, reason_salt, reason_text) VALUES ",
         );
         for (index, row) in self.0.iter().enumerate() {
             out.push_sql(if index == 0 { "(" } else { ", (" });
@@ -167,8 +173,10 @@ impl QueryFragment<MultiBackend> for InsertAuditRows<'_> {
             out.push_bind_param::<Text, _>(&row.prev_hash)?;
             out.push_sql(", ");
             out.push_bind_param::<Text, _>(&row.hash)?;
-            out.push_sql(", ");
-            out.push_bind_param::<Nullable<Text>, _>(&row.listed)?;
+            for optional in [&row.listed, &row.reason_digest, &row.reason_salt, &row.reason_text] {
+                out.push_sql(", ");
+                out.push_bind_param::<Nullable<Text>, _>(optional)?;
+            }
             out.push_sql(")");
         }
         Ok(())
@@ -363,9 +371,25 @@ pub fn scan(conn: &mut DbConnection, after_seq: i64, limit: i64) -> Result<Vec<C
         .collect()
 }
 
-/// Rows of the pages' index for entries up to `seq`, to check against the chain.
-pub fn listed_rows_up_to(conn: &mut DbConnection, seq: i64) -> Result<i64> {
-    Ok(audit_listed::table.filter(audit_listed::seq.le(seq)).count().get_result(conn)?)
+/// Rows of the pages' index for the entries after `after_seq` up to `up_to_seq`, as
+/// `(seq, beneficiary id)` in that order, to check against what the chain names.
+pub fn listed_rows(conn: &mut DbConnection, after_seq: i64, up_to_seq: i64) -> Result<Vec<(i64, String)>> {
+    Ok(audit_listed::table
+        .filter(audit_listed::seq.gt(after_seq))
+        .filter(audit_listed::seq.le(up_to_seq))
+        .select((audit_listed::seq, audit_listed::beneficiary_id))
+        .order((audit_listed::seq.asc(), audit_listed::beneficiary_id.asc()))
+        .load(conn)?)
+}
+
+/// The first row of the pages' index for an entry after `seq`, which the chain does not hold.
+pub fn listed_row_after(conn: &mut DbConnection, seq: i64) -> Result<Option<(i64, String)>> {
+    Ok(audit_listed::table
+        .filter(audit_listed::seq.gt(seq))
+        .select((audit_listed::seq, audit_listed::beneficiary_id))
+        .order(audit_listed::seq.asc())
+        .first(conn)
+        .optional()?)
 }
 
 /// The stored end of the chain: `(seq, hash)`.
@@ -386,6 +410,13 @@ fn into_entry(row: AuditRow) -> Result<ChainedEntry> {
             case_id: row.case_id.as_deref().map(decode_id).transpose()?,
             listed: decode_listed(row.listed.as_deref())?,
             request_id: row.request_id,
+            reason: match (row.reason_digest, row.reason_salt, row.reason_text) {
+                (Some(digest), Some(salt), Some(text)) => {
+                    Some(AuditReason { digest, stated: Some(StatedReason { salt, text }) })
+                }
+                (Some(digest), _, _) => Some(AuditReason { digest, stated: None }),
+                (None, ..) => None,
+            },
         },
         prev_hash: row.prev_hash,
         hash: row.hash,
@@ -415,6 +446,7 @@ mod tests {
             case_id: None,
             listed: Vec::new(),
             request_id: None,
+            reason: None,
         }
     }
 

@@ -251,6 +251,9 @@ diesel::table! {
         prev_hash -> Text,
         hash -> Text,
         listed -> Nullable<Text>,
+        reason_digest -> Nullable<Text>,
+        reason_salt -> Nullable<Text>,
+        reason_text -> Nullable<Text>,
     }
 }
 

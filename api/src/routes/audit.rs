@@ -43,6 +43,10 @@ pub struct AuditEventView {
     /// log, only that person.
     pub listed: Vec<ListedView>,
     pub request_id: Option<String>,
+    /// Why, for the decisions that need a reason: consent and eligibility overrides, legal
+    /// notes disclosed, erasures, retention runs. Empty for other actions, and once the person
+    /// was erased (the chain keeps its salted digest, so the entry still verifies).
+    pub reason: Option<String>,
     /// SHA-256 of this entry (with everyone it names) and the previous entry's hash.
     pub hash: String,
 }
@@ -72,6 +76,7 @@ impl From<ChainedEntry> for AuditEventView {
                 .map(|subject| ListedView { beneficiary_id: subject.beneficiary_id, case_id: subject.case_id })
                 .collect(),
             request_id: entry.request_id,
+            reason: entry.reason.and_then(|reason| reason.stated).map(|stated| stated.text),
             hash: stored.hash,
         }
     }

@@ -236,15 +236,80 @@ async fn audit_verify_detects_a_changed_or_removed_entry() {
     assert_eq!(verify().0, 0);
     app.execute_sql(&format!("DELETE FROM audit_listed WHERE beneficiary_id = '{hidden}'")).await;
     let (code, _, err) = verify();
-    assert_eq!((code, err.contains("holds 2 rows but the chain names 3")), (1, true), "{err}");
+    assert_eq!((code, err.contains(&format!("entry 7 names {hidden} on a page but the index"))), (1, true), "{err}");
     app.execute_sql(&format!("INSERT INTO audit_listed (beneficiary_id, seq) VALUES ('{hidden}', 7)")).await;
     assert_eq!(verify().0, 0);
+    // The row moved to another person: the page leaves one log and enters another.
+    let other = team.coordinator.id.as_str();
+    app.execute_sql(&format!("UPDATE audit_listed SET beneficiary_id = '{other}' WHERE beneficiary_id = '{hidden}'"))
+        .await;
+    let (code, _, err) = verify();
+    let named =
+        err.contains(&format!("names {hidden} on a page")) || err.contains(&format!("lists {other} under entry 7"));
+    assert_eq!((code, named), (1, true), "{err}");
+    app.execute_sql(&format!("UPDATE audit_listed SET beneficiary_id = '{hidden}' WHERE beneficiary_id = '{other}'"))
+        .await;
+    // A row added, under an entry that does not name the person, or beyond the chain.
+    for seq in [4, 99] {
+        app.execute_sql(&format!("INSERT INTO audit_listed (beneficiary_id, seq) VALUES ('{hidden}', {seq})")).await;
+        let (code, _, err) = verify();
+        assert_eq!((code, err.contains(&format!("lists {hidden} under entry {seq}"))), (1, true), "{err}");
+        app.execute_sql(&format!("DELETE FROM audit_listed WHERE seq = {seq}")).await;
+    }
+    assert_eq!(verify().0, 0);
 
-    // Someone removes the last entries.
+    // A signed checkpoint kept outside the database, then the last entries removed and the
+    // head moved back: the database alone verifies clean, the checkpoint does not.
+    let checkpoints = tempfile_path("checkpoints");
+    let checkpoint = |env: &std::collections::HashMap<String, String>| {
+        let (env, file) = (env.clone(), checkpoints.clone());
+        std::thread::spawn(move || run_cli(&["audit", "checkpoint", "--out", &file], &env, "")).join().unwrap()
+    };
+    let (code, out, err) = checkpoint(&env);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("checkpoint of 7 entries appended"), "{out}");
+    let with_checkpoint = {
+        let (env, file) = (env.clone(), checkpoints.clone());
+        move || {
+            let (env, file) = (env.clone(), file.clone());
+            std::thread::spawn(move || run_cli(&["audit", "verify", "--checkpoint", &file], &env, "")).join().unwrap()
+        }
+    };
+    let (code, out, err) = with_checkpoint();
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("consistent with 1 checkpoints"), "{out}");
+    let head_at_5 = app.get("/api/v1/audit?limit=200").token(&app.admin.access_token).send().await.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["seq"] == 5)
+        .map(|e| e["hash"].as_str().unwrap().to_string())
+        .unwrap();
+    app.execute_sql("DELETE FROM audit_listed WHERE seq >= 6").await;
     app.execute_sql("DELETE FROM audit_events WHERE seq >= 6").await;
+    app.execute_sql(&format!("UPDATE audit_head SET seq = 5, hash = '{head_at_5}' WHERE id = 1")).await;
+    assert_eq!(verify().0, 0, "the database alone cannot tell");
+    let (code, _, err) = with_checkpoint();
+    assert_eq!(code, 1);
+    assert!(err.contains("broken at entry 6: the chain ends at entry 5 but the checkpoint"), "{err}");
+    assert!(err.contains("signed 7 entries: entries were removed"), "{err}");
+    // A checkpoint edited to fit is not signed by the key.
+    let edited = std::fs::read_to_string(&checkpoints).unwrap().replace(".7.", ".5.");
+    std::fs::write(&checkpoints, edited).unwrap();
+    let (code, _, err) = with_checkpoint();
+    assert_eq!((code, err.contains("was not signed with this audit key")), (1, true), "{err}");
+    let _ = std::fs::remove_file(&checkpoints);
+
+    // Someone removes the last entries without moving the head.
+    app.execute_sql("DELETE FROM audit_events WHERE seq >= 4").await;
     let (code, _, err) = verify();
     assert_eq!(code, 1);
     assert!(err.contains("entries were removed"), "{err}");
+}
+
+/// A path in the temporary directory no other test uses.
+fn tempfile_path(name: &str) -> String {
+    std::env::temp_dir().join(format!("inlav-{name}-{}", uuid::Uuid::now_v7())).to_string_lossy().into_owned()
 }
 
 #[actix_web::test]

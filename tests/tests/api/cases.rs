@@ -511,6 +511,13 @@ async fn a_coordinator_may_override_eligibility_with_a_reason() {
         .await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert_eq!(reply.body["eligibility_override"]["by"], team.coordinator.id.as_str());
+    let trail = app
+        .get(&format!("/api/v1/audit?case_id={id}&action=eligibility_override"))
+        .token(&team.coordinator.access_token)
+        .send()
+        .await;
+    assert_eq!(trail.body["items"].as_array().map(Vec::len), Some(1), "{}", trail.body);
+    assert!(trail.body["items"][0]["reason"].as_str().unwrap().starts_with("EU citizen in severe exploitation"));
 
     let reply =
         transition(&app, &team.case_worker, id, json!({"to": "taken_in_charge", "effective_at": days_ago(4)})).await;

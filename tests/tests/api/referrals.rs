@@ -86,13 +86,24 @@ async fn sending_needs_consent_or_a_coordinators_audited_override() {
     assert_eq!(reply.body["consent_override_reason"], "risk to life: cannot wait for a signature");
     let events = reply.body["events"].as_array().unwrap();
     assert!(events.last().unwrap()["reason"].as_str().unwrap().starts_with("sent without data-sharing consent"));
-    // Audited, as every transition.
+    // Audited as an override of its own, its reason in the entry (bound by the chain's hash),
+    // not as an ordinary send.
     let trail = app
+        .get(&format!("/api/v1/audit?case_id={}&action=consent_override", s.case))
+        .token(&s.team.coordinator.access_token)
+        .send()
+        .await;
+    let entry = &trail.body["items"][0];
+    assert_eq!(entry["actor_id"], s.team.coordinator.id.as_str());
+    assert_eq!(entry["reason"], "risk to life: cannot wait for a signature");
+    let sends = app
         .get(&format!("/api/v1/audit?case_id={}&action=transition", s.case))
         .token(&s.team.coordinator.access_token)
         .send()
         .await;
-    assert_eq!(trail.body["items"][0]["actor_id"], s.team.coordinator.id.as_str());
+    let by_coordinator =
+        sends.body["items"].as_array().unwrap().iter().filter(|e| e["actor_id"] == s.team.coordinator.id.as_str());
+    assert_eq!(by_coordinator.count(), 0, "{}", sends.body);
 
     // With consent, a case worker sends; a withdrawn consent does not count.
     let second = refer(&app, &s, false).await;

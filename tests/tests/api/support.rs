@@ -158,7 +158,11 @@ impl TestApp {
         let config = api::config::Config::from_env(|name| env_with_admin.get(name).cloned()).expect("test config");
         let pool = server::open_database(&config).expect("open test database");
         let clock = Arc::new(ManualClock::new(start_time()));
-        let secrets = server::Secrets { jwt: JWT_SECRET.to_vec(), pseudonym: PSEUDONYM_KEY.to_vec() };
+        let secrets = server::Secrets {
+            jwt: JWT_SECRET.to_vec(),
+            pseudonym: PSEUDONYM_KEY.to_vec(),
+            audit: PSEUDONYM_KEY.to_vec(),
+        };
         let state = server::load_state(pool, &config, clock.clone(), &secrets).expect("load state");
         server::bootstrap_admin(&state, &config).await.expect("bootstrap admin");
         let (spec, routes) = spec_and_routes().clone();
