@@ -57,8 +57,13 @@ impl FromRequest for Caller {
                 ),
                 None => None,
             };
-            let holder = if scopes.is_some() { Holder::System(user_id) } else { Holder::User(user_id) };
-            let standing = auth::standing(state.context(), holder).await?;
+            let holder = match (&scopes, &claims.sid) {
+                (Some(_), _) => Holder::System(user_id),
+                (None, Some(sid)) => Holder::User { user_id, session_id: Uuid::parse_str(sid).map_err(|_| invalid())? },
+                // A user's token names its session; one without was not issued by this version.
+                (None, None) => return Err(invalid()),
+            };
+            let standing = auth::standing(state.context(), holder, state.now()).await?;
             let system = scopes.is_some();
             match standing {
                 Some((true, version)) if version == claims.ver && (!system || claims.role == Role::Partner) => {

@@ -39,6 +39,10 @@ pub struct Claims {
     /// districts, organisation, password or status invalidates the token. For a partner
     /// system, its key version: rotation and revocation invalidate the token.
     pub ver: i32,
+    /// A user's session (its refresh-token family): the token stops working when the session
+    /// ends. Absent for partner systems, whose tokens end with their key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
     /// Present for partner systems: the granted scopes, space-separated (RFC 8693 `scope`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
@@ -55,7 +59,13 @@ impl TokenKeys {
         TokenKeys { encoding: EncodingKey::from_secret(secret), decoding: DecodingKey::from_secret(secret), validation }
     }
 
-    pub fn issue(&self, user: &User, token_version: i32, now: DateTime<Utc>) -> Result<String, ApiError> {
+    pub fn issue(
+        &self,
+        user: &User,
+        token_version: i32,
+        session_id: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<String, ApiError> {
         let claims = Claims {
             iss: ISSUER.into(),
             aud: AUDIENCE.into(),
@@ -66,6 +76,7 @@ impl TokenKeys {
             org: user.organization_id.to_string(),
             districts: user.districts.iter().map(|d| d.as_str().to_string()).collect(),
             ver: token_version,
+            sid: Some(session_id.to_string()),
             scope: None,
         };
         self.sign(&claims)
@@ -90,6 +101,7 @@ impl TokenKeys {
             org: organization_id.to_string(),
             districts: Vec::new(),
             ver: key_version,
+            sid: None,
             scope: Some(scopes.iter().map(|s| s.code()).collect::<Vec<_>>().join(" ")),
         };
         self.sign(&claims)

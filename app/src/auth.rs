@@ -15,29 +15,33 @@ use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::{passwords, random};
 
-/// An open session: whom the access token is for, the token version it carries, and the
-/// refresh token (shown once; stored hashed).
+/// An open session: whom the access token is for, the token version and the session it
+/// carries, and the refresh token (shown once; stored hashed).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Session {
     pub user: User,
     pub token_version: i32,
+    /// The refresh-token family: access tokens name it, and stop working when it ends.
+    pub session_id: Uuid,
     pub refresh_token: String,
 }
 
 /// Who a token says it is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Holder {
-    User(Uuid),
+    /// A user, in a session.
+    User { user_id: Uuid, session_id: Uuid },
     /// A partner system's service account.
     System(Uuid),
 }
 
-/// Whether the account a token names is active, and its current token (or key) version.
-pub async fn standing(ctx: &Context, holder: Holder) -> Result<Option<(bool, i32)>> {
+/// Whether the account a token names is active (for a user, in a session still open), and its
+/// current token (or key) version.
+pub async fn standing(ctx: &Context, holder: Holder, now: DateTime<Utc>) -> Result<Option<(bool, i32)>> {
     ctx.db()
         .lookup(move |conn| {
             Ok(match holder {
-                Holder::User(id) => store::token_standing(conn, id)?,
+                Holder::User { user_id, session_id } => store::session_standing(conn, user_id, session_id, now)?,
                 Holder::System(id) => persistence::service_accounts::token_standing(conn, id)?,
             })
         })
@@ -116,7 +120,7 @@ pub async fn refresh(ctx: &Context, now: DateTime<Utc>, refresh_token: &str) -> 
                             session_expires_at: stored.state.session_expires_at,
                         },
                     )?;
-                    Ok(Ok(session_of(conn, stored.user_id, refresh_token)?))
+                    Ok(Ok(session_of(conn, stored.user_id, stored.family_id, refresh_token)?))
                 }
             }
         })
@@ -144,24 +148,25 @@ pub async fn logout(ctx: &Context, now: DateTime<Utc>, refresh_token: &str) -> R
 fn start_session(conn: &mut DbConnection, user_id: Uuid, now: DateTime<Utc>) -> Result<Session> {
     let (expires_at, session_expires_at) = new_session_expiry(now);
     let refresh_token = random::token(32);
+    let session_id = Uuid::now_v7();
     store::insert_refresh_token(
         conn,
         &NewRefreshToken {
             user_id,
-            family_id: Uuid::now_v7(),
+            family_id: session_id,
             token_hash: hash_refresh_token(&refresh_token),
             issued_at: now,
             expires_at,
             session_expires_at,
         },
     )?;
-    session_of(conn, user_id, refresh_token)
+    session_of(conn, user_id, session_id, refresh_token)
 }
 
-fn session_of(conn: &mut DbConnection, user_id: Uuid, refresh_token: String) -> Result<Session> {
+fn session_of(conn: &mut DbConnection, user_id: Uuid, session_id: Uuid, refresh_token: String) -> Result<Session> {
     let user = persistence::users::find(conn, user_id)?;
     let (_, token_version) = store::token_standing(conn, user_id)?.ok_or(Error::NotFound)?;
-    Ok(Session { user, token_version, refresh_token })
+    Ok(Session { user, token_version, session_id, refresh_token })
 }
 
 /// Refresh tokens are stored as SHA-256 hashes: a copy of the table opens no session.

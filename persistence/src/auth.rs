@@ -34,6 +34,27 @@ pub fn token_standing(conn: &mut DbConnection, user_id: Uuid) -> Result<Option<(
     Ok(on_backend!(conn, |inner| query.first(inner).optional())?)
 }
 
+/// Whether a user's access token may still act: `(active, token_version)`, with `active`
+/// false once the session the token was issued in ended (logged out, revoked on the reuse of
+/// a refresh token, or past its absolute expiry). A session is open while a refresh token of
+/// its family is neither revoked nor past the session's end: ending it revokes them all.
+pub fn session_standing(
+    conn: &mut DbConnection,
+    user_id: Uuid,
+    session_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<Option<(bool, i32)>> {
+    let open = diesel::dsl::exists(
+        refresh_tokens::table
+            .filter(refresh_tokens::family_id.eq(session_id.to_string()))
+            .filter(refresh_tokens::revoked_at.is_null())
+            .filter(refresh_tokens::session_expires_at.gt(to_db_time(now))),
+    );
+    let query = users::table.find(user_id.to_string()).select((users::active, users::token_version, open));
+    let row: Option<(bool, i32, bool)> = on_backend!(conn, |inner| query.first(inner).optional())?;
+    Ok(row.map(|(active, version, open)| (active && open, version)))
+}
+
 /// Failed attempts under a key (an e-mail address, or `client:<client_id>` for partner
 /// systems) since an instant.
 pub fn login_failures_since(conn: &mut DbConnection, key: &str, since: DateTime<Utc>) -> Result<Vec<DateTime<Utc>>> {

@@ -105,7 +105,7 @@ pub async fn logout(state: web::Data<AppState>, body: ValidJson<RefreshRequest>)
 /// A session's token pair: the access token signed here, the refresh token as issued.
 fn token_response(state: &AppState, session: Session, now: DateTime<Utc>) -> Result<TokenResponse, ApiError> {
     Ok(TokenResponse {
-        access_token: state.tokens().issue(&session.user, session.token_version, now)?,
+        access_token: state.tokens().issue(&session.user, session.token_version, session.session_id, now)?,
         token_type: "Bearer".into(),
         expires_in: ACCESS_TOKEN_TTL.num_seconds(),
         refresh_token: session.refresh_token,

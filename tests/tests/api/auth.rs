@@ -129,12 +129,18 @@ async fn refresh_rotates_and_a_reused_token_revokes_the_session() {
     assert_ne!(second, first);
     assert_eq!(app.get("/api/v1/me").token(rotated.str("access_token")).send().await.status, 200);
 
-    // The first token again: reuse. The whole family goes, including the second token.
+    // Another session of the same user, opened before the theft is noticed.
+    let other = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+
+    // The first token again: reuse. The whole family goes, including the second token, and
+    // the access tokens of the session stop at once, not when they expire.
     app.post("/api/v1/auth/refresh").json(&json!({"refresh_token": first})).send().await.problem(401);
     app.post("/api/v1/auth/refresh").json(&json!({"refresh_token": second})).send().await.problem(401);
+    app.get("/api/v1/me").token(rotated.str("access_token")).send().await.problem(401);
+    app.get("/api/v1/me").token(&app.admin.access_token).send().await.problem(401);
 
-    // Another session of the same user is untouched.
-    let other = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    // The other session is untouched.
+    assert_eq!(app.get("/api/v1/me").token(&other.access_token).send().await.status, 200);
     let reply = app.post("/api/v1/auth/refresh").json(&json!({"refresh_token": other.refresh_token})).send().await;
     assert_eq!(reply.status, 200);
 
@@ -167,9 +173,14 @@ async fn refresh_tokens_expire_and_sessions_end_after_seven_days() {
 #[actix_web::test]
 async fn logout_ends_the_session() {
     let app = TestApp::new().await;
+    let other = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    assert_eq!(app.get("/api/v1/me").token(&app.admin.access_token).send().await.status, 200);
     let reply = app.post("/api/v1/auth/logout").json(&json!({"refresh_token": app.admin.refresh_token})).send().await;
     assert_eq!(reply.status, 204);
     app.post("/api/v1/auth/refresh").json(&json!({"refresh_token": app.admin.refresh_token})).send().await.problem(401);
+    // Its access token stops the moment the session ends; the user's other session goes on.
+    app.get("/api/v1/me").token(&app.admin.access_token).send().await.problem(401);
+    assert_eq!(app.get("/api/v1/me").token(&other.access_token).send().await.status, 200);
     // Unknown tokens log out silently.
     assert_eq!(app.post("/api/v1/auth/logout").json(&json!({"refresh_token": "unknown"})).send().await.status, 204);
 }
