@@ -253,6 +253,7 @@ fn conflict_problem(conflict: Conflict) -> ApiError {
         Conflict::ServiceAccountRevoked => ProblemCode::ServiceAccountRevoked,
         Conflict::PeriodOverlaps => ProblemCode::PeriodOverlaps,
         Conflict::StoredData => ProblemCode::Conflict,
+        Conflict::LegalHold => ProblemCode::LegalHold,
     };
     let mut error = ApiError::of(code).with_detail(conflict.detail());
     let problem = &mut error.0.problem;

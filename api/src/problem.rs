@@ -103,6 +103,9 @@ problems! {
     ServiceAccountRevoked => ("service_account_revoked", "service-account-revoked", CONFLICT, "Service account revoked"),
     /// The period overlaps another period of the same district.
     PeriodOverlaps => ("period_overlaps", "period-overlaps", CONFLICT, "Overlapping period"),
+    /// A legal procedure of the person is planned, filed or pending: their data is held and
+    /// cannot be erased until it is decided or withdrawn.
+    LegalHold => ("legal_hold", "legal-hold", CONFLICT, "Held for a legal procedure"),
     /// The change conflicts with stored data (a uniqueness or reference rule).
     Conflict => ("conflict", "conflict", CONFLICT, "Conflict with the current state"),
     /// Too many failed attempts for this account or client; `Retry-After` says when to try again.

@@ -15,6 +15,7 @@ use crate::error::{Conflict, Error, Result};
 pub struct SettingsChange {
     pub closure_requires_approval: Option<bool>,
     pub eligibility_rule_set: Option<RuleSet>,
+    pub retention_years: Option<i32>,
 }
 
 /// Every district, in the programme's order, with every district's targets.
@@ -42,6 +43,7 @@ pub async fn update(
                     .closure_requires_approval
                     .unwrap_or(current.settings.closure_requires_approval),
                 eligibility_rule_set: change.eligibility_rule_set.unwrap_or(current.settings.eligibility_rule_set),
+                retention_years: change.retention_years.unwrap_or(current.settings.retention_years),
             };
             let district = store::update_settings(conn, &code, version, settings)?;
             Ok((district, store::targets(conn)?))

@@ -61,6 +61,8 @@ pub enum Conflict {
     PeriodOverlaps,
     /// Stored data refused the change (a uniqueness or reference rule).
     StoredData,
+    /// A legal procedure of the person is not decided yet: their data may be evidence.
+    LegalHold,
 }
 
 /// A possible duplicate, as shown to a caller who may see it.
@@ -111,6 +113,9 @@ impl Conflict {
             Conflict::ServiceAccountRevoked => "the account is revoked".into(),
             Conflict::PeriodOverlaps => "the period overlaps another period of this district".into(),
             Conflict::StoredData => "the change conflicts with stored data".into(),
+            Conflict::LegalHold => "a legal procedure of the person is not decided yet: their data is held as \
+                                    evidence and cannot be erased until it is (granted, rejected or withdrawn)"
+                .into(),
         }
     }
 }

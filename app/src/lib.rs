@@ -17,6 +17,7 @@ pub mod cases;
 pub mod consents;
 pub mod context;
 pub mod districts;
+pub mod erasure;
 pub mod error;
 pub mod exports;
 pub mod health;

@@ -78,6 +78,8 @@ pub enum Capability {
     ReadReports,
     /// The pseudonymised research export.
     ExportResearch,
+    /// A person's rights over their data: a copy of all of it (subject access), erasure.
+    HonourDataRights,
 }
 
 pub fn allows(role: Role, capability: Capability) -> bool {
@@ -92,7 +94,7 @@ pub fn allows(role: Role, capability: Capability) -> bool {
             matches!(role, DistrictCoordinator | CaseWorker | LegalAdvisor)
         }
         TransitionCases => matches!(role, DistrictCoordinator | CaseWorker),
-        CoordinateCases | ReadAccessLog => role == DistrictCoordinator,
+        CoordinateCases | ReadAccessLog | HonourDataRights => role == DistrictCoordinator,
         ReadAudit => matches!(role, Admin | DistrictCoordinator),
         ReadNetwork => {
             matches!(role, Admin | DistrictCoordinator | CaseWorker | LegalAdvisor | OutreachWorker | Partner)

@@ -114,6 +114,8 @@ pub struct Beneficiary {
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// When their identifiers and free texts were erased (see `crate::erasure`).
+    pub erased_at: Option<DateTime<Utc>>,
 }
 
 /// A beneficiary as submitted, before validation.

@@ -33,6 +33,10 @@ pub struct DistrictSettings {
     pub closure_requires_approval: bool,
     /// The eligibility rules the district applies.
     pub eligibility_rule_set: RuleSet,
+    /// How many years a person's data is kept after their last case closed; then it is
+    /// anonymised (see `crate::erasure`). Ten unless set: the civil statute of limitations
+    /// (art. 2946 c.c.) within which the programme may have to account for its services.
+    pub retention_years: i32,
 }
 
 /// Targets recorded for a district and a period.

@@ -12,6 +12,7 @@ pub mod cases;
 pub mod consents;
 pub mod districts;
 pub mod eligibility;
+pub mod erasure;
 pub mod exploitation;
 pub mod exports;
 pub mod iso;

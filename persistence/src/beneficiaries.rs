@@ -46,6 +46,7 @@ struct BeneficiaryRow {
     version: i32,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
+    erased_at: Option<NaiveDateTime>,
 }
 
 /// The columns that hold what is recorded of the person (written whole on every change).
@@ -128,6 +129,7 @@ impl BeneficiaryRow {
             version: 1,
             created_at: at,
             updated_at: at,
+            erased_at: None,
         }
     }
 }
@@ -502,5 +504,6 @@ fn into_beneficiary(row: BeneficiaryRow, sets: &Sets) -> Result<Beneficiary> {
         version: row.version,
         created_at: from_db_time(row.created_at),
         updated_at: from_db_time(row.updated_at),
+        erased_at: row.erased_at.map(from_db_time),
     })
 }

@@ -35,6 +35,7 @@ struct DistrictRow {
     closure_requires_approval: bool,
     eligibility_rule_set: String,
     version: i32,
+    retention_years: i32,
 }
 
 fn into_district(row: DistrictRow) -> Result<District> {
@@ -45,6 +46,7 @@ fn into_district(row: DistrictRow) -> Result<District> {
         settings: DistrictSettings {
             closure_requires_approval: row.closure_requires_approval,
             eligibility_rule_set: decode(&row.eligibility_rule_set)?,
+            retention_years: row.retention_years,
         },
         version: row.version,
     })
@@ -78,6 +80,7 @@ pub fn update_settings(
     .set((
         districts::closure_requires_approval.eq(settings.closure_requires_approval),
         districts::eligibility_rule_set.eq(settings.eligibility_rule_set.code()),
+        districts::retention_years.eq(settings.retention_years),
         districts::version.eq(expected_version + 1),
     ))
     .execute(conn)?;

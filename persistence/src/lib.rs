@@ -11,6 +11,7 @@ pub mod consents;
 pub mod database;
 pub mod db;
 pub mod districts;
+pub mod erasure;
 pub mod error;
 pub mod exports;
 pub mod idempotency;

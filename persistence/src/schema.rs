@@ -8,6 +8,7 @@ diesel::table! {
         closure_requires_approval -> Bool,
         eligibility_rule_set -> Text,
         version -> Integer,
+        retention_years -> Integer,
     }
 }
 
@@ -128,6 +129,7 @@ diesel::table! {
         version -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        erased_at -> Nullable<Timestamp>,
     }
 }
 

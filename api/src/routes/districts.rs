@@ -40,6 +40,10 @@ pub struct DistrictView {
     /// The eligibility rules the district applies.
     #[schema(value_type = schemas::RuleSet)]
     pub eligibility_rule_set: RuleSet,
+    /// Years a person's data is kept after their last case closed; then `inlav retention run`
+    /// (and a daily pass of the service) anonymises them, unless a legal procedure is open.
+    #[schema(example = 10)]
+    pub retention_years: i32,
     /// Send as `If-Match` to change the settings.
     pub version: i32,
     /// Targets by period, oldest first.
@@ -97,6 +101,9 @@ pub struct UpdateDistrict {
     pub closure_requires_approval: Option<bool>,
     #[schema(value_type = Option<schemas::RuleSet>)]
     pub eligibility_rule_set: Option<RuleSet>,
+    /// From 1 to 100.
+    #[validate(range(min = 1, max = 100))]
+    pub retention_years: Option<i32>,
 }
 
 impl DistrictView {
@@ -113,6 +120,7 @@ impl DistrictView {
             position: district.position,
             closure_requires_approval: district.settings.closure_requires_approval,
             eligibility_rule_set: district.settings.eligibility_rule_set,
+            retention_years: district.settings.retention_years,
             version: district.version,
         }
     }
@@ -167,6 +175,7 @@ pub async fn update_district(
     let change = SettingsChange {
         closure_requires_approval: input.closure_requires_approval,
         eligibility_rule_set: input.eligibility_rule_set,
+        retention_years: input.retention_years,
     };
     let (district, targets) = districts::update(state.context(), &caller, &code, if_match.0, change).await?;
     let version = district.version;

@@ -94,8 +94,10 @@ impl Manager {
         // journal_mode is persistent in the file; the others hold per connection. Temporary
         // storage in memory keeps the savepoint journal of a grouped write (see the api's
         // writer) off the disk: spilled to a file, it was a fifth of the writer's time.
+        // `secure_delete` zeroes the space a change frees, so an erased person's old values
+        // are not left in the file's free space (see `erasure::leave_no_trace`).
         conn.batch_execute(&format!(
-            "PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL; PRAGMA synchronous = {synchronous}; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;",
+            "PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL; PRAGMA synchronous = {synchronous}; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; PRAGMA secure_delete = ON;",
             self.settings.sqlite_busy_timeout.as_millis()
         ))?;
         Ok(DbConnection::Sqlite(conn))

@@ -21,6 +21,7 @@ mod pg_only;
 mod problems;
 mod reference;
 mod referrals;
+mod rights;
 mod support;
 mod use_cases;
 mod users;

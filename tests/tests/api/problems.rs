@@ -246,6 +246,24 @@ async fn every_kind_of_problem_is_produced_and_documented() {
         "taken_in_charge_min": 1, "taken_in_charge_max": 2});
     let reply = app.post("/api/v1/districts/milano/targets").token(admin).json(&targets).send().await;
     seen(&mut produced, &reply, 409, ProblemCode::PeriodOverlaps);
+    let held = app.intercept(&team.case_worker, "milano", json!({"alias": "Held"})).await;
+    let procedure = json!({"kind": "complaint", "status": "pending", "filed_on": "2026-02-27"});
+    let filed = app
+        .post(&format!("/api/v1/cases/{}/legal-procedures", held["id"].as_str().unwrap_or_default()))
+        .token(&team.legal_advisor.access_token)
+        .json(&procedure)
+        .send()
+        .await;
+    assert_eq!(filed.status, 201, "{}", filed.body);
+    let person = held["beneficiary"]["id"].as_str().unwrap_or_default();
+    let reply = app
+        .post(&format!("/api/v1/beneficiaries/{person}/erasure"))
+        .token(coordinator)
+        .if_match(1)
+        .json(&json!({"reason": "richiesta dell'interessato"}))
+        .send()
+        .await;
+    seen(&mut produced, &reply, 409, ProblemCode::LegalHold);
 
     // Throttling.
     for _ in 0..5 {

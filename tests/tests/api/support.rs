@@ -95,6 +95,28 @@ impl TestDb {
     }
 }
 
+impl TestDb {
+    /// Everything the database holds as bytes, as someone with the files or a backup would read
+    /// it: SQLite's file and its write-ahead log (a journal too, if one is left); PostgreSQL's
+    /// `pg_dump` of the schema.
+    pub fn stored_bytes(&self) -> Vec<u8> {
+        match &self.cleanup {
+            Cleanup::Directory(dir) => ["inlav.db", "inlav.db-wal", "inlav.db-journal"]
+                .iter()
+                .flat_map(|name| std::fs::read(dir.join(name)).unwrap_or_default())
+                .collect(),
+            Cleanup::Schema { base_url, schema } => {
+                let dump = std::process::Command::new("pg_dump")
+                    .args(["--schema", schema, base_url])
+                    .output()
+                    .unwrap_or_else(|e| panic!("pg_dump must be installed with PostgreSQL: {e}"));
+                assert!(dump.status.success(), "pg_dump: {}", String::from_utf8_lossy(&dump.stderr));
+                dump.stdout
+            }
+        }
+    }
+}
+
 impl Drop for TestDb {
     fn drop(&mut self) {
         match &self.cleanup {
@@ -458,6 +480,11 @@ impl TestApp {
         let reply = self.get(path).token(&who.access_token).send().await;
         assert_eq!(reply.status, 200, "{}", reply.body);
         reply.body["version"].as_i64().unwrap_or_else(|| panic!("no version in {}", reply.body))
+    }
+
+    /// Everything the database holds as bytes (see [`TestDb::stored_bytes`]).
+    pub fn stored_bytes(&self) -> Vec<u8> {
+        self.db.stored_bytes()
     }
 
     /// Runs SQL against the test database (to inspect or to tamper in tests).

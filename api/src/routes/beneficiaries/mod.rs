@@ -11,6 +11,7 @@ use persistence::PageRequest;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub mod inputs;
+pub mod rights;
 pub mod views;
 
 use self::inputs::{BeneficiaryInput, BeneficiaryPatch, BeneficiarySearch};
@@ -29,7 +30,8 @@ pub fn configure(config: &mut ServiceConfig) {
         .service(create_beneficiary)
         .service(search_beneficiaries)
         .service(get_beneficiary)
-        .service(update_beneficiary);
+        .service(update_beneficiary)
+        .service(rights::erase_beneficiary);
 }
 
 /// The answer to a registration.

@@ -68,6 +68,10 @@ pub struct BeneficiaryView {
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// When the person's identifiers and free texts were erased, on request or at the end of
+    /// the retention period; the statistical facts stay. Then `birth_date` is empty (the
+    /// record keeps a stand-in of the same year for the reports' age bands).
+    pub erased_at: Option<DateTime<Utc>>,
 }
 
 impl From<Beneficiary> for BeneficiaryView {
@@ -80,7 +84,7 @@ impl From<Beneficiary> for BeneficiaryView {
             first_name: data.first_name,
             last_name: data.last_name,
             gender: data.gender,
-            birth_date: data.birth_date,
+            birth_date: data.birth_date.filter(|_| b.erased_at.is_none()),
             birth_year: data.birth_year,
             citizenships: data.citizenships,
             languages: data.languages,
@@ -103,6 +107,7 @@ impl From<Beneficiary> for BeneficiaryView {
             version: b.version,
             created_at: b.created_at,
             updated_at: b.updated_at,
+            erased_at: b.erased_at,
         }
     }
 }
