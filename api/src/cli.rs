@@ -57,6 +57,12 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Anonymise the people whose district's retention period has passed since their last case
+    /// closed (`serve` also runs this daily).
+    Retention {
+        #[command(subcommand)]
+        command: RetentionCommand,
+    },
     /// The indicators report.
     Reports {
         #[command(subcommand)]
@@ -69,6 +75,16 @@ enum ReportsCommand {
     /// Recount the report's per-day tallies from the rows (after rows were corrected directly
     /// in the database; writes through the service keep them current by themselves).
     Rebuild,
+}
+
+#[derive(Debug, Subcommand)]
+enum RetentionCommand {
+    /// Anonymise them, except those a legal procedure holds; prints what was done as JSON.
+    Run {
+        /// Only list them.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -175,6 +191,24 @@ pub fn run(
             }
             Command::Seed { demo, synthetic, seed } => seed_database(&config, demo, synthetic, seed, out).await,
             Command::Audit { command } => audit(&config, command, out).await,
+            Command::Retention { command: RetentionCommand::Run { dry_run } } => {
+                let state = open(&config)?;
+                let report = app::erasure::run_retention(state.context(), state.now(), dry_run)
+                    .await
+                    .map_err(|err| format!("retention: {err}"))?;
+                let _ = writeln!(
+                    out,
+                    "{}",
+                    serde_json::json!({
+                        "dry_run": dry_run,
+                        "skipped": report.skipped,
+                        "due": report.due,
+                        "anonymised": report.anonymised,
+                        "held": report.held,
+                    })
+                );
+                Ok(())
+            }
             Command::Reports { command: ReportsCommand::Rebuild } => {
                 let state = open(&config)?;
                 let started = std::time::Instant::now();

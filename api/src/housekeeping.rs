@@ -1,4 +1,5 @@
-//! Work `serve` does by itself at intervals: the audit trail's signed checkpoints in the log.
+//! Work `serve` does by itself at intervals: the audit trail's signed checkpoints in the log,
+//! and the daily retention pass.
 
 use tokio::task::JoinHandle;
 
@@ -26,7 +27,33 @@ pub fn start(state: &AppState, config: &Config, secrets: &Secrets) -> Housekeepi
             }
         }));
     }
+    let state = state.clone();
+    tasks.push(tokio::spawn(async move {
+        // Daily, the first a few minutes after start (not while the desks log in after a
+        // restart); on PostgreSQL one instance runs each pass, the others skip it.
+        let first = tokio::time::Instant::now() + RETENTION_FIRST_AFTER;
+        let mut ticker = tokio::time::interval_at(first, RETENTION_EVERY);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticker.tick().await;
+            run_retention(&state).await;
+        }
+    }));
     Housekeeping { tasks }
+}
+
+const RETENTION_EVERY: std::time::Duration = std::time::Duration::from_secs(24 * 60 * 60);
+const RETENTION_FIRST_AFTER: std::time::Duration = std::time::Duration::from_secs(10 * 60);
+
+/// Runs a retention pass and logs what it did.
+async fn run_retention(state: &AppState) {
+    match app::erasure::run_retention(state.context(), state.now(), false).await {
+        Ok(report) if report.skipped => tracing::info!("retention pass skipped: another instance runs one"),
+        Ok(report) => {
+            tracing::info!(due = report.due.len(), anonymised = report.anonymised, held = report.held, "retention pass")
+        }
+        Err(err) => tracing::warn!(%err, "retention pass failed; the next one tries again"),
+    }
 }
 
 /// Logs a signed checkpoint of the audit trail: kept with the log, away from the database, it

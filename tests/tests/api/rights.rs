@@ -146,3 +146,103 @@ async fn an_erased_person_is_found_nowhere_and_every_report_is_unchanged() {
     assert_eq!(erasure_again.status, 200, "erasing again scrubs again: {}", erasure_again.body);
     assert_eq!(contains_any(&app.stored_bytes(), &MARKERS), Vec::<String>::new());
 }
+
+#[actix_web::test]
+async fn the_retention_pass_anonymises_people_past_their_districts_period_except_under_legal_hold() {
+    let app = TestApp::new().await;
+    let team = app.team().await;
+    let mut people = Vec::new();
+    for alias in ["Longago", "Stillopen", "Heldback"] {
+        let case = app.intercept(&team.case_worker, "milano", json!({"alias": alias, "gender": "male"})).await;
+        people
+            .push((case["id"].as_str().unwrap().to_string(), case["beneficiary"]["id"].as_str().unwrap().to_string()));
+    }
+    // Two closed twelve years ago (written as stored: the lifecycle would date them today).
+    for (case, _) in [&people[0], &people[2]] {
+        app.execute_sql(&format!(
+            "UPDATE cases SET status = 'closed', status_since = '2014-06-01 10:00:00' WHERE id = '{case}'"
+        ))
+        .await;
+    }
+    let procedure = json!({"kind": "labour_dispute", "status": "pending", "filed_on": "2014-01-10"});
+    let held = app
+        .post(&format!("/api/v1/cases/{}/legal-procedures", people[2].0))
+        .token(&team.legal_advisor.access_token)
+        .json(&procedure)
+        .send()
+        .await;
+    assert_eq!(held.status, 201, "{}", held.body);
+
+    let env = app.env();
+    let run = |args: &'static [&'static str]| {
+        let env = env.clone();
+        std::thread::spawn(move || run_cli(args, &env, "")).join().unwrap()
+    };
+    // A district keeping data for twenty years: nobody is due yet.
+    let districts = app.get("/api/v1/districts").token(&app.admin.access_token).send().await;
+    let milano = districts.body["items"].as_array().unwrap().iter().find(|d| d["code"] == "milano").cloned().unwrap();
+    assert_eq!(milano["retention_years"], 10, "ten years unless set");
+    let set = |years: i64, version: i64| {
+        app.patch("/api/v1/districts/milano")
+            .token(&app.admin.access_token)
+            .if_match(version)
+            .json(&json!({"retention_years": years}))
+            .send()
+    };
+    let reply = set(20, milano["version"].as_i64().unwrap()).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let (code, out, err) = run(&["retention", "run", "--dry-run"]);
+    assert_eq!((code, out.contains("\"due\":[]")), (0, true), "{out}{err}");
+    let reply = set(10, reply.body["version"].as_i64().unwrap()).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(set(0, reply.body["version"].as_i64().unwrap()).await.field_errors()[0].0, "retention_years");
+
+    let (code, out, err) = run(&["retention", "run", "--dry-run"]);
+    assert_eq!(code, 0, "{err}");
+    let listed: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+    let mut due: Vec<&str> = listed["due"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
+    due.sort();
+    let mut expected = vec![people[0].1.as_str(), people[2].1.as_str()];
+    expected.sort();
+    assert_eq!((due, &listed["anonymised"]), (expected, &json!(0)), "{listed}");
+    let untouched =
+        app.get(&format!("/api/v1/beneficiaries/{}", people[0].1)).token(&team.coordinator.access_token).send().await;
+    assert_eq!(untouched.body["alias"], "Longago", "a dry run changes nothing");
+
+    // Another instance running a pass: this one skips (PostgreSQL's advisory lock).
+    if let Some(url) = env.get("DATABASE_URL").filter(|url| url.starts_with("postgres")) {
+        use diesel::{Connection, RunQueryDsl};
+        let mut other = diesel::PgConnection::establish(url).unwrap();
+        diesel::sql_query("SELECT pg_advisory_lock(7597128787270922853)").execute(&mut other).unwrap();
+        let (code, out, err) = run(&["retention", "run"]);
+        assert_eq!(code, 0, "{err}");
+        assert!(out.contains("\"skipped\":true"), "{out}");
+        diesel::sql_query("SELECT pg_advisory_unlock(7597128787270922853)").execute(&mut other).unwrap();
+    }
+
+    let (code, out, err) = run(&["retention", "run"]);
+    assert_eq!(code, 0, "{err}");
+    let done: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+    assert_eq!((&done["anonymised"], &done["held"], &done["skipped"]), (&json!(1), &json!(1), &json!(false)), "{done}");
+    let read =
+        |id: String| app.get(&format!("/api/v1/beneficiaries/{id}")).token(&team.coordinator.access_token).send();
+    let erased = read(people[0].1.clone()).await;
+    assert_eq!(
+        (erased.body["alias"].as_str(), erased.body["erased_at"].is_string()),
+        (Some("[cancellato / erased]"), true)
+    );
+    assert_eq!(read(people[1].1.clone()).await.body["alias"], "Stillopen", "an open case keeps the person");
+    assert_eq!(read(people[2].1.clone()).await.body["alias"], "Heldback", "a pending procedure holds the person");
+
+    // The pass and its erasure are in the trail, by the service, and the trail verifies.
+    let runs = app.get("/api/v1/audit?action=retention_run").token(&app.admin.access_token).send().await;
+    assert_eq!(runs.body["items"][0]["reason"], "1 anonymised, 1 held by a legal procedure", "{}", runs.body);
+    let erasures = app
+        .get(&format!("/api/v1/audit?action=erasure&beneficiary_id={}", people[0].1))
+        .token(&app.admin.access_token)
+        .send()
+        .await;
+    assert_eq!(erasures.body["items"][0]["actor_id"], uuid::Uuid::nil().to_string(), "{}", erasures.body);
+    let (code, out, err) = run(&["audit", "verify"]);
+    assert_eq!(code, 0, "{out}{err}");
+}
