@@ -34,6 +34,7 @@ pub mod reports;
 pub mod seed;
 pub mod service_accounts;
 pub mod services;
+pub mod subject_access;
 pub mod users;
 pub mod work_grants;
 

@@ -193,6 +193,18 @@ pub fn events(conn: &mut DbConnection, referral_id: Uuid) -> Result<Vec<Referral
         .collect()
 }
 
+/// Every referral of a case, oldest first.
+pub fn of_case(conn: &mut DbConnection, case_id: Uuid) -> Result<Vec<Referral>> {
+    referrals::table
+        .filter(referrals::case_id.eq(case_id.to_string()))
+        .select(ReferralRow::as_select())
+        .order(referrals::id.asc())
+        .load::<ReferralRow>(conn)?
+        .into_iter()
+        .map(into_referral)
+        .collect()
+}
+
 /// Referrals of one side, newest first, optionally of one status or case.
 pub fn list(
     conn: &mut DbConnection,

@@ -108,11 +108,13 @@ async fn an_erased_person_is_found_nowhere_and_every_report_is_unchanged() {
         (&team.coordinator, "/api/v1/beneficiaries?q=zenobiaxq".to_string()),
         (&team.coordinator, format!("/api/v1/audit?beneficiary_id={person}")),
         (&app.admin, "/api/v1/audit?limit=200".to_string()),
+        (&team.coordinator, format!("{person_path}/subject-access?include_legal=true")),
+        (&team.coordinator, format!("{person_path}/subject-access?format=html")),
     ];
     for (who, path) in reads {
         let reply = app.get(&path).token(&who.access_token).send().await;
         assert_eq!(reply.status, 200, "{path}: {}", reply.body);
-        assert_eq!(contains_any(reply.body.to_string().as_bytes(), &MARKERS), Vec::<String>::new(), "{path}");
+        assert_eq!(contains_any(&reply.bytes, &MARKERS), Vec::<String>::new(), "{path}");
     }
     // The same note sent again is not answered from a stored copy that held its text.
     let again = app
@@ -245,4 +247,100 @@ async fn the_retention_pass_anonymises_people_past_their_districts_period_except
     assert_eq!(erasures.body["items"][0]["actor_id"], uuid::Uuid::nil().to_string(), "{}", erasures.body);
     let (code, out, err) = run(&["audit", "verify"]);
     assert_eq!(code, 0, "{out}{err}");
+}
+
+#[actix_web::test]
+async fn a_coordinator_gives_a_person_all_their_data_as_json_and_as_a_printable_document() {
+    let app = TestApp::new().await;
+    let team = app.team().await;
+    let partner_org = app.organization("Cooperativa Accoglienza Esempio", "ets", &["milano"]).await;
+    let person = json!({"alias": "Amal <script>alert(1)</script>", "first_name": "Amal", "citizenships": ["MA"], "permit": {"kind": "art18ter"}});
+    let (case, beneficiary) = app.case_in_charge(&team, person).await;
+    let case_path = format!("/api/v1/cases/{case}");
+    let note = |who: &crate::support::Session, level: &str, body: &str| {
+        app.post(&format!("{case_path}/notes"))
+            .token(&who.access_token)
+            .json(&json!({"body": body, "confidentiality": level}))
+            .send()
+    };
+    assert_eq!(note(&team.case_worker, "team", "Cerca un corso di italiano").await.status, 201);
+    assert_eq!(note(&team.legal_advisor, "legal", "Valutare la denuncia al datore").await.status, 201);
+    let referral = app
+        .post(&format!("{case_path}/referrals"))
+        .token(&team.case_worker.access_token)
+        .json(&json!({"to_organization_id": partner_org, "category": "protection_referral", "reason": "Accoglienza"}))
+        .send()
+        .await;
+    assert_eq!(referral.status, 201, "{}", referral.body);
+    let sent = app
+        .post(&format!("/api/v1/referrals/{}/transitions", referral.str("id")))
+        .token(&team.coordinator.access_token)
+        .if_match(1)
+        .json(&json!({"to": "sent", "consent_override_reason": "urgenza abitativa"}))
+        .send()
+        .await;
+    assert_eq!(sent.status, 200, "{}", sent.body);
+    app.get(&format!("/api/v1/beneficiaries/{beneficiary}")).token(&team.case_worker.access_token).send().await;
+
+    let path = format!("/api/v1/beneficiaries/{beneficiary}/subject-access");
+    app.get(&path).token(&team.case_worker.access_token).send().await.problem(403);
+    app.get(&path).token(&team.bergamo_coordinator.access_token).send().await.problem(404);
+    app.get(&format!("{path}?color=red")).token(&team.coordinator.access_token).send().await.problem(422);
+
+    let copy = app.get(&path).token(&team.coordinator.access_token).send().await;
+    assert_eq!(copy.status, 200, "{}", copy.body);
+    let body = &copy.body;
+    assert_eq!(body["person"]["first_name"], "Amal");
+    let file = &body["cases"][0];
+    assert_eq!(file["case"]["id"], case.as_str());
+    let notes: Vec<&str> = file["notes"].as_array().unwrap().iter().filter_map(|n| n["body"].as_str()).collect();
+    assert_eq!(notes, ["Cerca un corso di italiano"], "legal notes only when the coordinator says so");
+    assert_eq!(file["referrals"][0]["status"], "sent");
+    assert!(!file["events"].as_array().unwrap().is_empty(), "the timeline");
+    assert_eq!(
+        body["shared_with"],
+        json!([{"id": partner_org, "name": "Cooperativa Accoglienza Esempio", "kind": "ets"}])
+    );
+    let log = body["access_log"].as_array().unwrap();
+    assert!(log.iter().any(|e| e["actor_id"] == team.case_worker.id.as_str() && e["action"] == "read"), "{log:?}");
+    assert!(log.iter().all(|e| e["actor_role"].is_string() && e["at"].is_string()));
+    assert_eq!(body["legal_notes_included"], false);
+
+    let with_legal = app.get(&format!("{path}?include_legal=true")).token(&team.coordinator.access_token).send().await;
+    let notes = with_legal.body["cases"][0]["notes"].as_array().unwrap().len();
+    assert_eq!((notes, &with_legal.body["legal_notes_included"]), (2, &json!(true)));
+
+    // Each copy is audited, and including the legal notes is a decision of its own.
+    let trail = |action: &str| {
+        app.get(&format!("/api/v1/audit?beneficiary_id={beneficiary}&action={action}"))
+            .token(&team.coordinator.access_token)
+            .send()
+    };
+    assert_eq!(trail("subject_access").await.body["items"].as_array().unwrap().len(), 2);
+    let disclosed = trail("legal_disclosure").await;
+    assert_eq!(disclosed.body["items"].as_array().unwrap().len(), 1);
+    assert!(disclosed.body["items"][0]["reason"].as_str().unwrap().contains("legal notes included"));
+
+    // The printable document, in Italian, every value escaped.
+    for request in [
+        app.get(&format!("{path}?format=html")).token(&team.coordinator.access_token),
+        app.get(&path).token(&team.coordinator.access_token).header("Accept", "text/html"),
+    ] {
+        let reply = request.send().await;
+        assert_eq!(reply.status, 200);
+        assert_eq!(reply.header("content-type"), Some("text/html; charset=utf-8"));
+        assert_eq!(reply.header("cache-control"), Some("no-store"));
+        let html = String::from_utf8(reply.bytes.clone()).unwrap();
+        for expected in [
+            "Copia dei dati personali",
+            "Cooperativa Accoglienza Esempio",
+            "Registro degli accessi",
+            "Lettura",
+            "Amal &lt;script&gt;",
+        ] {
+            assert!(html.contains(expected), "{expected} missing from the document");
+        }
+        assert!(!html.contains("<script>"), "an alias is text, not markup");
+        assert!(!html.contains("Valutare la denuncia"), "no legal note unless included");
+    }
 }

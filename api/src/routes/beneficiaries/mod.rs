@@ -12,6 +12,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 pub mod inputs;
 pub mod rights;
+pub mod subject_access;
 pub mod views;
 
 use self::inputs::{BeneficiaryInput, BeneficiaryPatch, BeneficiarySearch};
@@ -31,7 +32,8 @@ pub fn configure(config: &mut ServiceConfig) {
         .service(search_beneficiaries)
         .service(get_beneficiary)
         .service(update_beneficiary)
-        .service(rights::erase_beneficiary);
+        .service(rights::erase_beneficiary)
+        .service(rights::subject_access);
 }
 
 /// The answer to a registration.

@@ -1,19 +1,23 @@
-//! The rights of the people served over their data: erasure (GDPR art. 17). District
+//! The rights of the people served over their data: a copy of it all (GDPR art. 15 and 20),
+//! erasure (art. 17). District
 //! coordinators exercise them for the person; the use cases (`app::erasure`) check access and
 //! audit each decision with its reason.
 
 use actix_web::http::header;
-use actix_web::{HttpResponse, post, web};
+use actix_web::http::header::ContentType;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use app::ReadVersion;
-use app::erasure;
+use app::{erasure, subject_access as access};
 use serde::Deserialize;
 use utoipa::ToSchema;
 use validator::Validate;
 
+use super::subject_access::{SubjectAccessFormat, SubjectAccessQuery, SubjectAccessView, document};
 use super::views::BeneficiaryView;
 use crate::caller::Caller;
 use crate::error::ApiError;
-use crate::extract::{IfMatch, ValidJson, etag, resource_id};
+use crate::extract::{IfMatch, ValidJson, ValidQuery, etag, resource_id};
+use crate::formats::asks_for;
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -57,4 +61,53 @@ pub async fn erase_beneficiary(
     let target = ReadVersion { id: resource_id(&id)?, version: if_match.0 };
     let erased = erasure::erase(state.context(), &caller, state.now(), target, &body.0.reason).await?;
     Ok(HttpResponse::Ok().insert_header((header::ETAG, etag(erased.version))).json(BeneficiaryView::from(erased)))
+}
+
+/// A copy of everything held on a person (GDPR art. 15, and art. 20 as JSON): identity,
+/// documents, consents, every case of your districts with its timeline, services, referrals
+/// and the organisations the data was shared with, legal procedures, work grants, notes, and
+/// the access log (who read or changed the data, when, in what role). As JSON, or with
+/// `format=html` (or `Accept: text/html`) as a document in Italian to print for the person.
+/// Notes at level `legal` only with `include_legal=true`, a decision recorded in the audit
+/// trail (`legal_disclosure`); the copy itself is recorded as `subject_access`. District
+/// coordinators only.
+#[utoipa::path(
+    tag = "beneficiaries",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Beneficiary id"), SubjectAccessQuery),
+    responses(
+        (status = 200, description = "The copy", content(
+            (SubjectAccessView = "application/json"),
+            (String = "text/html", example = "<!DOCTYPE html><html lang=\"it\">…"),
+        )),
+        (status = 403, description = "Only district coordinators give a copy", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such person in your districts", body = crate::problem::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/beneficiaries/{id}/subject-access")]
+pub async fn subject_access(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    id: web::Path<String>,
+    query: ValidQuery<SubjectAccessQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let query = query.0;
+    let format = query.format.map(|format| match format {
+        SubjectAccessFormat::Json => "json",
+        SubjectAccessFormat::Html => "html",
+    });
+    let html = asks_for(&req, format, "html", "text/html");
+    let copy = access::subject_access(
+        state.context(),
+        &caller,
+        state.now(),
+        resource_id(&id)?,
+        query.include_legal.unwrap_or(false),
+    )
+    .await?;
+    if html {
+        return Ok(HttpResponse::Ok().insert_header(ContentType::html()).body(document(&copy).into_string()));
+    }
+    Ok(HttpResponse::Ok().json(SubjectAccessView::from(copy)))
 }

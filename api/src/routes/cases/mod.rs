@@ -2,7 +2,7 @@
 //! the request, call the use case (`app::cases`) and render its answer.
 
 mod inputs;
-mod views;
+pub mod views;
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, get, patch, post, web};
