@@ -4,7 +4,6 @@
 use tokio::task::JoinHandle;
 
 use crate::config::Config;
-use crate::server::Secrets;
 use crate::state::AppState;
 
 /// The running tasks, stopped with the server.
@@ -13,10 +12,10 @@ pub struct Housekeeping {
 }
 
 /// Starts the periodic tasks the configuration asks for.
-pub fn start(state: &AppState, config: &Config, secrets: &Secrets) -> Housekeeping {
+pub fn start(state: &AppState, config: &Config, audit_key: &[u8]) -> Housekeeping {
     let mut tasks = Vec::new();
     if let Some(every) = config.audit_checkpoint_every {
-        let (state, key) = (state.clone(), secrets.audit.clone());
+        let (state, key) = (state.clone(), audit_key.to_vec());
         tasks.push(tokio::spawn(async move {
             // The first tick is immediate: every start leaves a checkpoint in the log.
             let mut ticker = tokio::time::interval(every);

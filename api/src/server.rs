@@ -286,7 +286,7 @@ pub async fn serve(config: Config) -> Result<(), String> {
         "InLav PUA API listening: http://{}/docs/",
         config.bind
     );
-    let housekeeping = housekeeping::start(&state, &config, &secrets);
+    let housekeeping = housekeeping::start(&state, &config, &secrets.audit);
     server.run().await.map_err(|err| format!("server: {err}"))?;
     housekeeping.stop();
     // Every answered read waited for its entries; this also commits those of requests whose
