@@ -45,7 +45,8 @@ def main():
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "INLAV_BIND": f"127.0.0.1:{port}",
             "INLAV_DATA_DIR": data_dir,
-            "INLAV_LOG": "warn",
+            # The housekeeping's info lines hold the audit checkpoint logged at start.
+            "INLAV_LOG": "warn,api::housekeeping=info",
         }
         if len(sys.argv) > 2 and sys.argv[2]:
             env["DATABASE_URL"] = sys.argv[2]
@@ -93,8 +94,18 @@ def main():
             except subprocess.TimeoutExpired:
                 server.kill()
                 sys.exit("smoke: the server did not stop within 35 s of SIGTERM")
+        log = server.stdout.read() + server.stderr.read()
         if code != 0:
-            sys.exit(f"smoke: the server exited with {code} after SIGTERM: {server.stderr.read()}")
+            sys.exit(f"smoke: the server exited with {code} after SIGTERM: {log}")
+        # The checkpoint serve logged at start, kept as a file, checks the chain.
+        if "inlav-audit-checkpoint.v1." not in log:
+            sys.exit(f"smoke: no audit checkpoint in the log of serve: {log}")
+        log_file = os.path.join(data_dir, "serve.log")
+        with open(log_file, "w") as f:
+            f.write(log)
+        verify = subprocess.run([binary, "audit", "verify", "--checkpoint", log_file], env=env, capture_output=True, text=True)
+        if verify.returncode != 0 or "consistent with 1 checkpoints" not in verify.stdout:
+            sys.exit(f"smoke: audit verify --checkpoint on the log of serve: {verify.stdout}{verify.stderr}")
     print(f"smoke: ok ({env.get('DATABASE_URL', 'sqlite')})")
 
 
