@@ -39,6 +39,8 @@ pub struct Config {
     pub pseudonym_key: Option<Vec<u8>>,
     /// Signs the audit trail's checkpoints (`INLAV_AUDIT_KEY`).
     pub audit_key: Option<Vec<u8>>,
+    /// The origins a browser may call the API from (`INLAV_CORS_ORIGINS`); empty: none.
+    pub cors_origins: Vec<String>,
     /// How often `serve` logs a signed checkpoint of the audit trail; `None`: never.
     pub audit_checkpoint_every: Option<Duration>,
     pub admin_email: Option<String>,
@@ -72,6 +74,10 @@ impl Config {
         let jwt_secret = secret_from(get, "INLAV_JWT_SECRET")?;
         let pseudonym_key = secret_from(get, "INLAV_PSEUDONYM_KEY")?;
         let audit_key = secret_from(get, "INLAV_AUDIT_KEY")?;
+        let cors_origins = match get("INLAV_CORS_ORIGINS") {
+            Some(list) => parse_origins(&list)?,
+            None => Vec::new(),
+        };
         let audit_checkpoint_every = match parse_number(&get, "INLAV_AUDIT_CHECKPOINT_MINUTES", 0, 10_080)? {
             Some(0) => None,
             minutes => Some(Duration::from_secs(60 * u64::from(minutes.unwrap_or(60)))),
@@ -124,6 +130,7 @@ impl Config {
             jwt_secret,
             pseudonym_key,
             audit_key,
+            cors_origins,
             audit_checkpoint_every,
             admin_email,
             admin_password,
@@ -134,6 +141,26 @@ impl Config {
             time_zone,
         })
     }
+}
+
+/// `INLAV_CORS_ORIGINS`: exact origins (`https://pua.example.org`, `http://localhost:5173`),
+/// comma-separated. A path, a wildcard or a trailing slash is refused: the browser compares the
+/// origin as a whole, and a wrong entry would silently match nothing.
+fn parse_origins(list: &str) -> Result<Vec<String>, ConfigError> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|origin| !origin.is_empty())
+        .map(|origin| {
+            let rest = origin.strip_prefix("https://").or_else(|| origin.strip_prefix("http://"));
+            match rest {
+                Some(host) if !host.is_empty() && !host.contains(['/', '*', ' ', '?', '#']) => Ok(origin.to_string()),
+                _ => Err(ConfigError(format!(
+                    "INLAV_CORS_ORIGINS: `{}` is not an origin such as https://pua.example.org (scheme, host, port; no path)",
+                    shorten(origin)
+                ))),
+            }
+        })
+        .collect()
 }
 
 fn secret_from(get: impl Fn(&str) -> Option<String>, name: &str) -> Result<Option<Vec<u8>>, ConfigError> {
@@ -204,6 +231,10 @@ mod tests {
         assert_eq!(config.pool.sqlite_sync, SqliteSync::Full);
         assert_eq!(config.time_zone, PROGRAMME_ZONE);
         assert_eq!(self::config(&[("INLAV_TIME_ZONE", "UTC")]).unwrap().time_zone.name(), "UTC");
+        assert!(config.cors_origins.is_empty(), "no CORS unless asked");
+        let origins =
+            self::config(&[("INLAV_CORS_ORIGINS", "https://pua.example.org, http://localhost:5173")]).unwrap();
+        assert_eq!(origins.cors_origins, ["https://pua.example.org", "http://localhost:5173"]);
     }
 
     #[test]
@@ -219,6 +250,10 @@ mod tests {
             ("INLAV_ADMIN_EMAIL", "not-an-address", "INLAV_ADMIN_EMAIL"),
             ("INLAV_ADMIN_PASSWORD", "short", "INLAV_ADMIN_PASSWORD"),
             ("INLAV_TIME_ZONE", "Europe/Milano", "INLAV_TIME_ZONE"),
+            ("INLAV_CORS_ORIGINS", "https://pua.example.org/", "INLAV_CORS_ORIGINS"),
+            ("INLAV_CORS_ORIGINS", "*", "INLAV_CORS_ORIGINS"),
+            ("INLAV_CORS_ORIGINS", "pua.example.org", "INLAV_CORS_ORIGINS"),
+            ("INLAV_AUDIT_CHECKPOINT_MINUTES", "-1", "INLAV_AUDIT_CHECKPOINT_MINUTES"),
         ];
         for (name, value, expected) in cases {
             let err = config(&[(name, value)]).unwrap_err().to_string();

@@ -15,14 +15,30 @@ fn may_carry_personal_data(path: &str) -> bool {
     path.starts_with("/api/") && !CACHEABLE.contains(&path)
 }
 
+/// Whether `path` is a file of the vendored Swagger UI that changes only with the build: its
+/// scripts, styles and images (the page and its configuration may change with the settings).
+fn is_static_asset(path: &str) -> bool {
+    path.starts_with("/docs/")
+        && !path.ends_with("swagger-initializer.js")
+        && [".js", ".css", ".png", ".map"].iter().any(|suffix| path.ends_with(suffix))
+}
+
+/// A week: the assets change with an upgrade of the service, rarely.
+const ASSET_CACHE: &str = "public, max-age=604800";
+
 /// Adds the headers to every answer of the application, problems included.
 pub async fn protect_responses(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let personal = may_carry_personal_data(req.path());
+    let asset = is_static_asset(req.path());
     let mut res = next.call(req).await?;
+    let success = res.status().is_success();
     let headers = res.headers_mut();
+    if asset && success {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(ASSET_CACHE));
+    }
     if personal {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
@@ -46,5 +62,15 @@ mod tests {
         assert!(!may_carry_personal_data("/api/v1/openapi.json"));
         assert!(!may_carry_personal_data("/docs/index.html"));
         assert!(!may_carry_personal_data("/health"));
+    }
+
+    #[test]
+    fn swagger_uis_scripts_and_styles_are_cached_but_not_its_page_or_settings() {
+        assert!(is_static_asset("/docs/swagger-ui-bundle.js"));
+        assert!(is_static_asset("/docs/swagger-ui.css"));
+        assert!(!is_static_asset("/docs/"));
+        assert!(!is_static_asset("/docs/index.html"));
+        assert!(!is_static_asset("/docs/swagger-initializer.js"));
+        assert!(!is_static_asset("/api/v1/cases.js"));
     }
 }

@@ -4,11 +4,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use actix_cors::Cors;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::http::header;
 use actix_web::http::header::ContentType;
-use actix_web::middleware::{ErrorHandlers, from_fn};
-use actix_web::{App, HttpResponse, HttpServer, web};
+use actix_web::middleware::{Compress, Condition, ErrorHandlers, from_fn};
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use app::Context;
 use app::users::NewAccount;
 use domain::users::Role;
@@ -83,25 +85,44 @@ pub fn spec_json() -> String {
 /// The spec as served at `/api/v1/openapi.json`: serialised once and shared by every worker.
 /// Swagger UI's own handler would keep a copy of the whole document tree in each worker and
 /// serialise it on every request; the tree is several megabytes, the JSON 370 KB.
+/// It carries an `ETag` (its SHA-256), so that a client asks again with `If-None-Match` and
+/// gets 304 until the service is upgraded.
 #[derive(Clone)]
-pub struct ServedSpec(web::Bytes);
+pub struct ServedSpec {
+    body: web::Bytes,
+    etag: String,
+}
 
 impl ServedSpec {
     pub fn new(spec: &OpenApi) -> ServedSpec {
+        use sha2::{Digest, Sha256};
         // Serialising a tree of strings and maps cannot fail; should it, the document says so.
-        ServedSpec(web::Bytes::from(
-            serde_json::to_vec(spec).unwrap_or_else(|err| format!("{{\"error\": \"{err}\"}}").into_bytes()),
-        ))
+        let body = serde_json::to_vec(spec).unwrap_or_else(|err| format!("{{\"error\": \"{err}\"}}").into_bytes());
+        let etag = format!("\"{}\"", &domain::to_hex(&Sha256::digest(&body))[..32]);
+        ServedSpec { body: web::Bytes::from(body), etag }
+    }
+
+    fn answer(&self, req: &HttpRequest) -> HttpResponse {
+        let unchanged = req
+            .headers()
+            .get(header::IF_NONE_MATCH)
+            .and_then(|value| value.to_str().ok())
+            .is_some_and(|tags| tags.split(',').any(|tag| tag.trim() == self.etag || tag.trim() == "*"));
+        let mut answer = if unchanged { HttpResponse::NotModified() } else { HttpResponse::Ok() };
+        answer.insert_header((header::ETAG, self.etag.clone())).insert_header((header::CACHE_CONTROL, "no-cache"));
+        if unchanged { answer.finish() } else { answer.insert_header(ContentType::json()).body(self.body.clone()) }
     }
 }
 
 const SPEC_PATH: &str = "/api/v1/openapi.json";
 
-/// The application: routes, Swagger UI at `/docs/`, request ids, problem documents.
+/// The application: routes, Swagger UI at `/docs/`, request ids, problem documents, and CORS
+/// for the origins named.
 pub fn app(
     state: AppState,
     spec: ServedSpec,
     routes: RouteTable,
+    cors_origins: Vec<String>,
 ) -> App<
     impl ServiceFactory<
         ServiceRequest,
@@ -123,9 +144,9 @@ pub fn app(
         )
         .route(
             SPEC_PATH,
-            web::get().to(move || {
-                let body = spec.0.clone();
-                async move { HttpResponse::Ok().insert_header(ContentType::json()).body(body) }
+            web::get().to(move |req: HttpRequest| {
+                let answer = spec.answer(&req);
+                async move { answer }
             }),
         );
     let (app, _) = register(base.into_utoipa_app().openapi(openapi::base())).split_for_parts();
@@ -134,10 +155,46 @@ pub fn app(
         web::get().to(|| async { HttpResponse::PermanentRedirect().insert_header(("Location", "/docs/")).finish() }),
     )
     .default_service(web::to(fallback))
+    // Inside the problem handler: a refused preflight becomes a problem document, without CORS
+    // headers; every other answer keeps those CORS added.
+    .wrap(Condition::new(!cors_origins.is_empty(), cors(&cors_origins)))
     .wrap(ErrorHandlers::new().default_handler(ensure_problem))
+    // Every answer a client accepts compressed (gzip or brotli, by `Accept-Encoding`), problems
+    // included. An XLSX, a zip already, gains little and is compressed all the same: marking it
+    // `Content-Encoding: identity` would put a value in that header which RFC 9110 reserves.
+    .wrap(Compress::default())
     .wrap(from_fn(limit_headers))
     .wrap(from_fn(request_context))
     .wrap(from_fn(protect_responses))
+}
+
+/// What a browser on one of `origins` may send and read. Requests with another `Origin` still
+/// reach the API (non-browser clients, Swagger UI on the service's own origin send one), but
+/// without CORS headers the browser hands their answers to no page.
+fn cors(origins: &[String]) -> Cors {
+    use actix_web::http::Method;
+    let cors = origins.iter().fold(Cors::default(), |cors, origin| cors.allowed_origin(origin));
+    cors.allowed_methods([Method::GET, Method::POST, Method::PATCH, Method::PUT, Method::DELETE])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::ACCEPT,
+            header::ACCEPT_LANGUAGE,
+            header::IF_MATCH,
+            header::HeaderName::from_static("idempotency-key"),
+            header::HeaderName::from_static("x-request-id"),
+        ])
+        .expose_headers([
+            header::ETAG,
+            header::LOCATION,
+            header::RETRY_AFTER,
+            header::CONTENT_DISPOSITION,
+            header::HeaderName::from_static("x-request-id"),
+            header::HeaderName::from_static("idempotent-replayed"),
+            header::HeaderName::from_static("inlav-anonymity"),
+        ])
+        .block_on_origin_mismatch(false)
+        .max_age(3600)
 }
 
 /// Opens the database named by the configuration and applies pending migrations.
@@ -219,6 +276,12 @@ pub enum Bootstrap {
 pub async fn bootstrap_admin(state: &AppState, config: &Config) -> Result<Bootstrap, String> {
     let count = app::users::count(state.context()).await.map_err(|err| err.to_string())?;
     if count > 0 {
+        if app::users::active_admins(state.context()).await.map_err(|err| err.to_string())? == 0 {
+            tracing::warn!(
+                "no active administrator: nobody can manage accounts; create one with \
+                 `inlav user create --role admin --email <address> --name <name> --organization \"Regione Lombardia\"`"
+            );
+        }
         return Ok(Bootstrap::NotNeeded);
     }
     let email = config.admin_email.clone().unwrap_or_else(|| DEFAULT_ADMIN_EMAIL.to_string());
@@ -265,13 +328,15 @@ pub async fn serve(config: Config) -> Result<(), String> {
         (ServedSpec::new(&spec), RouteTable::from_spec(&spec))
     };
     let factory_state = state.clone();
-    let mut server = HttpServer::new(move || app(factory_state.clone(), spec.clone(), routes.clone()))
-        .shutdown_timeout(30)
-        // A client has 10 s to send its headers, and idle keep-alive connections close after
-        // 30 s: slow or silent clients do not hold workers.
-        .client_request_timeout(Duration::from_secs(10))
-        .client_disconnect_timeout(Duration::from_secs(5))
-        .keep_alive(Duration::from_secs(30));
+    let cors_origins = config.cors_origins.clone();
+    let mut server =
+        HttpServer::new(move || app(factory_state.clone(), spec.clone(), routes.clone(), cors_origins.clone()))
+            .shutdown_timeout(30)
+            // A client has 10 s to send its headers, and idle keep-alive connections close after
+            // 30 s: slow or silent clients do not hold workers.
+            .client_request_timeout(Duration::from_secs(10))
+            .client_disconnect_timeout(Duration::from_secs(5))
+            .keep_alive(Duration::from_secs(30));
     if let Some(workers) = config.workers {
         server = server.workers(workers);
     }

@@ -111,6 +111,11 @@ pub async fn count(ctx: &Context) -> Result<i64> {
     Ok(ctx.db().read(store::count).await?)
 }
 
+/// How many active administrators there are: none leaves nobody to manage accounts.
+pub async fn active_admins(ctx: &Context) -> Result<i64> {
+    Ok(ctx.db().read(store::active_admins).await?)
+}
+
 /// The caller's own account and organisation.
 pub async fn me(ctx: &Context, actor: &Actor) -> Result<(User, Organization)> {
     let id = actor.user_id;

@@ -144,6 +144,15 @@ pub fn count(conn: &mut DbConnection) -> Result<i64> {
     Ok(users::table.count().get_result(conn)?)
 }
 
+/// How many active administrators there are.
+pub fn active_admins(conn: &mut DbConnection) -> Result<i64> {
+    Ok(users::table
+        .filter(users::role.eq(Role::Admin.code()))
+        .filter(users::active.eq(true))
+        .count()
+        .get_result(conn)?)
+}
+
 pub fn list(conn: &mut DbConnection, filter: &UserFilter, page: &PageRequest<Uuid>) -> Result<Page<User>> {
     let mut query =
         users::table.select(UserRow::as_select()).order(users::id.asc()).limit(page.fetch_size()).into_boxed();

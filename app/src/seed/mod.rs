@@ -144,7 +144,10 @@ pub async fn staff(
         teams.push((district, coordinator, workers));
     }
     if every_role {
-        for (role, name) in [(Role::RegionalCoordinator, "regione"), (Role::Evaluator, "valutatore")] {
+        // The demo's administrator too: the first start creates one only on a database without users.
+        for (role, name) in
+            [(Role::Admin, "admin"), (Role::RegionalCoordinator, "regione"), (Role::Evaluator, "valutatore")]
+        {
             users.push(user(ctx, now, role, format!("{name}@{domain}"), region, Vec::new(), password).await?.1);
         }
         if let Some(partner) = partners.get(1) {

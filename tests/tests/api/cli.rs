@@ -164,6 +164,7 @@ fn seed_demo_fills_an_empty_database_with_known_users_and_200_cases() {
     assert!(out.contains("seeded 200 cases"), "{out}");
     assert!(out.contains(&format!("password: {}", api::cli::DEMO_PASSWORD)), "{out}");
     for role in [
+        "admin",
         "district_coordinator",
         "case_worker",
         "legal_advisor",
@@ -195,6 +196,9 @@ fn seed_demo_fills_an_empty_database_with_known_users_and_200_cases() {
         }
         let partner = app.login("partner@demo.inlav.local", api::cli::DEMO_PASSWORD).await;
         assert_eq!(app.get("/api/v1/referrals").token(&partner.access_token).send().await.status, 200);
+        // The demo's administrator manages accounts.
+        let admin = app.login("admin@demo.inlav.local", api::cli::DEMO_PASSWORD).await;
+        assert_eq!(app.get("/api/v1/users").token(&admin.access_token).send().await.status, 200);
     });
 }
 

@@ -211,3 +211,83 @@ async fn personal_data_is_never_cached_sniffed_or_framed() {
     assert_eq!(docs.status, 200);
     framed(&docs, "the Swagger UI");
 }
+
+#[actix_web::test]
+async fn a_spa_on_a_listed_origin_may_call_the_api_and_no_other_origin_may() {
+    const SPA: &str = "https://pua.example.org";
+    let app = TestApp::with_settings(&[("INLAV_CORS_ORIGINS", "https://pua.example.org, http://localhost:5173")]).await;
+    let preflight = |origin: &str| {
+        app.request("OPTIONS", "/api/v1/cases")
+            .header("Origin", origin)
+            .header("Access-Control-Request-Method", "POST")
+            .header("Access-Control-Request-Headers", "authorization, content-type, idempotency-key")
+    };
+    let reply = preflight(SPA).send().await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(reply.header("access-control-allow-origin"), Some(SPA));
+    assert!(reply.header("access-control-allow-methods").is_some_and(|m| m.contains("POST") && m.contains("PATCH")));
+    let allowed = reply.header("access-control-allow-headers").unwrap_or_default().to_lowercase();
+    for header in ["authorization", "content-type", "idempotency-key"] {
+        assert!(allowed.contains(header), "{header} in {allowed}");
+    }
+    assert_eq!(reply.header("access-control-max-age"), Some("3600"));
+    assert!(reply.header("vary").is_some_and(|v| v.to_lowercase().contains("origin")), "{:?}", reply.header("vary"));
+
+    // The answer itself names the origin and lets the page read the headers it needs.
+    let reply = app.get("/api/v1/me").token(&app.admin.access_token).header("Origin", SPA).send().await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.header("access-control-allow-origin"), Some(SPA));
+    let exposed = reply.header("access-control-expose-headers").unwrap_or_default().to_lowercase();
+    for header in ["etag", "location", "x-request-id", "idempotent-replayed", "retry-after", "inlav-anonymity"] {
+        assert!(exposed.contains(header), "{header} in {exposed}");
+    }
+    // So does an error the page must read.
+    let reply = app.get("/api/v1/me").header("Origin", SPA).send().await;
+    assert_eq!((reply.status, reply.header("access-control-allow-origin")), (401, Some(SPA)));
+
+    // An origin not listed gets no CORS header: the browser gives its page nothing.
+    let reply = preflight("https://evil.example.com").send().await;
+    assert_eq!(reply.header("access-control-allow-origin"), None);
+    assert_ne!(reply.status, 200);
+    let reply =
+        app.get("/api/v1/me").token(&app.admin.access_token).header("Origin", "https://evil.example.com").send().await;
+    assert_eq!(reply.header("access-control-allow-origin"), None);
+
+    // Without INLAV_CORS_ORIGINS, no origin is allowed.
+    let closed = TestApp::new().await;
+    let reply = closed
+        .request("OPTIONS", "/api/v1/cases")
+        .header("Origin", SPA)
+        .header("Access-Control-Request-Method", "POST")
+        .send()
+        .await;
+    assert_eq!((reply.status, reply.header("access-control-allow-origin")), (405, None));
+}
+
+#[actix_web::test]
+async fn answers_are_compressed_when_asked_and_the_spec_is_revalidated_by_its_etag() {
+    use std::io::Read;
+    let app = TestApp::new().await;
+    let spec = app.get("/api/v1/openapi.json").header("Accept-Encoding", "gzip").send().await;
+    assert_eq!((spec.status, spec.header("content-encoding")), (200, Some("gzip")));
+    let mut json = String::new();
+    flate2::read::GzDecoder::new(&spec.bytes[..]).read_to_string(&mut json).expect("gzip");
+    let document: serde_json::Value = serde_json::from_str(&json).expect("the spec");
+    assert_eq!(document["openapi"], "3.1.0");
+    assert!(spec.bytes.len() * 4 < json.len(), "{} bytes for {}", spec.bytes.len(), json.len());
+
+    let etag = spec.header("etag").expect("the spec's ETag").to_string();
+    let again = app.get("/api/v1/openapi.json").header("If-None-Match", &etag).send().await;
+    assert_eq!((again.status, again.bytes.len()), (304, 0));
+    let changed = app.get("/api/v1/openapi.json").header("If-None-Match", "\"another\"").send().await;
+    assert_eq!(changed.status, 200);
+
+    let cases = app.get("/api/v1/cases").token(&app.admin.access_token).header("Accept-Encoding", "br").send().await;
+    assert_eq!(cases.header("content-encoding"), Some("br"));
+    let plain = app.get("/api/v1/me").token(&app.admin.access_token).send().await;
+    assert_eq!((plain.header("content-encoding"), plain.status), (None, 200), "nothing compressed unless asked");
+
+    let bundle = app.get("/docs/swagger-ui-bundle.js").send().await;
+    assert_eq!((bundle.status, bundle.header("cache-control")), (200, Some("public, max-age=604800")));
+    assert_eq!(app.get("/docs/swagger-initializer.js").send().await.header("cache-control"), None);
+}

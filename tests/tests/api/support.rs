@@ -188,7 +188,9 @@ impl TestApp {
         let state = server::load_state(pool, &config, clock.clone(), &secrets).expect("load state");
         server::bootstrap_admin(&state, &config).await.expect("bootstrap admin");
         let (spec, routes) = spec_and_routes().clone();
-        let service = Rc::new(actix_test::init_service(server::app(state.clone(), spec, routes)).await);
+        let service = Rc::new(
+            actix_test::init_service(server::app(state.clone(), spec, routes, config.cors_origins.clone())).await,
+        );
         let call: Call = Rc::new(move |request| {
             let service = service.clone();
             Box::pin(async move {
