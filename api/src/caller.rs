@@ -74,6 +74,10 @@ impl FromRequest for Caller {
                         districts: claims.districts.into_iter().map(DistrictCode::from_trusted).collect(),
                         request_id,
                         scopes,
+                        session_id: match holder {
+                            Holder::User { session_id, .. } => Some(session_id),
+                            Holder::System(_) => None,
+                        },
                     }))
                 }
                 _ => Err(invalid()),

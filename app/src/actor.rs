@@ -21,6 +21,8 @@ pub struct Actor {
     pub request_id: Option<String>,
     /// `Some` for partner systems: what their token allows. Users have every right of their role.
     pub scopes: Option<Vec<TokenScope>>,
+    /// The user's session the token belongs to (`None` for partner systems).
+    pub session_id: Option<Uuid>,
 }
 
 impl Actor {

@@ -4,13 +4,14 @@
 
 use chrono::{DateTime, Utc};
 use domain::auth::{FAILURE_WINDOW, RefreshVerdict, judge_refresh, login_locked_until, new_session_expiry};
-use domain::users::User;
+use domain::users::{User, check_password};
 use domain::validation::Email;
 use persistence::DbConnection;
 use persistence::auth::{self as store, NewRefreshToken};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use crate::actor::Actor;
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::{passwords, random};
@@ -142,6 +143,51 @@ pub async fn logout(ctx: &Context, now: DateTime<Utc>, refresh_token: &str) -> R
             Ok(())
         })
         .await
+}
+
+/// A user changes their own password, giving the current one: the session they are in goes on,
+/// every other session of theirs ends (a password is changed when it may be known to someone
+/// else). Wrong current passwords count as failed logins of the account: after too many, 429.
+pub async fn change_own_password(
+    ctx: &Context,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    current_password: String,
+    new_password: String,
+) -> Result<()> {
+    if actor.scopes.is_some() {
+        return Err(Error::forbidden_because("a partner system has no password: rotate its secret"));
+    }
+    let user_id = actor.user_id;
+    let throttle_key = format!("password:{user_id}");
+    let key = throttle_key.clone();
+    let (failures, stored_hash) = ctx
+        .db()
+        .read(move |conn| {
+            let failures = store::login_failures_since(conn, &key, now - FAILURE_WINDOW)?;
+            Ok::<_, Error>((failures, store::password_hash(conn, user_id)?))
+        })
+        .await?;
+    if let Some(until) = login_locked_until(&failures, now) {
+        return Err(Error::TooManyAttempts { retry_after_seconds: (until - now).num_seconds() + 1 });
+    }
+    check_password("new_password", &new_password)?;
+    if new_password == current_password {
+        return Err(Error::field("new_password", "unchanged", "must differ from the current password"));
+    }
+    if !passwords::verify_off_thread(current_password, stored_hash).await? {
+        ctx.db().write(move |conn| store::record_login_failure(conn, &throttle_key, now, now - FAILURE_WINDOW)).await?;
+        return Err(Error::field("current_password", "wrong_password", "is not your current password"));
+    }
+    let password_hash = passwords::hash_off_thread(new_password).await?;
+    let keep = actor.session_id;
+    ctx.db()
+        .write(move |conn| {
+            store::clear_login_failures(conn, &throttle_key)?;
+            store::change_password(conn, user_id, &password_hash, keep, now)
+        })
+        .await?;
+    Ok(())
 }
 
 /// Opens a session: a new refresh-token family.

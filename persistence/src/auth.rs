@@ -55,6 +55,33 @@ pub fn session_standing(
     Ok(row.map(|(active, version, open)| (active && open, version)))
 }
 
+/// The stored password hash of a user, active or not.
+pub fn password_hash(conn: &mut DbConnection, user_id: Uuid) -> Result<Option<String>> {
+    Ok(users::table.find(user_id.to_string()).select(users::password_hash).first(conn).optional()?)
+}
+
+/// Replaces a user's password and ends every session of theirs but `keep` (the one that
+/// changed it). The account's version moves, its token version does not: the tokens of the
+/// session kept go on working, those of the others stop with their sessions.
+pub fn change_password(
+    conn: &mut DbConnection,
+    user_id: Uuid,
+    password_hash: &str,
+    keep: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let at = to_db_time(now);
+    diesel::update(users::table.find(user_id.to_string()))
+        .set((users::password_hash.eq(password_hash), users::version.eq(users::version + 1), users::updated_at.eq(at)))
+        .execute(conn)?;
+    let others = refresh_tokens::table
+        .filter(refresh_tokens::user_id.eq(user_id.to_string()))
+        .filter(refresh_tokens::revoked_at.is_null())
+        .filter(refresh_tokens::family_id.ne(keep.map(|id| id.to_string()).unwrap_or_default()));
+    diesel::update(others).set(refresh_tokens::revoked_at.eq(at)).execute(conn)?;
+    Ok(())
+}
+
 /// Failed attempts under a key (an e-mail address, or `client:<client_id>` for partner
 /// systems) since an instant.
 pub fn login_failures_since(conn: &mut DbConnection, key: &str, since: DateTime<Utc>) -> Result<Vec<DateTime<Utc>>> {

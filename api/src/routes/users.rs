@@ -23,7 +23,13 @@ use crate::schemas;
 use crate::state::AppState;
 
 pub fn configure(config: &mut ServiceConfig) {
-    config.service(me).service(create_user).service(list_users).service(get_user).service(update_user);
+    config
+        .service(me)
+        .service(change_own_password)
+        .service(create_user)
+        .service(list_users)
+        .service(get_user)
+        .service(update_user);
 }
 
 /// A user account. Never carries the password or its hash.
@@ -169,6 +175,43 @@ pub async fn me(state: web::Data<AppState>, caller: Caller) -> Result<HttpRespon
         user: user.into(),
         organization: OrganizationSummary { id: organization.id, name: organization.name, kind: organization.kind },
     }))
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    #[validate(length(max = 1024))]
+    pub current_password: String,
+    /// At least 12 characters.
+    #[validate(length(max = 1024))]
+    pub new_password: String,
+}
+
+/// Change your own password, giving the current one. The session you are in goes on; every
+/// other session of yours ends (their access tokens stop at once). A wrong current password
+/// counts as a failed login: after 5 within 15 minutes, 429 with `Retry-After`.
+#[utoipa::path(
+    tag = "users",
+    security(("bearer" = [])),
+    request_body = PasswordChange,
+    responses(
+        (status = 204, description = "Changed"),
+        (status = 403, description = "A partner system's token: it has no password", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The current password is wrong (`current_password`: `wrong_password`), or the new one too short", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many wrong current passwords", body = crate::problem::Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = i64, description = "Seconds until the next attempt"))),
+    )
+)]
+#[post("/me/password")]
+pub async fn change_own_password(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: ValidJson<PasswordChange>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.0;
+    app::auth::change_own_password(state.context(), &caller, state.now(), body.current_password, body.new_password)
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// Create a user (admin).

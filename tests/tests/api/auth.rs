@@ -255,3 +255,48 @@ async fn changing_role_or_password_ends_existing_tokens() {
         .problem(401);
     app.login(&worker.email, "another-good-password").await;
 }
+
+#[actix_web::test]
+async fn a_user_changes_their_own_password_and_their_other_sessions_end() {
+    let app = TestApp::new().await;
+    let worker = app.user("case_worker", REGION_ID, &["milano"]).await;
+    let other = app.login(&worker.email, PASSWORD).await;
+    let change = |current: &str, new: &str| {
+        app.post("/api/v1/me/password")
+            .token(&worker.access_token)
+            .json(&json!({"current_password": current, "new_password": new}))
+            .send()
+    };
+    let reply = change("not-my-password", "a-brand-new-password-2").await;
+    assert_eq!(reply.field_errors(), [("current_password".to_string(), "wrong_password".to_string())]);
+    assert_eq!(change(PASSWORD, "short").await.field_errors()[0].0, "new_password");
+    assert_eq!(
+        change(PASSWORD, PASSWORD).await.field_errors()[0],
+        ("new_password".to_string(), "unchanged".to_string())
+    );
+    app.post("/api/v1/me/password")
+        .json(&json!({"current_password": PASSWORD, "new_password": "x"}))
+        .send()
+        .await
+        .problem(401);
+
+    let reply = change(PASSWORD, "a-brand-new-password-2").await;
+    assert_eq!(reply.status, 204, "{}", reply.body);
+    // The session that changed it goes on; the other one ends, its access token at once.
+    assert_eq!(app.get("/api/v1/me").token(&worker.access_token).send().await.status, 200);
+    app.get("/api/v1/me").token(&other.access_token).send().await.problem(401);
+    app.post("/api/v1/auth/refresh").json(&json!({"refresh_token": other.refresh_token})).send().await.problem(401);
+    let refreshed = app.post("/api/v1/auth/refresh").json(&json!({"refresh_token": worker.refresh_token})).send().await;
+    assert_eq!(refreshed.status, 200, "{}", refreshed.body);
+    // The old password no longer logs in; the new one does.
+    let old = app.post("/api/v1/auth/login").json(&json!({"email": worker.email, "password": PASSWORD})).send().await;
+    old.problem(401);
+    app.login(&worker.email, "a-brand-new-password-2").await;
+
+    // Guessing the current password with a stolen token is throttled like a login.
+    for _ in 0..5 {
+        change("guess", "a-brand-new-password-3").await.problem(422);
+    }
+    let reply = change("guess", "a-brand-new-password-3").await;
+    assert_eq!(reply.problem(429)["code"], "too_many_requests");
+}

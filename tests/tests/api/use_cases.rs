@@ -25,6 +25,7 @@ fn actor(session: &Session, role: Role, organization: &str, districts: &[&str]) 
         districts: districts.iter().map(|d| DistrictCode::from_trusted((*d).into())).collect(),
         request_id: Some("use-case-test".into()),
         scopes: None,
+        session_id: None,
     }
 }
 
