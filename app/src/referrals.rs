@@ -7,7 +7,7 @@ use domain::Vocabulary;
 use domain::access::{Capability, TokenScope, sees_full_case};
 use domain::audit::AuditAction;
 use domain::beneficiaries::Beneficiary;
-use domain::cases::{Case, CaseStatus};
+use domain::cases::{Case, CaseStatus, check_effective_at};
 use domain::consents::sharing_allowed;
 use domain::legal::LegalProcedure;
 use domain::notes::{Confidentiality, Note};
@@ -69,6 +69,8 @@ pub struct Move {
     pub reason: Option<String>,
     /// District coordinators: send without the data-sharing consent, for this reason.
     pub consent_override_reason: Option<String>,
+    /// When the move happened, if before now (an answer recorded after the fact).
+    pub effective_at: Option<DateTime<Utc>>,
 }
 
 /// Which referrals a list asks for.
@@ -305,7 +307,7 @@ pub async fn transition(
         return Err(Error::field("reason", "required", "say why"));
     }
     let ReadVersion { id, version } = target;
-    let to = change.to;
+    let (to, effective_at) = (change.to, change.effective_at);
     let writer = actor.clone();
     once(ctx, actor, now, retryable, move |conn| {
         let referral = store::find(conn, id)?;
@@ -335,11 +337,15 @@ pub async fn transition(
         if !side_may(side, from, to) {
             return Err(Error::forbidden_because("this move belongs to the other side of the referral"));
         }
+        // An answer received on paper is recorded when it happened, after the previous step.
+        let happened = effective_at.unwrap_or(now);
+        let previous = store::events(conn, id)?.last().map_or(referral.created_at, |event| event.at);
+        check_effective_at("effective_at", happened, previous, now)?;
         let case = cases::find(conn, referral.case_id)?;
         let mut consent_override = None;
         if to == ReferralStatus::Sent {
             let given = consents::of_beneficiary(conn, case.beneficiary_id)?;
-            if !sharing_allowed(&given, referral.to_organization_id, now.date_naive()) {
+            if !sharing_allowed(&given, referral.to_organization_id, happened.date_naive()) {
                 match &override_reason {
                     Some(why) if writer.role == Role::DistrictCoordinator => {
                         consent_override = Some((writer.user_id, why.clone()))
@@ -359,7 +365,7 @@ pub async fn transition(
             conn,
             id,
             version,
-            &event(&writer, Some(from), to, event_reason, now),
+            &event(&writer, Some(from), to, event_reason, happened),
             consent_override.as_ref().map(|(by, why)| (*by, why.as_str())),
             now,
         )?;

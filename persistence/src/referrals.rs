@@ -112,7 +112,7 @@ pub fn move_to(
     now: DateTime<Utc>,
 ) -> Result<Referral> {
     let at = to_db_time(now);
-    let sent_at = (event.to_status == ReferralStatus::Sent).then_some(at);
+    let sent_at = (event.to_status == ReferralStatus::Sent).then(|| to_db_time(event.at));
     let target =
         referrals::table.filter(referrals::id.eq(id.to_string())).filter(referrals::version.eq(expected_version));
     let updated = diesel::update(target)

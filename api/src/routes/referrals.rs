@@ -70,6 +70,10 @@ pub struct ReferralTransition {
     /// District coordinators: send without the data-sharing consent, for this reason (audited).
     #[serde(default)]
     pub consent_override_reason: Option<String>,
+    /// When it happened, if earlier than now: an answer received on paper and recorded later.
+    /// Not in the future, not before the referral's previous step. Default: now.
+    #[serde(default)]
+    pub effective_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -327,7 +331,12 @@ pub async fn move_referral(
 ) -> Result<HttpResponse, ApiError> {
     let target = ReadVersion { id: resource_id(&id)?, version: if_match.0 };
     let ValidJson(input, digest) = body;
-    let change = Move { to: input.to, reason: input.reason, consent_override_reason: input.consent_override_reason };
+    let change = Move {
+        to: input.to,
+        reason: input.reason,
+        consent_override_reason: input.consent_override_reason,
+        effective_at: input.effective_at,
+    };
     let render = |record| referral_reply(StatusCode::OK, record);
     let answered =
         referrals::transition(state.context(), &caller, state.now(), target, change, retryable(&key, &digest, render))

@@ -474,3 +474,30 @@ async fn the_token_endpoint_throttles_failures_per_client() {
     app.advance(chrono::Duration::minutes(16));
     assert!(!app.system_token(&client_id, &secret).await.is_empty());
 }
+
+#[actix_web::test]
+async fn an_answer_received_on_paper_is_recorded_on_the_day_it_was_given() {
+    use chrono::Duration;
+
+    use crate::support::start_time;
+    let app = TestApp::new().await;
+    let s = setup(&app, "ets").await;
+    let referral = refer(&app, &s, false).await;
+    consent_to_share(&app, &s).await;
+    assert_eq!(step(&app, &s.team.case_worker.access_token, &referral, json!({"to": "sent"})).await.status, 200);
+    app.advance(Duration::days(5));
+    let worker = &app.login(&s.team.case_worker.email, crate::support::PASSWORD).await.access_token;
+    let at = |days: i64| (start_time() + Duration::days(days)).to_rfc3339();
+    let reply = step(&app, worker, &referral, json!({"to": "accepted", "effective_at": at(6)})).await;
+    assert_eq!(reply.field_errors(), [("effective_at".to_string(), "in_future".to_string())]);
+    let reply = step(&app, worker, &referral, json!({"to": "accepted", "effective_at": at(-1)})).await;
+    assert_eq!(reply.field_errors(), [("effective_at".to_string(), "before_previous_event".to_string())]);
+    // Accepted on paper two days after it was sent, recorded three days later.
+    let reply = step(&app, worker, &referral, json!({"to": "accepted", "effective_at": at(2)})).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let answered = &reply.body["events"].as_array().unwrap().last().unwrap()["at"];
+    assert_eq!(answered.as_str().map(|t| t.starts_with("2026-03-04T09:00:00")), Some(true), "{answered}");
+    // The next step cannot come before it.
+    let reply = step(&app, worker, &referral, json!({"to": "completed", "effective_at": at(1)})).await;
+    assert_eq!(reply.field_errors(), [("effective_at".to_string(), "before_previous_event".to_string())]);
+}
