@@ -1,13 +1,19 @@
 //! The OpenAPI document: generated from the handlers, then completed with the error answers
 //! every operation shares, so the spec documents every status the service can send.
 
+use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::path::{Operation, ParameterIn, PathItem};
 use utoipa::openapi::response::{Response, ResponseBuilder};
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{
+    ClientCredentials, Flow, HttpAuthScheme, HttpBuilder, OAuth2, Scopes, SecurityRequirement, SecurityScheme,
+};
 use utoipa::openapi::{Components, ContentBuilder, OpenApi, Ref, RefOr};
 use utoipa::{Modify, OpenApi as _};
 
 use utoipa::openapi::schema::Schema;
+
+use domain::Vocabulary;
+use domain::access::TokenScope;
 
 use crate::error::{FieldError, PROBLEM_JSON, Problem, ProblemCode};
 
@@ -57,6 +63,46 @@ impl Modify for BearerSecurity {
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
         );
+        // Partner systems: OAuth 2 client credentials, so that Swagger UI and generated clients
+        // fetch their token themselves.
+        let scopes = Scopes::from_iter(TokenScope::ALL.iter().map(|scope| (scope.code(), scope.label_en())));
+        components.add_security_scheme(
+            PARTNER_SCHEME,
+            SecurityScheme::OAuth2(OAuth2::with_description(
+                [Flow::ClientCredentials(ClientCredentials::new(TOKEN_URL, scopes))],
+                "Partner systems (ETS): exchange the client id and secret an administrator issued for a token of \
+                 their scopes.",
+            )),
+        );
+    }
+}
+
+const PARTNER_SCHEME: &str = "partner";
+const TOKEN_URL: &str = "/api/v1/auth/token";
+
+/// The operations a partner system's token reaches, by method and path prefix, with the scope
+/// each needs.
+const PARTNER_OPERATIONS: &[(&str, &str, TokenScope)] = &[
+    ("get", "/api/v1/referrals", TokenScope::ReferralsRead),
+    ("post", "/api/v1/referrals/{id}/transitions", TokenScope::ReferralsWrite),
+    ("post", "/api/v1/cases/{id}/services", TokenScope::ServicesWrite),
+];
+
+/// Declares the partner scheme, beside `bearer`, on the operations partner systems call.
+fn declare_partner_access(path: &str, item: &mut PathItem) {
+    for (method, prefix, scope) in PARTNER_OPERATIONS {
+        let operation = match *method {
+            "get" => item.get.as_mut(),
+            _ => item.post.as_mut(),
+        };
+        if let Some(operation) = operation
+            && path.starts_with(prefix)
+        {
+            operation
+                .security
+                .get_or_insert_with(Vec::new)
+                .push(SecurityRequirement::new(PARTNER_SCHEME, [scope.code()]));
+        }
     }
 }
 
@@ -89,10 +135,15 @@ const COMMON: &[(&str, &str, &str)] = &[
 pub fn complete(spec: &mut OpenApi) {
     let components = spec.components.get_or_insert_with(Components::new);
     describe_problems(components);
-    for (_, name, description) in COMMON {
-        components.responses.insert((*name).to_string(), RefOr::T(problem_response(description)));
+    for (status, name, description) in COMMON {
+        let mut response = problem_response(description);
+        if *status == "503" {
+            response.headers.insert("Retry-After".to_string(), retry_after());
+        }
+        components.responses.insert((*name).to_string(), RefOr::T(response));
     }
     for (path, item) in spec.paths.paths.iter_mut() {
+        declare_partner_access(path, item);
         let has_path_params = path.contains('{');
         let is_liveness = path == "/health";
         for operation in operations_mut(item) {
@@ -122,6 +173,10 @@ pub fn complete(spec: &mut OpenApi) {
                         .responses
                         .insert((*status).to_string(), RefOr::Ref(Ref::from_response_name(*name)));
                 }
+            }
+            // Every 429 says when to try again.
+            if let Some(RefOr::T(throttled)) = operation.responses.responses.get_mut("429") {
+                throttled.headers.entry("Retry-After".to_string()).or_insert_with(retry_after);
             }
         }
     }
@@ -157,6 +212,14 @@ fn problem_response(description: &str) -> Response {
         .description(description)
         .content(PROBLEM_JSON, ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build())
         .build()
+}
+
+/// `Retry-After`, in seconds, on the answers that ask a client to come back.
+fn retry_after() -> RefOr<utoipa::openapi::header::Header> {
+    let seconds = utoipa::openapi::ObjectBuilder::new().schema_type(utoipa::openapi::schema::Type::Integer);
+    RefOr::T(
+        HeaderBuilder::new().schema(Some(seconds)).description(Some("Seconds to wait before trying again")).build(),
+    )
 }
 
 fn operations_mut(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {

@@ -34,6 +34,31 @@ fn the_spec_is_openapi_3_1_and_every_reference_resolves() {
 }
 
 #[test]
+fn partner_systems_get_their_token_by_client_credentials_and_throttles_say_when_to_retry() {
+    let spec: Value = serde_json::from_str(&api::server::spec_json()).unwrap();
+    let flow = &spec["components"]["securitySchemes"]["partner"]["flows"]["clientCredentials"];
+    let token_url = flow["tokenUrl"].as_str().expect("a token URL");
+    assert!(spec["paths"][token_url]["post"].is_object(), "{token_url} is the token endpoint");
+    let scopes: BTreeSet<&str> = flow["scopes"].as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(scopes, BTreeSet::from(["referrals:read", "referrals:write", "services:write"]));
+    let partner_of = |path: &str, method: &str| spec["paths"][path][method]["security"][1]["partner"].clone();
+    assert_eq!(partner_of("/api/v1/referrals/{id}/transitions", "post"), serde_json::json!(["referrals:write"]));
+    assert_eq!(partner_of("/api/v1/cases/{id}/services", "post"), serde_json::json!(["services:write"]));
+    assert!(spec["paths"]["/api/v1/users"]["get"]["security"].as_array().unwrap().len() == 1, "admins' only");
+    assert!(spec["components"]["responses"]["Unavailable"]["headers"]["Retry-After"].is_object());
+    let mut throttled = 0;
+    for item in spec["paths"].as_object().unwrap().values() {
+        for operation in item.as_object().unwrap().values() {
+            if let Some(answer) = operation["responses"].get("429") {
+                assert!(answer["headers"]["Retry-After"].is_object(), "{answer}");
+                throttled += 1;
+            }
+        }
+    }
+    assert!(throttled >= 2, "login, the token and the password change are throttled");
+}
+
+#[test]
 fn every_operation_is_named_tagged_and_documents_its_errors() {
     let spec: Value = serde_json::from_str(&api::server::spec_json()).unwrap();
     let mut operation_ids = BTreeSet::new();
