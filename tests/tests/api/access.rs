@@ -185,7 +185,8 @@ async fn outreach_workers_see_only_alias_channel_and_status_of_their_own_interce
         .await;
     assert_eq!(own.status, 201, "{}", own.body);
     let keys: Vec<&str> = own.body.as_object().unwrap().keys().map(String::as_str).collect();
-    assert_eq!(keys, ["alias", "channel", "id", "intercepted_at", "status"]);
+    assert_eq!(keys, ["alias", "channel", "id", "intercepted_at", "status", "view"]);
+    assert_eq!(own.body["view"], "interception", "a client tells the views apart by `view`");
     assert!(!own.text().contains("Yusuf") && !own.text().contains("320"));
 
     let (own_full, own_consent) = {

@@ -511,6 +511,7 @@ async fn a_coordinator_may_override_eligibility_with_a_reason() {
         .await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert_eq!(reply.body["eligibility_override"]["by"], team.coordinator.id.as_str());
+    assert_eq!(reply.body["view"], "full");
     let trail = app
         .get(&format!("/api/v1/audit?case_id={id}&action=eligibility_override"))
         .token(&team.coordinator.access_token)

@@ -69,6 +69,8 @@ pub struct ClosureRequestView {
 /// A case as the PUA team sees it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CaseView {
+    #[schema(inline)]
+    pub view: FullTag,
     pub id: Uuid,
     pub beneficiary: BeneficiaryHeader,
     pub district: String,
@@ -101,6 +103,8 @@ pub struct CaseView {
 /// What an outreach worker sees of an interception it recorded.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct InterceptionView {
+    #[schema(inline)]
+    pub view: InterceptionTag,
     pub id: Uuid,
     pub alias: String,
     #[schema(value_type = schemas::Channel)]
@@ -110,9 +114,28 @@ pub struct InterceptionView {
     pub intercepted_at: DateTime<Utc>,
 }
 
-/// A case: the full view for the PUA team, the interception view for outreach workers.
+/// `view` of the full view of a case: always `full`.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FullTag {
+    Full,
+}
+
+/// `view` of the interception view of a case: always `interception`.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum InterceptionTag {
+    Interception,
+}
+
+/// A case: the full view for the PUA team, the interception view for outreach workers; `view`
+/// says which (`full` or `interception`), so that a client tells them apart without guessing.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(untagged)]
+#[schema(discriminator(property_name = "view", mapping(
+    ("full" = "#/components/schemas/CaseView"),
+    ("interception" = "#/components/schemas/InterceptionView")
+)))]
 pub enum CaseRead {
     Full(Box<CaseView>),
     Interception(InterceptionView),
@@ -129,6 +152,7 @@ impl CaseRead {
     ) -> CaseRead {
         if !sees_full_case(role) {
             return CaseRead::Interception(InterceptionView {
+                view: InterceptionTag::Interception,
                 id: case.id,
                 alias,
                 channel: case.channel,
@@ -137,6 +161,7 @@ impl CaseRead {
             });
         }
         CaseRead::Full(Box::new(CaseView {
+            view: FullTag::Full,
             id: case.id,
             beneficiary: BeneficiaryHeader { id: case.beneficiary_id, alias, first_name, last_name },
             district: case.district.as_str().to_string(),
