@@ -7,7 +7,7 @@ use actix_web::http::header;
 use app::RangeRequest;
 use chrono::NaiveDate;
 use serde::Deserialize;
-use utoipa::IntoParams;
+use utoipa::{IntoParams, ToSchema};
 
 use crate::error::ApiError;
 
@@ -49,12 +49,46 @@ pub struct RangeQuery {
     from: Option<NaiveDate>,
     /// Last day, inclusive. Default: today.
     to: Option<NaiveDate>,
-    /// Overrides the `Accept` header: `json`, `csv` or `xlsx` (exports: `jsonl`, `csv` or `xlsx`).
-    format: Option<String>,
     /// How CSV is written: `rfc4180` (the default: comma, dot decimals, UTF-8) or `excel-it`
     /// (for Excel with Italian settings: a UTF-8 byte-order mark, `;`, decimal comma).
     #[param(value_type = Option<String>, pattern = "^(rfc4180|excel-it)$")]
     dialect: Option<String>,
+}
+
+/// The formats of the indicators report, named by `format`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // Documents the parameter; it is read by `parse_range_query`.
+pub struct ReportFormatQuery {
+    /// Overrides the `Accept` header.
+    #[param(inline)]
+    format: Option<ReportFormat>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ReportFormat {
+    Json,
+    Csv,
+    Xlsx,
+}
+
+/// The formats of the research export, named by `format`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // Documents the parameter; it is read by `parse_range_query`.
+pub struct ExportFormatQuery {
+    /// Overrides the `Accept` header.
+    #[param(inline)]
+    format: Option<ExportFormat>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ExportFormat {
+    Jsonl,
+    Csv,
+    Xlsx,
 }
 
 /// A range query, read: what is asked, the format named (one of those offered) and the CSV

@@ -59,6 +59,18 @@ fn partner_systems_get_their_token_by_client_credentials_and_throttles_say_when_
 }
 
 #[test]
+fn format_offers_exactly_the_formats_each_endpoint_serves() {
+    let spec: Value = serde_json::from_str(&api::server::spec_json()).unwrap();
+    let formats = |path: &str| -> Vec<String> {
+        let parameters = spec["paths"][path]["get"]["parameters"].as_array().unwrap();
+        let format = parameters.iter().find(|p| p["name"] == "format").expect("a format parameter");
+        format["schema"]["enum"].as_array().unwrap().iter().map(|f| f.as_str().unwrap().to_string()).collect()
+    };
+    assert_eq!(formats("/api/v1/reports/indicators"), ["json", "csv", "xlsx"]);
+    assert_eq!(formats("/api/v1/exports/cases"), ["jsonl", "csv", "xlsx"]);
+}
+
+#[test]
 fn every_operation_is_named_tagged_and_documents_its_errors() {
     let spec: Value = serde_json::from_str(&api::server::spec_json()).unwrap();
     let mut operation_ids = BTreeSet::new();

@@ -19,7 +19,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::caller::Caller;
 use crate::error::ApiError;
-use crate::formats::{CSV, CsvDialect, JSON_LINES, RangeQuery, XLSX, asks_for, parse_range_query};
+use crate::formats::{CSV, CsvDialect, ExportFormatQuery, JSON_LINES, RangeQuery, XLSX, asks_for, parse_range_query};
 use crate::state::AppState;
 
 mod xlsx;
@@ -216,7 +216,7 @@ fn anonymity_header(summary: &AnonymitySummary) -> String {
 #[utoipa::path(
     tag = "exports",
     security(("bearer" = [])),
-    params(RangeQuery),
+    params(RangeQuery, ExportFormatQuery),
     responses(
         (status = 200, description = "One line per case", content(
             (ExportedCase = "application/x-ndjson"),

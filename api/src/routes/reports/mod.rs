@@ -13,7 +13,7 @@ use self::table::{table, to_csv, to_xlsx};
 use self::views::IndicatorsReport;
 use crate::caller::Caller;
 use crate::error::ApiError;
-use crate::formats::{CSV, RangeQuery, XLSX, asks_for, parse_range_query};
+use crate::formats::{CSV, RangeQuery, ReportFormatQuery, XLSX, asks_for, parse_range_query};
 use crate::state::AppState;
 
 pub fn configure(config: &mut ServiceConfig) {
@@ -28,7 +28,7 @@ pub fn configure(config: &mut ServiceConfig) {
 #[utoipa::path(
     tag = "reports",
     security(("bearer" = [])),
-    params(RangeQuery),
+    params(RangeQuery, ReportFormatQuery),
     responses(
         (status = 200, description = "The report", content(
             (IndicatorsReport = "application/json"),
