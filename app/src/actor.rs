@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use domain::Vocabulary;
 use domain::access::{Capability, CaseScope, TokenScope, allows, sees_full_case};
-use domain::audit::{AuditAction, AuditEntry, AuditReason, ListedSubject};
+use domain::audit::{AuditAction, AuditEntry, ListedSubject};
 use domain::districts::DistrictCode;
 use domain::users::Role;
 use uuid::Uuid;
@@ -64,8 +64,7 @@ impl Actor {
     }
 
     /// An audit entry for a decision by this caller that needs a reason: setting a rule aside,
-    /// disclosing or erasing data. The reason is salted here, so that its digest in the chain
-    /// cannot be matched against guessed texts once the text is erased.
+    /// disclosing or erasing data (the reason salted, see `audit::salted_reason`).
     pub fn audit_because(
         &self,
         at: DateTime<Utc>,
@@ -74,11 +73,9 @@ impl Actor {
         subject: (Option<Uuid>, Option<Uuid>),
         reason: &str,
     ) -> AuditEntry {
-        let mut salt = [0u8; 16];
-        crate::random::fill(&mut salt);
         let (beneficiary_id, case_id) = subject;
         AuditEntry {
-            reason: Some(AuditReason::new(reason, &salt)),
+            reason: Some(crate::audit::salted_reason(reason)),
             ..self.audit(at, action, district, beneficiary_id, case_id)
         }
     }

@@ -3,11 +3,12 @@
 //! person's access log by coordinators; `inlav audit verify` walks the chain. No use case changes
 //! or deletes an entry.
 
+use std::cmp::Ordering;
 use std::future::Future;
 
 use chrono::{DateTime, Utc};
 use domain::access::Capability;
-use domain::audit::{AuditEntry, ChainBreak, ChainVerifier, ChainedEntry, Checkpoint};
+use domain::audit::{AuditEntry, AuditReason, ChainBreak, ChainVerifier, ChainedEntry, Checkpoint};
 use domain::users::Role;
 use persistence::audit::{self as store, AuditFilter};
 use persistence::{Database, Page, PageRequest};
@@ -25,6 +26,20 @@ pub(crate) async fn audited<T>(db: &Database, read: impl Future<Output = Result<
     let (value, entries) = read.await?;
     db.record(entries).await?;
     Ok(value)
+}
+
+/// A reason for an audit entry, salted here with fresh randomness so that its digest in the
+/// chain cannot be matched against guessed texts once the text is erased.
+pub(crate) fn salted_reason(text: &str) -> AuditReason {
+    let mut salt = [0u8; 16];
+    crate::random::fill(&mut salt);
+    AuditReason::new(text, &salt)
+}
+
+/// An entry as one person's access log shows it (see `AuditEntry::as_seen_by`).
+pub(crate) fn seen_by(mut stored: ChainedEntry, beneficiary_id: Uuid) -> ChainedEntry {
+    stored.entry = stored.entry.as_seen_by(beneficiary_id);
+    stored
 }
 
 /// The entries a caller asks for, newest first; `filter.districts` is set here from the caller.
@@ -57,14 +72,7 @@ pub async fn access_log(
             Ok::<_, crate::Error>(store::list(conn, &filter, &page)?)
         })
         .await?;
-    page.items = page
-        .items
-        .into_iter()
-        .map(|mut stored| {
-            stored.entry = stored.entry.as_seen_by(beneficiary_id);
-            stored
-        })
-        .collect();
+    page.items = page.items.into_iter().map(|stored| seen_by(stored, beneficiary_id)).collect();
     Ok(page)
 }
 
@@ -113,7 +121,7 @@ pub async fn verify(db: &Database, checkpoints: Vec<Checkpoint>) -> std::result:
                     checkpoint.check(entry).map_err(broken)?;
                 }
             }
-            check_listed(&batch, &store::listed_rows(conn, after, last)?)?;
+            check_listed(&batch, store::listed_rows(conn, after, last)?)?;
         }
         let (last_seq, last_hash) = verifier.last();
         for checkpoint in &checkpoints {
@@ -139,35 +147,43 @@ pub async fn verify(db: &Database, checkpoints: Vec<Checkpoint>) -> std::result:
 /// The pages' index is outside the chain: a row changed in it would hide a page from one
 /// person's access log and show it in another's. Its rows for a batch of entries must be the
 /// people those entries name, no more and no fewer.
-fn check_listed(batch: &[ChainedEntry], indexed: &[(i64, String)]) -> std::result::Result<(), Unverified> {
+fn check_listed(batch: &[ChainedEntry], mut indexed: Vec<(i64, String)>) -> std::result::Result<(), Unverified> {
     let mut named: Vec<(i64, String)> = batch
         .iter()
         .flat_map(|stored| stored.entry.people_listed().map(|person| (stored.seq, person.to_string())))
         .collect();
     named.sort();
+    // Sorted here as `named` is, whatever the database's collation.
+    indexed.sort();
     let (mut named, mut indexed) = (named.iter().peekable(), indexed.iter().peekable());
     loop {
-        let missing = match (named.peek(), indexed.peek()) {
+        let next = match (named.peek(), indexed.peek()) {
             (None, None) => return Ok(()),
-            (Some(a), Some(b)) if a == b => {
+            (Some(a), Some(b)) => a.cmp(b),
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+        };
+        match next {
+            Ordering::Equal => {
                 named.next();
                 indexed.next();
-                continue;
             }
-            (Some(a), Some(b)) => a < b,
-            (Some(_), None) => true,
-            (None, Some(_)) => false,
-        };
-        return Err(Unverified(match (missing, named.peek(), indexed.peek()) {
-            (true, Some((seq, person)), _) => format!(
-                "entry {seq} names {person} on a page but the index of the people named by pages lacks the row: \
-                 it was removed or changed, and the page is missing from their access log"
-            ),
-            (_, _, Some((seq, person))) => format!(
-                "the index of the people named by pages lists {person} under entry {seq}, which does not name \
-                 them: it was added or changed"
-            ),
-            _ => "the index of the people named by pages does not match the chain".to_string(),
-        }));
+            Ordering::Less => {
+                if let Some((seq, person)) = named.next() {
+                    return Err(Unverified(format!(
+                        "entry {seq} names {person} on a page but the index of the people named by pages lacks \
+                         the row: it was removed or changed, and the page is missing from their access log"
+                    )));
+                }
+            }
+            Ordering::Greater => {
+                if let Some((seq, person)) = indexed.next() {
+                    return Err(Unverified(format!(
+                        "the index of the people named by pages lists {person} under entry {seq}, which does \
+                         not name them: it was added or changed"
+                    )));
+                }
+            }
+        }
     }
 }

@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 use domain::access::Capability;
-use domain::audit::{AuditAction, AuditEntry, AuditReason};
+use domain::audit::{AuditAction, AuditEntry};
 use domain::beneficiaries::Beneficiary;
 use domain::erasure::{erased_person, retention_passed, under_legal_hold};
 use domain::reports::{Tz, local_day};
@@ -16,6 +16,7 @@ use uuid::Uuid;
 
 use crate::access::visible_beneficiary;
 use crate::actor::Actor;
+use crate::audit::salted_reason;
 use crate::context::{Context, ReadVersion};
 use crate::error::{Conflict, Error, Result};
 use domain::validation::check_label;
@@ -85,7 +86,11 @@ fn erase_in(
 /// `persistence::erasure::leave_no_trace`); a failure is logged, and the next erasure or
 /// retention pass tries again.
 async fn scrub(ctx: &Context) {
-    match ctx.db().with_connection(store::leave_no_trace).await {
+    log_scrub(ctx.db().with_connection(store::leave_no_trace).await);
+}
+
+fn log_scrub(outcome: std::result::Result<bool, persistence::Error>) {
+    match outcome {
         Ok(true) => {}
         Ok(false) => tracing::warn!("erased rows' old pages wait in the write-ahead log for a reader to finish"),
         Err(err) => tracing::warn!(%err, "erased rows' old versions could not be cleared from the files"),
@@ -159,8 +164,8 @@ pub async fn run_retention(ctx: &Context, now: DateTime<Utc>, dry_run: bool) -> 
                         vec![AuditEntry { action: AuditAction::RetentionRun, ..retention_entry(now, &summary) }],
                     )
                 })?;
-                if report.anonymised > 0 && !store::leave_no_trace(conn)? {
-                    tracing::warn!("erased rows' old pages wait in the write-ahead log for a reader to finish");
+                if report.anonymised > 0 {
+                    log_scrub(store::leave_no_trace(conn));
                 }
                 Ok(report)
             })?;
@@ -182,8 +187,6 @@ fn system_entry(now: DateTime<Utc>, action: AuditAction, person: &Beneficiary, r
 
 /// An entry by the retention pass, naming nobody yet, with its reason salted.
 fn retention_entry(now: DateTime<Utc>, reason: &str) -> AuditEntry {
-    let mut salt = [0u8; 16];
-    crate::random::fill(&mut salt);
     AuditEntry {
         at: now,
         actor_id: RETENTION_ACTOR,
@@ -194,6 +197,6 @@ fn retention_entry(now: DateTime<Utc>, reason: &str) -> AuditEntry {
         case_id: None,
         listed: Vec::new(),
         request_id: None,
-        reason: Some(AuditReason::new(reason, &salt)),
+        reason: Some(salted_reason(reason)),
     }
 }

@@ -26,7 +26,7 @@ use uuid::Uuid;
 
 use crate::access::visible_beneficiary;
 use crate::actor::Actor;
-use crate::audit::audited;
+use crate::audit::{audited, seen_by};
 use crate::cases::CaseRecord;
 use crate::context::Context;
 use crate::error::Result;
@@ -123,11 +123,11 @@ pub async fn subject_access(
 
 fn case_file(conn: &mut DbConnection, record: CaseRecord, levels: &[Confidentiality]) -> Result<CaseFile> {
     let id = record.case.id;
-    let referrals = referrals::of_case(conn, id)?
-        .into_iter()
-        .map(|referral| Ok((referrals::events(conn, referral.id)?, referral)))
-        .map(|pair: Result<_>| pair.map(|(events, referral)| (referral, events)))
-        .collect::<Result<Vec<_>>>()?;
+    let mut referrals = Vec::new();
+    for referral in referrals::of_case(conn, id)? {
+        let events = referrals::events(conn, referral.id)?;
+        referrals.push((referral, events));
+    }
     Ok(CaseFile {
         events: cases::events(conn, id)?,
         services: services::of_case(conn, id)?,
@@ -147,10 +147,7 @@ fn access_log(conn: &mut DbConnection, id: Uuid) -> Result<Vec<ChainedEntry>> {
     loop {
         let page = audit_store::list(conn, &filter, &PageRequest { after, limit: 500 })?;
         after = page.items.last().map(|entry| entry.seq);
-        entries.extend(page.items.into_iter().map(|mut stored| {
-            stored.entry = stored.entry.as_seen_by(id);
-            stored
-        }));
+        entries.extend(page.items.into_iter().map(|stored| seen_by(stored, id)));
         if !page.has_more {
             break;
         }
