@@ -10,6 +10,8 @@ use domain::users::check_password;
 use domain::validation::Email;
 use persistence::{DatabaseUrl, LongReadSettings, PoolSettings, SqliteSync};
 
+use crate::language::Language;
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
 pub struct ConfigError(pub String);
@@ -27,6 +29,16 @@ pub struct LogSettings {
     pub format: LogFormat,
 }
 
+/// The settings of the HTTP answers themselves.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WebSettings {
+    /// The origins a browser may call the API from (`INLAV_CORS_ORIGINS`); empty: none.
+    pub cors_origins: Vec<String>,
+    /// The language of problem documents when `Accept-Language` names none of the
+    /// catalogue's (`INLAV_DEFAULT_LANGUAGE`, `en` or `it`; default `en`).
+    pub default_language: Language,
+}
+
 #[derive(Debug, Clone)]
 pub struct Config {
     pub database_url: DatabaseUrl,
@@ -39,8 +51,8 @@ pub struct Config {
     pub pseudonym_key: Option<Vec<u8>>,
     /// Signs the audit trail's checkpoints (`INLAV_AUDIT_KEY`).
     pub audit_key: Option<Vec<u8>>,
-    /// The origins a browser may call the API from (`INLAV_CORS_ORIGINS`); empty: none.
-    pub cors_origins: Vec<String>,
+    /// What browsers and people at the edge get: CORS, the default language.
+    pub web: WebSettings,
     /// How often `serve` logs a signed checkpoint of the audit trail; `None`: never.
     pub audit_checkpoint_every: Option<Duration>,
     pub admin_email: Option<String>,
@@ -77,6 +89,12 @@ impl Config {
         let cors_origins = match get("INLAV_CORS_ORIGINS") {
             Some(list) => parse_origins(&list)?,
             None => Vec::new(),
+        };
+        let default_language = match get("INLAV_DEFAULT_LANGUAGE") {
+            None => Language::default(),
+            Some(tag) => Language::parse(&tag).ok_or_else(|| {
+                ConfigError(format!("INLAV_DEFAULT_LANGUAGE: `{}` is neither `en` nor `it`", shorten(&tag)))
+            })?,
         };
         let audit_checkpoint_every = match parse_number(&get, "INLAV_AUDIT_CHECKPOINT_MINUTES", 0, 10_080)? {
             Some(0) => None,
@@ -130,7 +148,7 @@ impl Config {
             jwt_secret,
             pseudonym_key,
             audit_key,
-            cors_origins,
+            web: WebSettings { cors_origins, default_language },
             audit_checkpoint_every,
             admin_email,
             admin_password,
@@ -231,10 +249,12 @@ mod tests {
         assert_eq!(config.pool.sqlite_sync, SqliteSync::Full);
         assert_eq!(config.time_zone, PROGRAMME_ZONE);
         assert_eq!(self::config(&[("INLAV_TIME_ZONE", "UTC")]).unwrap().time_zone.name(), "UTC");
-        assert!(config.cors_origins.is_empty(), "no CORS unless asked");
+        assert!(config.web.cors_origins.is_empty(), "no CORS unless asked");
+        assert_eq!(config.web.default_language, Language::En);
+        assert_eq!(self::config(&[("INLAV_DEFAULT_LANGUAGE", "it")]).unwrap().web.default_language, Language::It);
         let origins =
             self::config(&[("INLAV_CORS_ORIGINS", "https://pua.example.org, http://localhost:5173")]).unwrap();
-        assert_eq!(origins.cors_origins, ["https://pua.example.org", "http://localhost:5173"]);
+        assert_eq!(origins.web.cors_origins, ["https://pua.example.org", "http://localhost:5173"]);
     }
 
     #[test]
@@ -254,6 +274,7 @@ mod tests {
             ("INLAV_CORS_ORIGINS", "*", "INLAV_CORS_ORIGINS"),
             ("INLAV_CORS_ORIGINS", "pua.example.org", "INLAV_CORS_ORIGINS"),
             ("INLAV_AUDIT_CHECKPOINT_MINUTES", "-1", "INLAV_AUDIT_CHECKPOINT_MINUTES"),
+            ("INLAV_DEFAULT_LANGUAGE", "de", "INLAV_DEFAULT_LANGUAGE"),
         ];
         for (name, value, expected) in cases {
             let err = config(&[(name, value)]).unwrap_err().to_string();

@@ -8,6 +8,7 @@ use app::{Conflict, Error as AppError};
 use domain::Vocabulary;
 use domain::validation::{Violation, Violations};
 
+use crate::language::Language;
 use crate::limits::MAX_BODY_BYTES;
 pub use crate::problem::{CodedMessage, DuplicateCandidate, FieldError, Problem, ProblemCode};
 
@@ -21,8 +22,12 @@ pub struct ApiError(Box<Details>);
 #[derive(Debug, Clone)]
 struct Details {
     status: StatusCode,
+    /// The document in English; [`ApiError::problem_in`] gives it in another language.
     problem: Problem,
     headers: Vec<(header::HeaderName, String)>,
+    /// When the detail is the catalogue's for the kind of problem: the values it names.
+    /// Otherwise the detail is the use case's own English sentence.
+    catalogue_detail: Option<Vec<(&'static str, String)>>,
 }
 
 impl ApiError {
@@ -37,7 +42,7 @@ impl ApiError {
             problem: Problem {
                 problem_type: code.type_uri(),
                 code,
-                title: code.title().to_string(),
+                title: code.title(Language::En),
                 status: status.as_u16(),
                 detail: None,
                 errors: Vec::new(),
@@ -49,11 +54,21 @@ impl ApiError {
                 error: None,
             },
             headers: Vec::new(),
+            catalogue_detail: None,
         }))
     }
 
+    /// A detail of the use case's own (in English).
     pub fn with_detail(mut self, detail: impl Into<String>) -> ApiError {
         self.0.problem.detail = Some(detail.into());
+        self.0.catalogue_detail = None;
+        self
+    }
+
+    /// The catalogue's detail for the kind of problem, naming `args`.
+    fn with_catalogue_detail(mut self, args: Vec<(&'static str, String)>) -> ApiError {
+        self.0.problem.detail = Language::En.message(&format!("detail-{}", self.0.problem.code.code()), &args);
+        self.0.catalogue_detail = Some(args);
         self
     }
 
@@ -93,34 +108,32 @@ impl ApiError {
     }
 
     pub fn forbidden() -> ApiError {
-        ApiError::of(ProblemCode::Forbidden).with_detail("your role does not allow this")
+        ApiError::of(ProblemCode::Forbidden).with_catalogue_detail(Vec::new())
     }
 
     /// 404, also for objects outside the caller's scope: their existence is not confirmed.
     pub fn not_found() -> ApiError {
-        ApiError::of(ProblemCode::NotFound).with_detail("no such resource")
+        ApiError::of(ProblemCode::NotFound).with_catalogue_detail(Vec::new())
     }
 
     pub fn method_not_allowed(allow: &str) -> ApiError {
         ApiError::of(ProblemCode::MethodNotAllowed)
-            .with_detail(format!("this resource accepts: {allow}"))
+            .with_catalogue_detail(vec![("allow", allow.to_string())])
             .with_header(header::ALLOW, allow)
     }
 
     /// 412: `If-Match` names a version that is no longer current.
     pub fn precondition_failed() -> ApiError {
-        ApiError::of(ProblemCode::PreconditionFailed)
-            .with_detail("the resource changed since you read it: read it again and reapply your change")
+        ApiError::of(ProblemCode::PreconditionFailed).with_catalogue_detail(Vec::new())
     }
 
     /// 428: an update without `If-Match`.
     pub fn precondition_required() -> ApiError {
-        ApiError::of(ProblemCode::PreconditionRequired)
-            .with_detail("send the ETag of the version you read in an If-Match header")
+        ApiError::of(ProblemCode::PreconditionRequired).with_catalogue_detail(Vec::new())
     }
 
     pub fn payload_too_large(limit: usize) -> ApiError {
-        ApiError::of(ProblemCode::PayloadTooLarge).with_detail(format!("the body may be at most {limit} bytes"))
+        ApiError::of(ProblemCode::PayloadTooLarge).with_catalogue_detail(vec![("limit", limit.to_string())])
     }
 
     pub fn header_fields_too_large(detail: impl Into<String>) -> ApiError {
@@ -133,25 +146,28 @@ impl ApiError {
 
     /// 422 with field errors.
     pub fn validation(errors: Vec<FieldError>) -> ApiError {
-        let mut error =
-            ApiError::of(ProblemCode::ValidationFailed).with_detail("one or more fields are invalid; see errors");
+        let mut error = ApiError::of(ProblemCode::ValidationFailed).with_catalogue_detail(Vec::new());
         error.0.problem.errors = errors;
         error
     }
 
     pub fn field(field: impl Into<String>, code: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError::validation(vec![FieldError { field: field.into(), code: code.to_string(), message: message.into() }])
+        ApiError::validation(vec![FieldError {
+            field: field.into(),
+            code: code.to_string(),
+            message: message.into(),
+            args: Vec::new(),
+        }])
     }
 
     pub fn too_many_requests(retry_after_seconds: i64) -> ApiError {
         ApiError::of(ProblemCode::TooManyRequests)
-            .with_detail("too many attempts; try again later")
+            .with_catalogue_detail(Vec::new())
             .with_header(header::RETRY_AFTER, retry_after_seconds.max(1).to_string())
     }
 
     pub fn internal() -> ApiError {
-        ApiError::of(ProblemCode::Internal)
-            .with_detail("the server failed to answer; the incident is logged under this response's X-Request-Id")
+        ApiError::of(ProblemCode::Internal).with_catalogue_detail(Vec::new())
     }
 
     pub fn unavailable(detail: impl Into<String>) -> ApiError {
@@ -168,13 +184,67 @@ impl ApiError {
             StatusCode::PAYLOAD_TOO_LARGE => ApiError::payload_too_large(MAX_BODY_BYTES),
             StatusCode::SERVICE_UNAVAILABLE => ApiError::unavailable("the service cannot answer now"),
             status if status.is_server_error() => ApiError::internal(),
-            status => ApiError::with_status(ProblemCode::HttpError, status)
-                .with_detail(status.canonical_reason().unwrap_or("the request was refused").to_lowercase()),
+            status => ApiError::with_status(ProblemCode::HttpError, status).with_catalogue_detail(Vec::new()),
         }
     }
 
     pub fn problem(&self) -> &Problem {
         &self.0.problem
+    }
+
+    /// The problem document in `language`: title, detail, field messages and the sentences of
+    /// preconditions and rules.
+    pub fn problem_in(&self, language: Language) -> Problem {
+        let english = &self.0.problem;
+        if language == Language::En {
+            let mut problem = english.clone();
+            for error in &mut problem.errors {
+                error.message = error.message_in(language);
+            }
+            return problem;
+        }
+        let code = english.code;
+        let detail_id = format!("detail-{}", code.code());
+        let detail = match &self.0.catalogue_detail {
+            Some(args) => language.message(&detail_id, args),
+            // The use case's sentence is English: the catalogue's for the kind stands in for it.
+            None => language.message(&detail_id, &[]),
+        };
+        let in_language = |list: &Option<Vec<CodedMessage>>| {
+            list.as_ref().map(|items| items.iter().map(|item| item.in_language(language)).collect())
+        };
+        Problem {
+            title: code.title(language),
+            detail: detail.or_else(|| english.detail.clone()),
+            errors: english
+                .errors
+                .iter()
+                .map(|error| FieldError { message: error.message_in(language), ..error.clone() })
+                .collect(),
+            preconditions: in_language(&english.preconditions),
+            rules: in_language(&english.rules),
+            ..english.clone()
+        }
+    }
+
+    /// The problem document in `language`, as the body of an answer.
+    pub fn body_in(&self, language: Language) -> actix_web::body::BoxBody {
+        // A document of strings and numbers always serialises; should it not, the status stands.
+        actix_web::body::BoxBody::new(serde_json::to_string(&self.problem_in(language)).unwrap_or_default())
+    }
+
+    /// The answer in `language`, with `Content-Language`.
+    pub fn response_in(&self, language: Language) -> HttpResponse {
+        let mut response = HttpResponse::build(self.0.status);
+        response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
+        response.insert_header((header::CONTENT_LANGUAGE, HeaderValue::from_static(language.tag())));
+        for (name, value) in &self.0.headers {
+            if let Ok(value) = HeaderValue::from_str(value) {
+                response.insert_header((name.clone(), value));
+            }
+        }
+        // A document of strings and numbers always serialises; should it not, the status stands.
+        response.body(serde_json::to_string(&self.problem_in(language)).unwrap_or_default())
     }
 }
 
@@ -190,16 +260,9 @@ impl ResponseError for ApiError {
         self.0.status
     }
 
+    /// In English; the problem layer answers it again in the caller's language.
     fn error_response(&self) -> HttpResponse {
-        let mut response = HttpResponse::build(self.0.status);
-        response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
-        for (name, value) in &self.0.headers {
-            if let Ok(value) = HeaderValue::from_str(value) {
-                response.insert_header((name.clone(), value));
-            }
-        }
-        // A document of strings and numbers always serialises; should it not, the status stands.
-        response.body(serde_json::to_string(&self.0.problem).unwrap_or_default())
+        self.response_in(Language::En)
     }
 }
 
@@ -282,7 +345,11 @@ fn conflict_problem(conflict: Conflict) -> ApiError {
             problem.preconditions = Some(
                 failed
                     .iter()
-                    .map(|p| CodedMessage { code: p.code().to_string(), message: p.label_en().to_string() })
+                    .map(|p| CodedMessage {
+                        code: p.code().to_string(),
+                        message: p.label_en().to_string(),
+                        message_it: p.label_it().to_string(),
+                    })
                     .collect(),
             );
         }
@@ -290,7 +357,11 @@ fn conflict_problem(conflict: Conflict) -> ApiError {
             problem.rules = Some(
                 broken
                     .into_iter()
-                    .map(|rule| CodedMessage { code: rule.code.to_string(), message: rule.message })
+                    .map(|rule| CodedMessage {
+                        code: rule.code().to_string(),
+                        message: rule.label_en().to_string(),
+                        message_it: rule.label_it().to_string(),
+                    })
                     .collect(),
             );
         }
@@ -311,7 +382,7 @@ impl From<persistence::Error> for ApiError {
             }
             E::Busy => ApiError::unavailable("the database is busy; retry shortly"),
             E::LongReadsBusy { retry_after } => ApiError::of(ProblemCode::LongReadsBusy)
-                .with_detail("as many exports and reports run as this instance allows: retry shortly")
+                .with_catalogue_detail(Vec::new())
                 .with_header(header::RETRY_AFTER, retry_after.as_secs().max(1).to_string()),
             E::Unavailable(cause) => {
                 tracing::warn!(%cause, "database unavailable");
@@ -347,11 +418,14 @@ fn collect_validation_errors(prefix: &str, errors: &validator::ValidationErrors,
         match kind {
             ValidationErrorsKind::Field(list) => {
                 for error in list {
-                    out.push(FieldError {
-                        field: path.clone(),
-                        code: error.code.to_string(),
-                        message: error.message.as_ref().map(ToString::to_string).unwrap_or_else(|| describe(error)),
-                    });
+                    let args = ["min", "max"]
+                        .into_iter()
+                        .filter_map(|name| error.params.get(name).map(|value| (name, value.to_string())))
+                        .collect();
+                    let mut field = FieldError::of(path.clone(), &error.code, args);
+                    // A rule's own sentence, when it gave one, is its English message.
+                    field.message = error.message.as_ref().map(ToString::to_string).unwrap_or_default();
+                    out.push(field);
                 }
             }
             ValidationErrorsKind::Struct(inner) => collect_validation_errors(&path, inner, out),
@@ -361,25 +435,5 @@ fn collect_validation_errors(prefix: &str, errors: &validator::ValidationErrors,
                 }
             }
         }
-    }
-}
-
-/// A message for a validator error that carries none, from its parameters.
-fn describe(error: &validator::ValidationError) -> String {
-    let param = |name: &str| error.params.get(name).map(ToString::to_string);
-    match error.code.as_ref() {
-        "length" => match (param("min"), param("max")) {
-            (Some(min), Some(max)) => format!("must have from {min} to {max} characters or items"),
-            (Some(min), None) => format!("must have at least {min} characters or items"),
-            (None, Some(max)) => format!("must have at most {max} characters or items"),
-            _ => "has the wrong length".into(),
-        },
-        "range" => match (param("min"), param("max")) {
-            (Some(min), Some(max)) => format!("must be from {min} to {max}"),
-            (Some(min), None) => format!("must be at least {min}"),
-            (None, Some(max)) => format!("must be at most {max}"),
-            _ => "is out of range".into(),
-        },
-        other => format!("is invalid ({other})"),
     }
 }

@@ -3,7 +3,7 @@
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
-use actix_web::{FromRequest, HttpRequest};
+use actix_web::{FromRequest, HttpRequest, web};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use futures_util::StreamExt;
@@ -14,20 +14,23 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::error::{ApiError, FieldError};
+use crate::body_schemas::BodySchemas;
+use crate::error::{ApiError, FieldError, ProblemCode};
 use crate::limits::{DEFAULT_PAGE_SIZE, MAX_BODY_BYTES};
+use crate::problem::allowed_values;
 
 /// A JSON body, deserialised (unknown fields refused by the types) and validated, with the
 /// digest of its canonical form (for idempotency: the same JSON however it is spaced or ordered).
 #[derive(Debug)]
 pub struct ValidJson<T>(pub T, pub String);
 
-impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidJson<T> {
+impl<T: DeserializeOwned + Validate + ToSchema + 'static> FromRequest for ValidJson<T> {
     type Error = ApiError;
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let media_type = check_json_media_type(req);
+        let schemas = req.app_data::<web::Data<BodySchemas>>().cloned();
         let declared_length = declared_length(req);
         let mut payload = payload.take();
         Box::pin(async move {
@@ -43,11 +46,33 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidJson<T> {
                 }
                 body.extend_from_slice(&chunk);
             }
-            let (value, digest): (T, String) = parse_json_with_digest(&body)?;
+            let (value, digest): (T, String) = parse_json_with_digest(&body).map_err(|error| match &schemas {
+                Some(schemas) => with_schema_errors(error, schemas, &T::name(), &body),
+                None => error,
+            })?;
             value.validate()?;
             Ok(ValidJson(value, digest))
         })
     }
+}
+
+/// A body serde refused, checked against its schema too: the 422 then names every error of
+/// the document, and still the one serde found should the schema have let it pass.
+fn with_schema_errors(error: ApiError, schemas: &BodySchemas, name: &str, body: &[u8]) -> ApiError {
+    if error.code() != ProblemCode::ValidationFailed || error.errors().iter().any(|e| e.code == "invalid_character") {
+        return error;
+    }
+    let Ok(document) = serde_json::from_slice::<serde_json::Value>(body) else { return error };
+    let mut errors = schemas.check(name, &document);
+    if errors.is_empty() {
+        return error;
+    }
+    for found in error.errors() {
+        if !errors.iter().any(|e| e.field == found.field) {
+            errors.push(found.clone());
+        }
+    }
+    ApiError::validation(errors)
 }
 
 fn declared_length(req: &HttpRequest) -> Option<usize> {
@@ -121,35 +146,41 @@ fn find_nul(value: &serde_json::Value, path: String) -> Option<String> {
     }
 }
 
-/// Turns a serde message into a field error with a stable code.
+/// Turns a serde message into a field error with a stable code; the message comes from the
+/// catalogue, never from serde (whose text names Rust types).
 fn describe_serde_error(path: &str, message: &str) -> FieldError {
     let path = if path == "." { "" } else { path };
     let quoted = |message: &str| message.split('`').nth(1).map(ToString::to_string);
     let join = |name: String| {
         if path.is_empty() { name } else { format!("{path}.{name}") }
     };
-    let message_short: String = message.chars().take(300).collect();
-    let (field, code) = if message.starts_with("missing field") {
-        (quoted(message).map(join).unwrap_or_else(|| path.to_string()), "required")
-    } else if message.starts_with("unknown field") {
-        let field = quoted(message).map(join).unwrap_or_else(|| path.to_string());
+    if message.starts_with("missing field") {
+        return FieldError::of(quoted(message).map(join).unwrap_or_else(|| path.to_string()), "required", Vec::new());
+    }
+    if message.starts_with("unknown field") {
         // serde_path_to_error already ends the path with the unknown key.
-        let field = if path.ends_with(&field) || quoted(message).is_some_and(|name| path.ends_with(name.as_str())) {
-            path.to_string()
-        } else {
-            field
+        let field = match quoted(message) {
+            Some(name) if !path.ends_with(name.as_str()) => join(name),
+            _ => path.to_string(),
         };
-        (field, "unknown_field")
-    } else if message.starts_with("invalid type") {
-        (path.to_string(), "invalid_type")
+        return FieldError::of(field, "unknown_field", Vec::new());
+    }
+    if message.starts_with("unknown variant") {
+        // "unknown variant `x`, expected one of `a`, `b`": the values a client may send.
+        let allowed: Vec<&str> =
+            message.split_once("expected").map_or(Vec::new(), |(_, rest)| rest.split('`').skip(1).step_by(2).collect());
+        return FieldError::of(path, "unknown_code", allowed_values(&allowed));
+    }
+    let code = if message.starts_with("invalid type") {
+        "invalid_type"
     } else if message.starts_with("unknown") && message.contains("code") {
-        (path.to_string(), "unknown_code")
+        "unknown_code"
     } else if message.starts_with("invalid length") {
-        (path.to_string(), "invalid_length")
+        "invalid_length"
     } else {
-        (path.to_string(), "invalid_value")
+        "invalid_value"
     };
-    FieldError { field, code: code.to_string(), message: message_short }
+    FieldError::of(path, code, Vec::new())
 }
 
 /// A query string, deserialised with field paths and validated. Unknown parameters are refused,

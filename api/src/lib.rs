@@ -2,6 +2,7 @@
 //!
 //! Handlers are grouped by capability, named as in the `domain` and `persistence` crates.
 
+pub mod body_schemas;
 pub mod caller;
 pub mod cli;
 pub mod clock;
@@ -11,6 +12,7 @@ pub mod extract;
 pub mod formats;
 pub mod housekeeping;
 pub mod idempotency;
+pub mod language;
 pub mod limits;
 pub mod openapi;
 pub mod problem;

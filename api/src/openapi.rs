@@ -25,7 +25,10 @@ use crate::error::{FieldError, PROBLEM_JSON, Problem, ProblemCode};
 against labour exploitation. JSON over HTTP; errors are RFC 9457 problem documents (`application/problem+json`). \
 Authenticate with `POST /api/v1/auth/login` and send `Authorization: Bearer <access_token>`. \
 Lists are paginated with `limit` and the opaque `cursor` from `next_cursor`. Updates require `If-Match` with the \
-`ETag` read. Every response carries `X-Request-Id` (sent by the client or generated).",
+`ETag` read. Every response carries `X-Request-Id` (sent by the client or generated). \
+Problem documents are in English or Italian, as `Accept-Language` asks (`it`, `en`; otherwise the instance's default), \
+with `Content-Language`; `code`, `type` and each field error's `code` are the same in every language. A 422 lists every \
+invalid field of the body at once.",
         license(name = "EUPL-1.2"),
     ),
     components(schemas(Problem, FieldError)),

@@ -20,8 +20,9 @@ use utoipa_actix_web::{AppExt, UtoipaApp, scope};
 use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 use uuid::Uuid;
 
+use crate::body_schemas::BodySchemas;
 use crate::clock::{Clock, SystemClock};
-use crate::config::Config;
+use crate::config::{Config, WebSettings};
 use crate::housekeeping;
 use crate::openapi::{self, RouteTable};
 use crate::response_headers::protect_responses;
@@ -91,6 +92,7 @@ pub fn spec_json() -> String {
 pub struct ServedSpec {
     body: web::Bytes,
     etag: String,
+    body_schemas: web::Data<BodySchemas>,
 }
 
 impl ServedSpec {
@@ -99,7 +101,13 @@ impl ServedSpec {
         // Serialising a tree of strings and maps cannot fail; should it, the document says so.
         let body = serde_json::to_vec(spec).unwrap_or_else(|err| format!("{{\"error\": \"{err}\"}}").into_bytes());
         let etag = format!("\"{}\"", &domain::to_hex(&Sha256::digest(&body))[..32]);
-        ServedSpec { body: web::Bytes::from(body), etag }
+        let body_schemas = web::Data::new(BodySchemas::from_spec(spec));
+        ServedSpec { body: web::Bytes::from(body), etag, body_schemas }
+    }
+
+    /// The request bodies' schemas, shared by every worker.
+    pub fn body_schemas(&self) -> web::Data<BodySchemas> {
+        self.body_schemas.clone()
     }
 
     fn answer(&self, req: &HttpRequest) -> HttpResponse {
@@ -122,7 +130,7 @@ pub fn app(
     state: AppState,
     spec: ServedSpec,
     routes: RouteTable,
-    cors_origins: Vec<String>,
+    settings: WebSettings,
 ) -> App<
     impl ServiceFactory<
         ServiceRequest,
@@ -137,6 +145,8 @@ pub fn app(
     let base = App::new()
         .app_data(web::Data::new(state))
         .app_data(web::Data::new(routes))
+        .app_data(web::Data::new(settings.default_language))
+        .app_data(spec.body_schemas())
         .service(
             SwaggerUi::new("/docs/{_:.*}")
                 // No call to the public validator: loading the page sends nothing off the machine.
@@ -157,7 +167,7 @@ pub fn app(
     .default_service(web::to(fallback))
     // Inside the problem handler: a refused preflight becomes a problem document, without CORS
     // headers; every other answer keeps those CORS added.
-    .wrap(Condition::new(!cors_origins.is_empty(), cors(&cors_origins)))
+    .wrap(Condition::new(!settings.cors_origins.is_empty(), cors(&settings.cors_origins)))
     .wrap(ErrorHandlers::new().default_handler(ensure_problem))
     // Every answer a client accepts compressed (gzip or brotli, by `Accept-Encoding`), problems
     // included. An XLSX, a zip already, gains little and is compressed all the same: marking it
@@ -328,9 +338,9 @@ pub async fn serve(config: Config) -> Result<(), String> {
         (ServedSpec::new(&spec), RouteTable::from_spec(&spec))
     };
     let factory_state = state.clone();
-    let cors_origins = config.cors_origins.clone();
+    let web_settings = config.web.clone();
     let mut server =
-        HttpServer::new(move || app(factory_state.clone(), spec.clone(), routes.clone(), cors_origins.clone()))
+        HttpServer::new(move || app(factory_state.clone(), spec.clone(), routes.clone(), web_settings.clone()))
             .shutdown_timeout(30)
             // A client has 10 s to send its headers, and idle keep-alive connections close after
             // 30 s: slow or silent clients do not hold workers.

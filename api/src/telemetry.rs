@@ -7,12 +7,13 @@ use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::{ErrorHandlerResponse, Next};
-use actix_web::{HttpMessage, HttpRequest, HttpResponse, ResponseError, web};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use tracing::Instrument;
 use uuid::Uuid;
 
 use crate::config::{LogFormat, LogSettings};
 use crate::error::{ApiError, PROBLEM_JSON};
+use crate::language::Language;
 use crate::limits::{MAX_HEADER_VALUE_BYTES, MAX_HEADERS_BYTES};
 use crate::openapi::RouteTable;
 
@@ -86,7 +87,7 @@ pub async fn limit_headers(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
     if let Some(error) = oversized_headers(req.headers()) {
-        let response = error.error_response();
+        let response = error.response_in(answer_language(req.request()));
         return Ok(req.into_response(response).map_into_right_body());
     }
     Ok(next.call(req).await?.map_into_left_body())
@@ -105,10 +106,22 @@ fn oversized_headers(headers: &actix_web::http::header::HeaderMap) -> Option<Api
         .then(|| ApiError::header_fields_too_large(format!("headers weigh more than {MAX_HEADERS_BYTES} bytes")))
 }
 
-/// Replaces any error answer that is not yet a problem document with one for its status.
+/// Answers every error in the caller's language (`Accept-Language`, else the default), and
+/// replaces any error answer that is not yet a problem document with one for its status.
 pub fn ensure_problem<B: MessageBody + 'static>(
     response: ServiceResponse<B>,
 ) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let language = answer_language(response.request());
+    let error = response.response().error().and_then(|error| error.as_error::<ApiError>()).cloned();
+    if let Some(error) = error {
+        let body = error.body_in(language);
+        let response = response.map_body(|head, _| {
+            head.headers_mut().insert(header::CONTENT_LANGUAGE, HeaderValue::from_static(language.tag()));
+            head.headers_mut().append(header::VARY, HeaderValue::from_static("accept-language"));
+            body
+        });
+        return Ok(ErrorHandlerResponse::Response(response.map_into_right_body()));
+    }
     let is_problem = response
         .headers()
         .get(header::CONTENT_TYPE)
@@ -118,15 +131,21 @@ pub fn ensure_problem<B: MessageBody + 'static>(
     }
     let status = response.status();
     let (request, _) = response.into_parts();
-    let problem = ApiError::for_status(status).error_response();
+    let problem = ApiError::for_status(status).response_in(language);
     Ok(ErrorHandlerResponse::Response(ServiceResponse::new(request, problem).map_into_right_body()))
 }
 
+/// The language of an answer to `request`.
+pub fn answer_language(request: &HttpRequest) -> Language {
+    let default = request.app_data::<web::Data<Language>>().map_or_else(Language::default, |d| *d.get_ref());
+    let accept = request.headers().get(header::ACCEPT_LANGUAGE).and_then(|value| value.to_str().ok());
+    Language::negotiate(accept, default)
+}
+
 /// Answers requests no route took: 405 with `Allow` when the path exists, else 404.
-pub async fn fallback(req: HttpRequest, routes: web::Data<RouteTable>) -> HttpResponse {
-    let error = match routes.allowed(req.path()) {
+pub async fn fallback(req: HttpRequest, routes: web::Data<RouteTable>) -> Result<HttpResponse, ApiError> {
+    Err(match routes.allowed(req.path()) {
         Some(allow) => ApiError::method_not_allowed(allow),
         None => ApiError::not_found(),
-    };
-    error.error_response()
+    })
 }

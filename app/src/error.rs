@@ -48,7 +48,7 @@ pub enum Conflict {
     /// The beneficiary has not consented to sharing data with the organisation.
     ConsentMissing,
     /// A work grant breaks the programme's rules, each named.
-    GrantNotEligible(Vec<GrantRule>),
+    GrantNotEligible(Vec<domain::work_grants::GrantRule>),
     /// A record with this natural key (an e-mail, a name) already exists.
     AlreadyExists { detail: &'static str },
     /// An administrator may not deactivate or demote their own account.
@@ -75,13 +75,6 @@ pub struct DuplicateCandidate {
     pub birth_year: Option<i32>,
     pub citizenships: Option<Vec<String>>,
     pub district: String,
-}
-
-/// A rule of the programme a work grant breaks.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GrantRule {
-    pub code: &'static str,
-    pub message: String,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

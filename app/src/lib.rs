@@ -41,4 +41,4 @@ pub mod work_grants;
 pub use access::RangeRequest;
 pub use actor::Actor;
 pub use context::{Context, ReadVersion};
-pub use error::{Conflict, DuplicateCandidate, Error, GrantRule, Result};
+pub use error::{Conflict, DuplicateCandidate, Error, Result};

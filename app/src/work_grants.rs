@@ -19,7 +19,7 @@ use crate::access::visible_case;
 use crate::actor::Actor;
 use crate::audit::audited;
 use crate::context::{Context, ReadVersion};
-use crate::error::{Conflict, Error, GrantRule, Result};
+use crate::error::{Conflict, Error, Result};
 use crate::idempotency::{Answered, Retryable, once};
 
 /// A work grant to propose.
@@ -65,8 +65,7 @@ fn check_rules(
     if broken.is_empty() {
         return Ok(());
     }
-    let rules = broken.iter().map(|r| GrantRule { code: r.code(), message: r.label_en().to_string() }).collect();
-    Err(Conflict::GrantNotEligible(rules).into())
+    Err(Conflict::GrantNotEligible(broken).into())
 }
 
 /// Proposes a work grant for a case.

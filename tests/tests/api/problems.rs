@@ -4,6 +4,7 @@
 
 use std::collections::BTreeSet;
 
+use api::language::Language;
 use api::problem::ProblemCode;
 use serde_json::{Value, json};
 
@@ -15,17 +16,47 @@ const PRODUCED_ELSEWHERE: &[(ProblemCode, &str)] = &[
     (ProblemCode::HttpError, "the safety net for a bare status of the HTTP layer"),
 ];
 
-/// Checks the problem of `reply`, snapshots it under its code and records the code.
-fn seen(produced: &mut BTreeSet<&'static str>, reply: &Reply, status: u16, code: ProblemCode) {
+/// The kinds of problem produced, and the language they were asked in.
+struct Produced {
+    codes: BTreeSet<&'static str>,
+    language: Language,
+}
+
+/// Checks the problem of `reply`, snapshots it under its code (in English) or checks it is
+/// Italian, and records the code.
+fn seen(produced: &mut Produced, reply: &Reply, status: u16, code: ProblemCode) {
     let body = reply.problem(status);
     assert_eq!(body["code"], code.code(), "{body}");
     assert_eq!(body["type"], code.type_uri(), "{body}");
     assert_eq!(reply.header("content-type"), Some("application/problem+json"));
-    insta::assert_json_snapshot!(code.code(), body, {
-        ".candidates[].id" => "[id]",
-        ".detail" => insta::dynamic_redaction(|value, _| redact_ids(value.as_str().unwrap_or_default())),
-    });
-    produced.insert(code.code());
+    assert_eq!(reply.header("content-language"), Some(produced.language.tag()), "{body}");
+    match produced.language {
+        Language::En => insta::assert_json_snapshot!(code.code(), body, {
+            ".candidates[].id" => "[id]",
+            ".detail" => insta::dynamic_redaction(|value, _| redact_ids(value.as_str().unwrap_or_default())),
+        }),
+        Language::It => assert_italian(body, code),
+    }
+    produced.codes.insert(code.code());
+}
+
+/// The title is the catalogue's Italian one; detail and messages hold no English sentence.
+fn assert_italian(body: &Value, code: ProblemCode) {
+    assert_eq!(body["title"], code.title(Language::It), "{body}");
+    let mut sentences = vec![body["detail"].as_str().unwrap_or_default().to_string()];
+    for list in ["errors", "preconditions", "rules"] {
+        for item in body[list].as_array().into_iter().flatten() {
+            sentences.push(item["message"].as_str().unwrap_or_default().to_string());
+        }
+    }
+    for sentence in sentences {
+        let words: Vec<String> =
+            sentence.to_lowercase().split(|c: char| !c.is_alphabetic()).map(String::from).collect();
+        assert!(!sentence.is_empty(), "{body}");
+        for english in ["the", "must", "is", "not", "your", "you", "be", "of", "required", "try"] {
+            assert!(!words.iter().any(|w| w == english), "English `{english}` in {sentence:?}: {body}");
+        }
+    }
 }
 
 /// A person the rules take in charge.
@@ -50,12 +81,24 @@ fn redact_ids(detail: &str) -> String {
 
 #[actix_web::test]
 async fn every_kind_of_problem_is_produced_and_documented() {
+    produce_every_kind(Language::En).await;
+}
+
+#[actix_web::test]
+async fn every_kind_of_problem_is_answered_in_italian_when_asked() {
+    produce_every_kind(Language::It).await;
+}
+
+async fn produce_every_kind(language: Language) {
     let app = TestApp::new().await;
+    if language == Language::It {
+        app.speak("it-IT,it;q=0.9,en;q=0.5");
+    }
     let team = app.team().await;
     let admin = &app.admin.access_token;
     let coordinator = &team.coordinator.access_token;
     let worker = &team.case_worker.access_token;
-    let mut produced = BTreeSet::new();
+    let mut produced = Produced { codes: BTreeSet::new(), language };
 
     // The HTTP edge.
     let reply = app.post("/api/v1/auth/login").raw("application/json", "{").send().await;
@@ -286,6 +329,7 @@ async fn every_kind_of_problem_is_produced_and_documented() {
     seen(&mut produced, &app.get(report).token(coordinator).send().await, 500, ProblemCode::Internal);
 
     let storage = storage_problems(&mut produced).await;
+    let produced = produced.codes;
     let expected: BTreeSet<&str> = ProblemCode::ALL.iter().map(|p| p.code()).collect();
     let elsewhere: BTreeSet<&str> = PRODUCED_ELSEWHERE.iter().map(|(p, _)| p.code()).collect();
     let missing: Vec<&&str> = expected.difference(&produced).filter(|c| !elsewhere.contains(*c)).collect();
@@ -294,13 +338,16 @@ async fn every_kind_of_problem_is_produced_and_documented() {
 }
 
 /// The database busy (its connections all taken) and the long-read budget full.
-async fn storage_problems(produced: &mut BTreeSet<&'static str>) -> bool {
+async fn storage_problems(produced: &mut Produced) -> bool {
     let app = TestApp::with_settings(&[
         ("INLAV_DB_POOL_SIZE", "2"),
         ("INLAV_DB_TIMEOUT_MS", "100"),
         ("INLAV_LONG_READS", "1"),
     ])
     .await;
+    if produced.language == Language::It {
+        app.speak("it");
+    }
     let evaluator = app.user("evaluator", REGION_ID, &[]).await;
 
     // One long read runs and four wait (the queue holds four per turn): the next is refused
@@ -358,4 +405,46 @@ fn the_kinds_no_request_produces_answer_as_documented() {
     let bare = api::error::ApiError::for_status(actix_web::http::StatusCode::IM_A_TEAPOT);
     assert_eq!(bare.code(), ProblemCode::HttpError);
     assert_eq!(bare.error_response().status().as_u16(), 418);
+}
+
+#[actix_web::test]
+async fn a_body_with_three_wrong_fields_is_refused_naming_all_three() {
+    let app = TestApp::new().await;
+    let team = app.team().await;
+    let body = json!({
+        "channel": "carrier_pigeon",
+        "intercepted_at": 20260302,
+        "beneficiary": {"alias": "Tre errori", "colour": "red"}
+    });
+    for (accept, language) in [("en", Language::En), ("it", Language::It)] {
+        let reply = app
+            .post("/api/v1/cases")
+            .token(&team.case_worker.access_token)
+            .header("Accept-Language", accept)
+            .json(&body)
+            .send()
+            .await;
+        let problem = reply.problem(422);
+        let errors: Vec<(String, String)> = reply.field_errors();
+        for expected in [
+            ("district", "required"),
+            ("channel", "unknown_code"),
+            ("intercepted_at", "invalid_type"),
+            ("beneficiary.colour", "unknown_field"),
+        ] {
+            assert!(errors.contains(&(expected.0.to_string(), expected.1.to_string())), "{expected:?}: {problem}");
+        }
+        assert_eq!(errors.len(), 4, "{problem}");
+        assert_eq!(reply.header("content-language"), Some(language.tag()));
+        let channel = problem["errors"].as_array().into_iter().flatten().find(|e| e["field"] == "channel");
+        let message = channel.and_then(|e| e["message"].as_str()).unwrap_or_default();
+        let expected_start = if language == Language::It { "deve essere uno tra: " } else { "must be one of: " };
+        assert!(message.starts_with(expected_start) && message.contains("street_outreach"), "{message}");
+        for error in problem["errors"].as_array().into_iter().flatten() {
+            let message = error["message"].as_str().unwrap_or_default();
+            assert!(!message.contains("i32") && !message.contains('`') && !message.contains("struct"), "{message}");
+        }
+    }
+    let list = app.get("/api/v1/cases").token(&team.case_worker.access_token).send().await;
+    assert_eq!(list.body["items"], json!([]), "nothing was stored");
 }

@@ -143,6 +143,8 @@ pub struct TestApp {
     /// Dropped with the app: the database goes away.
     db: TestDb,
     pub admin: Session,
+    /// Sent as `Accept-Language` with every request, when set.
+    accept_language: std::cell::RefCell<Option<String>>,
 }
 
 /// A logged-in user.
@@ -188,9 +190,8 @@ impl TestApp {
         let state = server::load_state(pool, &config, clock.clone(), &secrets).expect("load state");
         server::bootstrap_admin(&state, &config).await.expect("bootstrap admin");
         let (spec, routes) = spec_and_routes().clone();
-        let service = Rc::new(
-            actix_test::init_service(server::app(state.clone(), spec, routes, config.cors_origins.clone())).await,
-        );
+        let service =
+            Rc::new(actix_test::init_service(server::app(state.clone(), spec, routes, config.web.clone())).await);
         let call: Call = Rc::new(move |request| {
             let service = service.clone();
             Box::pin(async move {
@@ -211,6 +212,7 @@ impl TestApp {
                 access_token: String::new(),
                 refresh_token: String::new(),
             },
+            accept_language: std::cell::RefCell::new(None),
         };
         app.admin = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
         app
@@ -218,7 +220,16 @@ impl TestApp {
 
     pub fn request(&self, method: &str, path: &str) -> Req<'_> {
         let method = actix_web::http::Method::from_bytes(method.as_bytes()).expect("method");
-        Req { app: self, inner: TestRequest::default().method(method).uri(path) }
+        let mut inner = TestRequest::default().method(method).uri(path);
+        if let Some(language) = self.accept_language.borrow().as_deref() {
+            inner = inner.insert_header(("Accept-Language", language.to_string()));
+        }
+        Req { app: self, inner }
+    }
+
+    /// From now on, every request asks for answers in `accept_language`.
+    pub fn speak(&self, accept_language: &str) {
+        *self.accept_language.borrow_mut() = Some(accept_language.to_string());
     }
 
     pub fn get(&self, path: &str) -> Req<'_> {

@@ -97,7 +97,7 @@ async fn invalid_users_are_refused_with_every_field_error() {
             json!({"role": "evaluator", "organization_id": "01900000-0000-7000-8000-0000000000ff"}),
             ("organization_id", "unknown_organization"),
         ),
-        (json!({"role": "evaluator", "organization_id": "not-a-uuid"}), ("organization_id", "invalid_value")),
+        (json!({"role": "evaluator", "organization_id": "not-a-uuid"}), ("organization_id", "invalid_format")),
     ];
     for (overrides, (field, code)) in cases {
         let mut body =
