@@ -10,7 +10,7 @@ use domain::validation::{Violation, Violations};
 
 use crate::language::Language;
 use crate::limits::MAX_BODY_BYTES;
-pub use crate::problem::{CodedMessage, DuplicateCandidate, FieldError, Problem, ProblemCode};
+pub use crate::problem::{CodedMessage, DuplicateCandidate, FieldError, OAuthError, Problem, ProblemCode};
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
@@ -52,6 +52,7 @@ impl ApiError {
                 preconditions: None,
                 rules: None,
                 error: None,
+                error_description: None,
             },
             headers: Vec::new(),
             catalogue_detail: None,
@@ -78,8 +79,8 @@ impl ApiError {
     }
 
     /// The OAuth 2 error code of a refused token request.
-    pub fn with_oauth_error(mut self, code: &str) -> ApiError {
-        self.0.problem.error = Some(code.to_string());
+    pub fn with_oauth_error(mut self, code: OAuthError) -> ApiError {
+        self.0.problem.error = Some(code);
         self
     }
 
@@ -160,10 +161,20 @@ impl ApiError {
         }])
     }
 
+    /// 429 after too many failed logins or token requests, with `Retry-After` and the policy
+    /// in the `RateLimit-Policy` and `RateLimit` fields (draft-ietf-httpapi-ratelimit-headers):
+    /// so many failures per window, none left, and when the quota comes back.
     pub fn too_many_requests(retry_after_seconds: i64) -> ApiError {
+        use domain::auth::{FAILURE_WINDOW, MAX_FAILED_LOGINS};
+        let seconds = retry_after_seconds.max(1);
         ApiError::of(ProblemCode::TooManyRequests)
             .with_catalogue_detail(Vec::new())
-            .with_header(header::RETRY_AFTER, retry_after_seconds.max(1).to_string())
+            .with_header(header::RETRY_AFTER, seconds.to_string())
+            .with_header(
+                header::HeaderName::from_static("ratelimit-policy"),
+                format!("\"failures\";q={MAX_FAILED_LOGINS};w={}", FAILURE_WINDOW.num_seconds()),
+            )
+            .with_header(header::HeaderName::from_static("ratelimit"), format!("\"failures\";r=0;t={seconds}"))
     }
 
     pub fn internal() -> ApiError {
@@ -195,6 +206,14 @@ impl ApiError {
     /// The problem document in `language`: title, detail, field messages and the sentences of
     /// preconditions and rules.
     pub fn problem_in(&self, language: Language) -> Problem {
+        let mut problem = self.problem_in_language(language);
+        if problem.error.is_some() {
+            problem.error_description = problem.detail.clone();
+        }
+        problem
+    }
+
+    fn problem_in_language(&self, language: Language) -> Problem {
         let english = &self.0.problem;
         if language == Language::En {
             let mut problem = english.clone();

@@ -147,6 +147,14 @@ pub fn complete(spec: &mut OpenApi) {
     }
     for (path, item) in spec.paths.paths.iter_mut() {
         declare_partner_access(path, item);
+        if path == TOKEN_URL
+            && let Some(RefOr::T(body)) = item.post.as_mut().and_then(|operation| operation.request_body.as_mut())
+        {
+            // Not marked required: openapi-python-client writes a module that fails to import
+            // for a required body of two media types (its issue #1451). An empty form is
+            // refused all the same, with `invalid_request`.
+            body.required = Some(utoipa::openapi::Required::False);
+        }
         let has_path_params = path.contains('{');
         let is_liveness = path == "/health";
         for operation in operations_mut(item) {
@@ -177,9 +185,12 @@ pub fn complete(spec: &mut OpenApi) {
                         .insert((*status).to_string(), RefOr::Ref(Ref::from_response_name(*name)));
                 }
             }
-            // Every 429 says when to try again.
+            // Every 429 says when to try again, and the policy that refused.
             if let Some(RefOr::T(throttled)) = operation.responses.responses.get_mut("429") {
                 throttled.headers.entry("Retry-After".to_string()).or_insert_with(retry_after);
+                for (name, description) in RATE_LIMIT_FIELDS {
+                    throttled.headers.entry(name.to_string()).or_insert_with(|| text_header(description));
+                }
             }
         }
     }
@@ -215,6 +226,20 @@ fn problem_response(description: &str) -> Response {
         .description(description)
         .content(PROBLEM_JSON, ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build())
         .build()
+}
+
+/// The rate-limit fields of a 429 (draft-ietf-httpapi-ratelimit-headers).
+const RATE_LIMIT_FIELDS: [(&str, &str); 2] = [
+    (
+        "RateLimit-Policy",
+        "The policy that refused: `\"failures\";q=5;w=900`, five failures per 900 seconds for this account or client id",
+    ),
+    ("RateLimit", "What is left of the quota: `\"failures\";r=0;t=<seconds until it comes back>`"),
+];
+
+fn text_header(description: &str) -> RefOr<utoipa::openapi::header::Header> {
+    let text = utoipa::openapi::ObjectBuilder::new().schema_type(utoipa::openapi::schema::Type::String);
+    RefOr::T(HeaderBuilder::new().schema(Some(text)).description(Some(description)).build())
 }
 
 /// `Retry-After`, in seconds, on the answers that ask a client to come back.

@@ -175,10 +175,38 @@ pub struct Problem {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub rules: Option<Vec<CodedMessage>>,
-    /// `/auth/token` only: the OAuth 2 error code (RFC 6749 §5.2), e.g. `invalid_client`.
+    /// `/auth/token` only: the OAuth 2 error code (RFC 6749 §5.2).
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false, example = "invalid_client")]
-    pub error: Option<String>,
+    #[schema(nullable = false)]
+    pub error: Option<OAuthError>,
+    /// `/auth/token` only: the `detail`, under the name OAuth 2 clients read (RFC 6749 §5.2).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub error_description: Option<String>,
+}
+
+/// The error codes of RFC 6749 §5.2, for a refused token request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OAuthError {
+    /// The request is malformed: a body that cannot be read, a missing or invalid parameter.
+    InvalidRequest,
+    /// Unknown client or wrong secret (answered 401).
+    InvalidClient,
+    /// The grant type is not `client_credentials`.
+    UnsupportedGrantType,
+    /// A scope asked for is unknown or not held by the client.
+    InvalidScope,
+}
+
+/// A refused token request: a problem document that always carries the OAuth 2 `error`
+/// and `error_description`, so OAuth 2 client libraries read it as RFC 6749 §5.2 says.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OAuthProblem {
+    #[serde(flatten)]
+    pub problem: Problem,
+    pub error: OAuthError,
+    pub error_description: String,
 }
 
 /// One invalid field.

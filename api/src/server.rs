@@ -202,6 +202,8 @@ fn cors(origins: &[String]) -> Cors {
             header::HeaderName::from_static("x-request-id"),
             header::HeaderName::from_static("idempotent-replayed"),
             header::HeaderName::from_static("inlav-anonymity"),
+            header::HeaderName::from_static("ratelimit"),
+            header::HeaderName::from_static("ratelimit-policy"),
         ])
         .block_on_origin_mismatch(false)
         .max_age(3600)

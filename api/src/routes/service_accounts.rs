@@ -20,7 +20,7 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::caller::Caller;
-use crate::error::ApiError;
+use crate::error::{ApiError, OAuthError};
 use crate::extract::{IfMatch, Paged, ValidJson, etag, parse_json, resource_id};
 use crate::schemas;
 use crate::state::AppState;
@@ -236,12 +236,16 @@ pub async fn revoke_service_account(
 /// lock the client id for a while (429).
 #[utoipa::path(
     tag = "partner systems",
-    request_body(content = TokenRequest, content_type = "application/x-www-form-urlencoded"),
+    request_body(content(
+        (TokenRequest = "application/x-www-form-urlencoded"),
+        (TokenRequest = "application/json"),
+    )),
     responses(
         (status = 200, description = "A token", body = SystemToken),
-        (status = 400, description = "Unsupported grant type or unknown scope (`error` holds the OAuth code)", body = crate::problem::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Unknown client or wrong secret (`error: invalid_client`)", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A form that cannot be read (`invalid_request`), a grant type other than `client_credentials` (`unsupported_grant_type`) or a scope the client does not hold (`invalid_scope`)", body = crate::problem::OAuthProblem, content_type = "application/problem+json"),
+        (status = 401, description = "Unknown client or wrong secret (`invalid_client`)", body = crate::problem::OAuthProblem, content_type = "application/problem+json"),
         (status = 415, description = "Neither a form nor JSON", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A JSON body that does not fit `TokenRequest` (`invalid_request`)", body = crate::problem::OAuthProblem, content_type = "application/problem+json"),
         (status = 429, description = "Too many failures for this client id", body = crate::problem::Problem, content_type = "application/problem+json"),
     )
 )]
@@ -258,10 +262,11 @@ pub async fn issue_token(
     }
     if request.grant_type != "client_credentials" {
         return Err(ApiError::bad_request("only the client_credentials grant is supported")
-            .with_oauth_error("unsupported_grant_type"));
+            .with_oauth_error(OAuthError::UnsupportedGrantType));
     }
-    let invalid_client = || ApiError::unauthorized("unknown client or wrong secret").with_oauth_error("invalid_client");
-    let invalid_scope = |why: &str| ApiError::bad_request(why).with_oauth_error("invalid_scope");
+    let invalid_client =
+        || ApiError::unauthorized("unknown client or wrong secret").with_oauth_error(OAuthError::InvalidClient);
+    let invalid_scope = |why: &str| ApiError::bad_request(why).with_oauth_error(OAuthError::InvalidScope);
     let (Some(client_id), Some(secret)) = (
         request.client_id.filter(|c| !c.is_empty() && c.len() <= 128),
         request.client_secret.filter(|s| s.len() <= 512),
@@ -305,9 +310,10 @@ fn parse_token_request(req: &HttpRequest, body: &[u8]) -> Result<TokenRequest, A
         .trim()
         .to_ascii_lowercase();
     match media.as_str() {
-        "application/x-www-form-urlencoded" => serde_urlencoded::from_bytes(body)
-            .map_err(|_| ApiError::bad_request("the form could not be read").with_oauth_error("invalid_request")),
-        "application/json" => parse_json(body),
+        "application/x-www-form-urlencoded" => serde_urlencoded::from_bytes(body).map_err(|_| {
+            ApiError::bad_request("the form could not be read").with_oauth_error(OAuthError::InvalidRequest)
+        }),
+        "application/json" => parse_json(body).map_err(|error| error.with_oauth_error(OAuthError::InvalidRequest)),
         _ => Err(ApiError::unsupported_media_type("send application/x-www-form-urlencoded or application/json")),
     }
 }

@@ -87,6 +87,8 @@ async fn five_failures_in_fifteen_minutes_lock_the_address_for_a_while() {
     locked.problem(429);
     let retry_after: i64 = locked.header("retry-after").unwrap().parse().unwrap();
     assert!((1..=15 * 60).contains(&retry_after), "{retry_after}");
+    assert_eq!(locked.header("ratelimit-policy"), Some("\"failures\";q=5;w=900"));
+    assert_eq!(locked.header("ratelimit"), Some(format!("\"failures\";r=0;t={retry_after}").as_str()));
 
     // Unknown addresses are throttled the same way.
     for _ in 0..5 {

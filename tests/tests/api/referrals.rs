@@ -374,6 +374,11 @@ async fn partner_systems_act_as_partners_within_their_scopes_until_revoked() {
         .send()
         .await;
     assert_eq!(grant.problem(400)["error"], "unsupported_grant_type");
+    assert_eq!(grant.body["error_description"], grant.body["detail"]);
+    // A JSON body that does not fit the request is an OAuth `invalid_request`.
+    let json_body = app.post("/api/v1/auth/token").json(&json!({"client_id": client_id})).send().await;
+    assert_eq!(json_body.problem(422)["error"], "invalid_request", "{}", json_body.body);
+    assert_eq!(json_body.field_errors(), [("grant_type".to_string(), "required".to_string())]);
 
     // Incoming referrals, as the organisation's users see them.
     let incoming = app.get("/api/v1/referrals").token(&token).send().await;

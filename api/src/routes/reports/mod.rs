@@ -30,10 +30,13 @@ pub fn configure(config: &mut ServiceConfig) {
     security(("bearer" = [])),
     params(RangeQuery, ReportFormatQuery),
     responses(
-        (status = 200, description = "The report", content(
-            (IndicatorsReport = "application/json"),
+        // The table first: generators that decode one media type per answer (such as
+        // openapi-python-client) then read every format as text instead of failing to decode
+        // a CSV or an XLSX as JSON.
+        (status = 200, description = "The report: JSON (`IndicatorsReport`) by default, or a table", content(
             (String = "text/csv"),
             (crate::formats::Workbook = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            (IndicatorsReport = "application/json"),
         )),
         (status = 403, description = "The role reads no reports, or a district is not yours", body = crate::problem::Problem, content_type = "application/problem+json"),
     )
