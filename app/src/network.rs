@@ -31,7 +31,7 @@ pub struct ServiceQuery {
 pub type ServiceKey = (String, Uuid);
 
 fn refused_for_areas() -> Error {
-    Error::forbidden_because("a district coordinator manages services that serve only its districts")
+    Error::forbidden_because("a district's team manages services that serve only its districts")
 }
 
 fn require_organization(conn: &mut DbConnection, id: Uuid) -> Result<()> {

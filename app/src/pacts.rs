@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use domain::access::Capability;
 use domain::districts::DistrictCode;
 use domain::pacts::{Pact, PactStatus, check};
-use domain::users::Role;
+use domain::users::RoleScope;
 use domain::validation::check_label;
 use persistence::pacts::{self as store, PactData};
 use persistence::{DbConnection, organizations};
@@ -28,8 +28,8 @@ pub struct PactRecord {
 
 fn may_write(actor: &Actor, district: &DistrictCode) -> Result<()> {
     actor.require(Capability::ManagePacts)?;
-    if actor.role == Role::DistrictCoordinator && !actor.districts.contains(district) {
-        return Err(Error::forbidden_because("a district coordinator manages the pacts of its districts"));
+    if actor.role.scope() == RoleScope::Districts && !actor.districts.contains(district) {
+        return Err(Error::forbidden_because("a district's team manages the pacts of its districts"));
     }
     Ok(())
 }

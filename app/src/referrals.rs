@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use domain::Vocabulary;
 use domain::access::{Capability, TokenScope, sees_full_case};
-use domain::audit::AuditAction;
+use domain::audit::{AuditAction, ListedSubject};
 use domain::beneficiaries::Beneficiary;
 use domain::cases::{Case, CaseStatus, check_effective_at};
 use domain::consents::sharing_allowed;
@@ -272,6 +272,55 @@ pub async fn list(
             Ok(Page { items, has_more: page.has_more })
         })
         .await
+}
+
+/// A referral as the district's network manager follows it: the organisation, the status and
+/// its dates, the case and the person's alias; not the reason, the notes of its steps or a
+/// consent override, which may tell about the person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FollowedReferral {
+    pub referral: Referral,
+    pub beneficiary_alias: String,
+    /// Each step: from, to, when, by which organisation.
+    pub steps: Vec<(Option<ReferralStatus>, ReferralStatus, DateTime<Utc>, Uuid)>,
+}
+
+/// The referrals sent by the caller's districts, newest first, as a network manager follows
+/// them. The page is audited as a list naming the people it shows.
+pub async fn follow(
+    ctx: &Context,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    status: Option<ReferralStatus>,
+    page: PageRequest<Uuid>,
+) -> Result<Page<FollowedReferral>> {
+    actor.require(Capability::FollowReferrals)?;
+    let direction = Direction::Outgoing(actor.districts.clone());
+    let actor = actor.clone();
+    audited(
+        ctx.db(),
+        ctx.db().read(move |conn| {
+            let page = store::list(conn, &direction, status, None, &page)?;
+            let case_ids: Vec<Uuid> = page.items.iter().map(|r| r.case_id).collect();
+            let subjects = store::case_subjects(conn, &case_ids)?;
+            let mut shown = Vec::new();
+            let mut items = Vec::new();
+            for referral in page.items {
+                let (beneficiary_id, alias) = subjects.get(&referral.case_id).cloned().ok_or(Error::NotFound)?;
+                shown.push((
+                    referral.district.clone(),
+                    ListedSubject { beneficiary_id, case_id: Some(referral.case_id) },
+                ));
+                let steps = store::events(conn, referral.id)?
+                    .into_iter()
+                    .map(|e| (e.from_status, e.to_status, e.at, e.actor_organization_id))
+                    .collect();
+                items.push(FollowedReferral { referral, beneficiary_alias: alias, steps });
+            }
+            Ok((Page { items, has_more: page.has_more }, actor.audit_page(now, shown)))
+        }),
+    )
+    .await
 }
 
 /// One referral and its history.

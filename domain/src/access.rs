@@ -58,6 +58,9 @@ pub enum Capability {
     SendReferrals,
     /// Answer the referrals sent to one's organisation.
     AnswerReferrals,
+    /// Follow the referrals of one's districts by status, date and organisation, with the
+    /// case's alias: no reason, no notes.
+    FollowReferrals,
     /// Create, rotate and revoke partner systems' credentials.
     ManageServiceAccounts,
     /// Work grants of cases in scope.
@@ -96,23 +99,37 @@ pub fn allows(role: Role, capability: Capability) -> bool {
         TransitionCases => matches!(role, DistrictCoordinator | CaseWorker),
         CoordinateCases | ReadAccessLog | HonourDataRights => role == DistrictCoordinator,
         ReadAudit => matches!(role, Admin | DistrictCoordinator),
-        ReadNetwork => {
-            matches!(role, Admin | DistrictCoordinator | CaseWorker | LegalAdvisor | OutreachWorker | Partner)
-        }
-        ManageNetwork => matches!(role, Admin | DistrictCoordinator),
+        ReadNetwork => matches!(
+            role,
+            Admin | DistrictCoordinator | CaseWorker | LegalAdvisor | NetworkManager | OutreachWorker | Partner
+        ),
+        ManageNetwork => matches!(role, Admin | DistrictCoordinator | NetworkManager),
         RecordServices => matches!(role, DistrictCoordinator | CaseWorker | LegalAdvisor | Partner),
         SendReferrals | ManageWorkGrants => matches!(role, DistrictCoordinator | CaseWorker),
         AnswerReferrals => role == Partner,
+        FollowReferrals => matches!(role, DistrictCoordinator | NetworkManager),
         ManageServiceAccounts => role == Admin,
         UseNotes | ReadAlerts => matches!(role, DistrictCoordinator | CaseWorker | LegalAdvisor),
-        RecordActivities => matches!(role, DistrictCoordinator | CaseWorker | LegalAdvisor | OutreachWorker),
-        ReadActivities | ReadReports => {
+        RecordActivities => {
+            matches!(role, DistrictCoordinator | CaseWorker | LegalAdvisor | NetworkManager | OutreachWorker)
+        }
+        ReadActivities => matches!(
+            role,
+            DistrictCoordinator
+                | CaseWorker
+                | LegalAdvisor
+                | NetworkManager
+                | OutreachWorker
+                | RegionalCoordinator
+                | Evaluator
+        ),
+        ReadReports => {
             matches!(
                 role,
                 DistrictCoordinator | CaseWorker | LegalAdvisor | OutreachWorker | RegionalCoordinator | Evaluator
             )
         }
-        ManagePacts => matches!(role, Admin | RegionalCoordinator | DistrictCoordinator),
+        ManagePacts => matches!(role, Admin | RegionalCoordinator | DistrictCoordinator | NetworkManager),
         ManageTargets => matches!(role, Admin | RegionalCoordinator),
         ExportResearch => matches!(role, RegionalCoordinator | Evaluator),
     }
@@ -135,7 +152,7 @@ impl CaseScope {
                 Some(CaseScope::Districts(districts.to_vec()))
             }
             Role::OutreachWorker => Some(CaseScope::RecordedBy(user_id)),
-            Role::Admin | Role::RegionalCoordinator | Role::Evaluator | Role::Partner => None,
+            Role::Admin | Role::RegionalCoordinator | Role::Evaluator | Role::NetworkManager | Role::Partner => None,
         }
     }
 
@@ -174,9 +191,22 @@ mod tests {
     }
 
     #[test]
+    fn the_network_manager_works_the_network_and_reaches_no_case() {
+        use Capability::*;
+        let role = Role::NetworkManager;
+        for allowed in [ReadNetwork, ManageNetwork, ManagePacts, RecordActivities, ReadActivities, FollowReferrals] {
+            assert!(allows(role, allowed), "{allowed:?}");
+        }
+        for refused in [ReadReports, ExportResearch, ReadAlerts, UseNotes, ReadAudit, SendReferrals, RecordServices] {
+            assert!(!allows(role, refused), "{refused:?}");
+        }
+        assert_eq!(role.scope(), crate::users::RoleScope::Districts);
+    }
+
+    #[test]
     fn aggregate_roles_never_reach_personal_data() {
         use Capability::*;
-        for role in [Role::Admin, Role::RegionalCoordinator, Role::Evaluator] {
+        for role in [Role::Admin, Role::RegionalCoordinator, Role::Evaluator, Role::NetworkManager] {
             for capability in [
                 ReadCases,
                 RecordInterceptions,

@@ -188,7 +188,7 @@ pub fn check_service(draft: ServiceDraft, known_districts: &[DistrictCode]) -> R
 pub fn may_manage(role: Role, own_districts: &[DistrictCode], service_areas: &[DistrictCode]) -> bool {
     match role {
         Role::Admin => true,
-        Role::DistrictCoordinator => {
+        Role::DistrictCoordinator | Role::NetworkManager => {
             !service_areas.is_empty() && service_areas.iter().all(|d| own_districts.contains(d))
         }
         _ => false,

@@ -38,6 +38,9 @@ vocabulary! {
         CaseWorker => ("case_worker", "Tutor lavorativo / operatore PUA", "Case worker (job tutor)"),
         /// Legal advisor: cases of its districts, legal procedures and legal notes.
         LegalAdvisor => ("legal_advisor", "Consulente legale", "Legal advisor"),
+        /// Network manager: the district's network services, territorial pacts and activities,
+        /// and its referrals followed by status and date; no other personal data.
+        NetworkManager => ("network_manager", "Network manager", "Network manager"),
         /// Street units, anti-trafficking desk, formal antennas: the interceptions it recorded.
         OutreachWorker => ("outreach_worker", "Operatore di outreach", "Outreach worker"),
         /// A partner organisation (ETS): what is referred to it, on a need-to-know basis.
@@ -60,9 +63,11 @@ impl Role {
     pub fn scope(self) -> RoleScope {
         match self {
             Role::Admin | Role::RegionalCoordinator | Role::Evaluator => RoleScope::Programme,
-            Role::DistrictCoordinator | Role::CaseWorker | Role::LegalAdvisor | Role::OutreachWorker => {
-                RoleScope::Districts
-            }
+            Role::DistrictCoordinator
+            | Role::CaseWorker
+            | Role::LegalAdvisor
+            | Role::NetworkManager
+            | Role::OutreachWorker => RoleScope::Districts,
             Role::Partner => RoleScope::Organization,
         }
     }

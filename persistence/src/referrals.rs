@@ -1,5 +1,7 @@
 //! Referrals and their events.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use domain::Vocabulary;
@@ -191,6 +193,17 @@ pub fn events(conn: &mut DbConnection, referral_id: Uuid) -> Result<Vec<Referral
             })
         })
         .collect()
+}
+
+/// The person of each case, by case id: `(beneficiary id, alias)`.
+pub fn case_subjects(conn: &mut DbConnection, case_ids: &[Uuid]) -> Result<HashMap<Uuid, (Uuid, String)>> {
+    use crate::schema::{beneficiaries, cases};
+    let rows: Vec<(String, String, String)> = cases::table
+        .inner_join(beneficiaries::table)
+        .filter(cases::id.eq_any(case_ids.iter().map(Uuid::to_string).collect::<Vec<_>>()))
+        .select((cases::id, beneficiaries::id, beneficiaries::alias))
+        .load(conn)?;
+    rows.into_iter().map(|(case, person, alias)| Ok((decode_id(&case)?, (decode_id(&person)?, alias)))).collect()
 }
 
 /// Every referral of a case, oldest first.

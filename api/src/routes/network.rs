@@ -6,8 +6,10 @@ use actix_web::http::header;
 use actix_web::{HttpResponse, get, patch, post, web};
 use app::ReadVersion;
 use app::network;
+use app::referrals::{self, FollowedReferral};
 use chrono::{DateTime, Utc};
 use domain::network::{Address, NetworkService, NetworkServiceStatus, ServiceDraft};
+use domain::referrals::ReferralStatus;
 use domain::services::ServiceCategory;
 use persistence::PageRequest;
 use serde::{Deserialize, Serialize};
@@ -19,7 +21,8 @@ use validator::Validate;
 use crate::caller::Caller;
 use crate::error::ApiError;
 use crate::extract::{
-    IfMatch, Paged, ValidJson, ValidQuery, decode_cursor, encode_cursor, etag, page_limit, resource_id,
+    IfMatch, Paged, ValidJson, ValidQuery, decode_cursor, decode_id_cursor, encode_cursor, etag, page_limit,
+    resource_id,
 };
 use crate::schemas;
 use crate::state::AppState;
@@ -29,7 +32,8 @@ pub fn configure(config: &mut ServiceConfig) {
         .service(create_network_service)
         .service(list_network_services)
         .service(get_network_service)
-        .service(update_network_service);
+        .service(update_network_service)
+        .service(follow_referrals);
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
@@ -285,4 +289,102 @@ pub async fn update_network_service(
     let target = ReadVersion { id: resource_id(&id)?, version: if_match.0 };
     let service = network::update(state.context(), &caller, state.now(), target, body.0.into()).await?;
     Ok(HttpResponse::Ok().insert_header((header::ETAG, etag(service.version))).json(ServiceView::from(service)))
+}
+
+/// A referral as the district's network manager follows it: organisation, status and dates,
+/// the case and the person's alias. No reason, step notes or consent override.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FollowedReferralView {
+    pub id: Uuid,
+    pub case_id: Uuid,
+    /// The alias the PUA knows the person by.
+    pub beneficiary_alias: String,
+    /// The sending district.
+    pub district: String,
+    pub to_organization_id: Uuid,
+    pub network_service_id: Option<Uuid>,
+    #[schema(value_type = schemas::ServiceCategory)]
+    pub category: ServiceCategory,
+    pub joint_intake: bool,
+    #[schema(value_type = schemas::ReferralStatus)]
+    pub status: ReferralStatus,
+    pub created_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
+    /// Each step, oldest first.
+    pub steps: Vec<FollowedStepView>,
+}
+
+/// A step of a followed referral.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FollowedStepView {
+    #[schema(value_type = Option<schemas::ReferralStatus>)]
+    pub from: Option<ReferralStatus>,
+    #[schema(value_type = schemas::ReferralStatus)]
+    pub to: ReferralStatus,
+    pub at: DateTime<Utc>,
+    /// The organisation that took the step.
+    pub organization_id: Uuid,
+}
+
+impl From<FollowedReferral> for FollowedReferralView {
+    fn from(followed: FollowedReferral) -> Self {
+        let FollowedReferral { referral, beneficiary_alias, steps } = followed;
+        FollowedReferralView {
+            id: referral.id,
+            case_id: referral.case_id,
+            beneficiary_alias,
+            district: referral.district.as_str().to_string(),
+            to_organization_id: referral.to_organization_id,
+            network_service_id: referral.network_service_id,
+            category: referral.category,
+            joint_intake: referral.joint_intake,
+            status: referral.status,
+            created_at: referral.created_at,
+            sent_at: referral.sent_at,
+            updated_at: referral.updated_at,
+            steps: steps
+                .into_iter()
+                .map(|(from, to, at, organization_id)| FollowedStepView { from, to, at, organization_id })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct FollowQuery {
+    #[param(value_type = Option<schemas::ReferralStatus>)]
+    pub status: Option<ReferralStatus>,
+    #[validate(range(min = 1, max = 200))]
+    pub limit: Option<i64>,
+    #[validate(length(max = 512))]
+    pub cursor: Option<String>,
+}
+
+/// Follow the referrals your districts sent (network managers, district coordinators): the
+/// organisation, the status and its dates, the case and the person's alias. Audited as a list.
+#[utoipa::path(
+    tag = "network",
+    security(("bearer" = [])),
+    params(FollowQuery),
+    responses(
+        (status = 200, description = "Newest first", body = Paged<FollowedReferralView>),
+        (status = 403, description = "The role does not follow referrals", body = crate::problem::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/network/referrals")]
+pub async fn follow_referrals(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: ValidQuery<FollowQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let query = query.0;
+    let page = PageRequest { after: decode_id_cursor(query.cursor.as_deref())?, limit: page_limit(query.limit) };
+    let page = referrals::follow(state.context(), &caller, state.now(), query.status, page).await?;
+    let next_cursor =
+        page.has_more.then(|| page.items.last().map(|r| encode_cursor(&[r.referral.id.to_string()]))).flatten();
+    let items = page.items.into_iter().map(FollowedReferralView::from).collect();
+    Ok(HttpResponse::Ok().json(Paged { items, next_cursor }))
 }

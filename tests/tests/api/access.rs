@@ -227,3 +227,120 @@ async fn outreach_workers_see_only_alias_channel_and_status_of_their_own_interce
     let reply = app.post("/api/v1/cases").token(&team.outreach.access_token).json(&other).send().await;
     assert_eq!(reply.field_errors(), [("beneficiary_id".to_string(), "unknown_beneficiary".to_string())]);
 }
+
+#[actix_web::test]
+async fn a_network_manager_works_the_network_of_its_districts_and_sees_no_person() {
+    let app = TestApp::new().await;
+    let team = app.team().await;
+    let region = crate::support::REGION_ID;
+    let manager = app.user("network_manager", region, &["milano"]).await;
+    let bergamo_manager = app.user("network_manager", region, &["bergamo"]).await;
+    let (case, consent) = setup(&app, &team.case_worker, "milano", &team.coordinator).await;
+
+    // No case, no person, no figures, no audit trail, no notes.
+    let got = statuses(&app, &manager, &case, &consent).await;
+    assert!(got.iter().all(|s| *s == 403), "{got:?}");
+    let case_id = case["id"].as_str().unwrap();
+    for path in [
+        "/api/v1/reports/indicators".to_string(),
+        "/api/v1/exports/cases".to_string(),
+        "/api/v1/audit".to_string(),
+        "/api/v1/alerts".to_string(),
+        "/api/v1/referrals".to_string(),
+        format!("/api/v1/cases/{case_id}/notes"),
+        format!("/api/v1/cases/{case_id}/referrals"),
+    ] {
+        app.get(&path).token(&manager.access_token).send().await.problem(403);
+    }
+    let intercept = json!({"beneficiary": {"alias": "x"}, "district": "milano", "channel": "self_referral", "intercepted_at": days_ago(1)});
+    app.post("/api/v1/cases").token(&manager.access_token).json(&intercept).send().await.problem(403);
+
+    // The network services of its districts, and no others.
+    let ets = app.organization("Rete Milano Sud", "ets", &["milano"]).await;
+    let service = |areas: &[&str]| json!({"organization_id": ets, "name": "Sportello casa", "categories": ["orientation_housing"], "service_areas": areas, "status": "active"});
+    let created =
+        app.post("/api/v1/network/services").token(&manager.access_token).json(&service(&["milano"])).send().await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    let wider = app
+        .post("/api/v1/network/services")
+        .token(&manager.access_token)
+        .json(&service(&["milano", "desio"]))
+        .send()
+        .await;
+    wider.problem(403);
+    assert_eq!(app.get("/api/v1/network/services").token(&manager.access_token).send().await.status, 200);
+
+    // The territorial pacts of its districts.
+    let pact = json!({"title": "Patto di rete", "status": "drafting", "signatories": [ets]});
+    let signed = app.post("/api/v1/districts/milano/pacts").token(&manager.access_token).json(&pact).send().await;
+    assert_eq!(signed.status, 201, "{}", signed.body);
+    app.post("/api/v1/districts/bergamo/pacts").token(&manager.access_token).json(&pact).send().await.problem(403);
+
+    // Activities: network meetings, trainings, outreach of its districts.
+    let meeting = json!({"district": "milano", "kind": "operator_training", "held_on": "2026-02-20", "participants": {"female": 6, "male": 4}, "contacts_made": 0});
+    let recorded = app.post("/api/v1/activities").token(&manager.access_token).json(&meeting).send().await;
+    assert_eq!(recorded.status, 201, "{}", recorded.body);
+    let mut elsewhere = meeting.clone();
+    elsewhere["district"] = json!("bergamo");
+    let refused = app.post("/api/v1/activities").token(&manager.access_token).json(&elsewhere).send().await;
+    assert!([403, 422].contains(&refused.status), "{}", refused.body);
+    let listed = app.get("/api/v1/activities").token(&manager.access_token).send().await;
+    assert_eq!(listed.body["items"].as_array().map(Vec::len), Some(1), "{}", listed.body);
+
+    // The district's referrals: organisation, status, dates, case and alias; never the reason.
+    let (referred_case, beneficiary) =
+        app.case_in_charge(&team, json!({"alias": "Seguito in rete", "first_name": "Amina", "citizenships": ["PK"], "permit": {"kind": "work", "expires_on": "2027-01-01"}})).await;
+    let referral = app
+        .post(&format!("/api/v1/cases/{referred_case}/referrals"))
+        .token(&team.case_worker.access_token)
+        .json(&json!({"to_organization_id": ets, "category": "orientation_housing", "reason": "Sfratto imminente in via Padova", "joint_intake": false}))
+        .send()
+        .await;
+    assert_eq!(referral.status, 201, "{}", referral.body);
+    let followed = app.get("/api/v1/network/referrals").token(&manager.access_token).send().await;
+    assert_eq!(followed.status, 200, "{}", followed.body);
+    let items = followed.body["items"].as_array().cloned().unwrap_or_default();
+    assert_eq!(items.len(), 1, "{}", followed.body);
+    let mut keys: Vec<&str> = items[0].as_object().unwrap().keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        [
+            "beneficiary_alias",
+            "case_id",
+            "category",
+            "created_at",
+            "district",
+            "id",
+            "joint_intake",
+            "network_service_id",
+            "sent_at",
+            "status",
+            "steps",
+            "to_organization_id",
+            "updated_at"
+        ]
+    );
+    assert_eq!(items[0]["beneficiary_alias"], "Seguito in rete");
+    assert_eq!(items[0]["case_id"], referred_case.as_str());
+    assert_eq!(items[0]["steps"][0]["to"], "proposed");
+    for secret in ["Sfratto", "Padova", "Amina"] {
+        assert!(!followed.text().contains(secret), "{secret} leaked: {}", followed.body);
+    }
+    // Another district's manager follows none of them; the case team uses its own list.
+    let other = app.get("/api/v1/network/referrals").token(&bergamo_manager.access_token).send().await;
+    assert_eq!(other.body["items"], json!([]));
+    app.get("/api/v1/network/referrals").token(&team.case_worker.access_token).send().await.problem(403);
+    app.get("/api/v1/network/referrals").token(&team.partner.access_token).send().await.problem(403);
+    // Following names the person: the access log shows it.
+    let log = app
+        .get(&format!("/api/v1/beneficiaries/{beneficiary}/access-log"))
+        .token(&team.coordinator.access_token)
+        .send()
+        .await;
+    assert!(
+        log.body["items"].as_array().into_iter().flatten().any(|e| e["actor_role"] == "network_manager"),
+        "{}",
+        log.body
+    );
+}

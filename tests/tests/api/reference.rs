@@ -66,7 +66,8 @@ async fn vocabularies_serve_every_code_list_with_both_labels() {
     assert_eq!(legal["label_it"], "Consulenza legale");
     let roles: Vec<&str> =
         reply.body["roles"].as_array().unwrap().iter().map(|r| r["code"].as_str().unwrap()).collect();
-    assert_eq!(roles.len(), 8);
+    assert_eq!(roles.len(), 9);
+    assert!(roles.contains(&"network_manager"));
 }
 
 #[actix_web::test]

@@ -1,0 +1,5 @@
+-- The network manager of the PUA team (tutor lavorativo, consulente legale, network manager).
+ALTER TABLE users DROP CONSTRAINT users_role_check;
+ALTER TABLE users ADD CONSTRAINT users_role_check CHECK (role IN ('admin', 'regional_coordinator', 'evaluator', 'district_coordinator', 'case_worker', 'legal_advisor', 'network_manager', 'outreach_worker', 'partner'));
+ALTER TABLE audit_events DROP CONSTRAINT audit_events_actor_role_check;
+ALTER TABLE audit_events ADD CONSTRAINT audit_events_actor_role_check CHECK (actor_role IN ('admin', 'regional_coordinator', 'evaluator', 'district_coordinator', 'case_worker', 'legal_advisor', 'network_manager', 'outreach_worker', 'partner'));
