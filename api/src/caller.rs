@@ -15,9 +15,15 @@ use domain::users::Role;
 use futures_util::future::LocalBoxFuture;
 use uuid::Uuid;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ProblemCode};
 use crate::state::AppState;
 use crate::telemetry::RequestId;
+
+/// What a token that may only change the password reaches: the change itself, and who the
+/// user is (a client shows the form with the user's name).
+fn is_password_change(req: &HttpRequest) -> bool {
+    matches!((req.method().as_str(), req.path()), ("POST", "/api/v1/me/password") | ("GET", "/api/v1/me"))
+}
 
 /// The authenticated user or partner system of a request.
 #[derive(Debug, Clone)]
@@ -39,12 +45,16 @@ impl FromRequest for Caller {
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let token = bearer_token(req);
         let request_id = req.extensions().get::<RequestId>().map(|id| id.0.clone());
+        let changes_password = is_password_change(req);
         Box::pin(async move {
             let state = state.ok_or_else(ApiError::internal)?;
             let token =
                 token.ok_or_else(|| ApiError::unauthorized("send an access token: Authorization: Bearer <token>"))?;
             let invalid = || ApiError::unauthorized("the access token is invalid or expired");
             let claims = state.tokens().verify(&token, state.now()).ok_or_else(invalid)?;
+            if claims.pcr && !changes_password {
+                return Err(ApiError::of(ProblemCode::PasswordChangeRequired).with_catalogue_detail(Vec::new()));
+            }
             let user_id = Uuid::parse_str(&claims.sub).map_err(|_| invalid())?;
             let organization_id = Uuid::parse_str(&claims.org).map_err(|_| invalid())?;
             let scopes = match &claims.scope {

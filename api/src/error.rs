@@ -67,7 +67,7 @@ impl ApiError {
     }
 
     /// The catalogue's detail for the kind of problem, naming `args`.
-    fn with_catalogue_detail(mut self, args: Vec<(&'static str, String)>) -> ApiError {
+    pub fn with_catalogue_detail(mut self, args: Vec<(&'static str, String)>) -> ApiError {
         self.0.problem.detail = Language::En.message(&format!("detail-{}", self.0.problem.code.code()), &args);
         self.0.catalogue_detail = Some(args);
         self

@@ -57,6 +57,9 @@ problems! {
     Unauthorized => ("unauthorized", "unauthorized", UNAUTHORIZED),
     /// The role, or the partner system's scopes, do not allow this.
     Forbidden => ("forbidden", "forbidden", FORBIDDEN),
+    /// An administrator reset the password: the login's token may only change it
+    /// (`POST /api/v1/me/password`); refresh afterwards for a full token.
+    PasswordChangeRequired => ("password_change_required", "password-change-required", FORBIDDEN),
     /// No such resource, or one outside the caller's scope: its existence is not confirmed.
     NotFound => ("not_found", "not-found", NOT_FOUND),
     /// The resource does not take this method; `Allow` lists those it takes.

@@ -1,10 +1,11 @@
 //! Access tokens: JWTs signed with HS256, checked against the application clock.
 
+use app::auth::Session;
 use chrono::{DateTime, Utc};
 use domain::Vocabulary;
 use domain::access::TokenScope;
-use domain::auth::ACCESS_TOKEN_TTL;
-use domain::users::{Role, User};
+use domain::auth::{ACCESS_TOKEN_TTL, access_token_ttl};
+use domain::users::Role;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -46,6 +47,9 @@ pub struct Claims {
     /// Present for partner systems: the granted scopes, space-separated (RFC 8693 `scope`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
+    /// Password change required: the token may only change the user's password.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub pcr: bool,
 }
 
 impl TokenKeys {
@@ -59,25 +63,23 @@ impl TokenKeys {
         TokenKeys { encoding: EncodingKey::from_secret(secret), decoding: DecodingKey::from_secret(secret), validation }
     }
 
-    pub fn issue(
-        &self,
-        user: &User,
-        token_version: i32,
-        session_id: Uuid,
-        now: DateTime<Utc>,
-    ) -> Result<String, ApiError> {
+    /// The access token of a user's session; one that may only change the password when an
+    /// administrator reset it.
+    pub fn issue(&self, session: &Session, now: DateTime<Utc>) -> Result<String, ApiError> {
+        let user = &session.user;
         let claims = Claims {
             iss: ISSUER.into(),
             aud: AUDIENCE.into(),
             sub: user.id.to_string(),
             iat: now.timestamp(),
-            exp: (now + ACCESS_TOKEN_TTL).timestamp(),
+            exp: (now + access_token_ttl(session.password_change_required)).timestamp(),
             role: user.role,
             org: user.organization_id.to_string(),
             districts: user.districts.iter().map(|d| d.as_str().to_string()).collect(),
-            ver: token_version,
-            sid: Some(session_id.to_string()),
+            ver: session.token_version,
+            sid: Some(session.session_id.to_string()),
             scope: None,
+            pcr: session.password_change_required,
         };
         self.sign(&claims)
     }
@@ -102,6 +104,7 @@ impl TokenKeys {
             districts: Vec::new(),
             ver: key_version,
             sid: None,
+            pcr: false,
             scope: Some(scopes.iter().map(|s| s.code()).collect::<Vec<_>>().join(" ")),
         };
         self.sign(&claims)

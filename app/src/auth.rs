@@ -25,6 +25,9 @@ pub struct Session {
     /// The refresh-token family: access tokens name it, and stop working when it ends.
     pub session_id: Uuid,
     pub refresh_token: String,
+    /// An administrator reset the password: until the user changes it, the session's access
+    /// token may only do that, and its refresh token is refused.
+    pub password_change_required: bool,
 }
 
 /// Who a token says it is for.
@@ -104,6 +107,9 @@ pub async fn refresh(ctx: &Context, now: DateTime<Utc>, refresh_token: &str) -> 
                 RefreshVerdict::Revoked => Ok(Err("session revoked")),
                 RefreshVerdict::Expired => Ok(Err("session expired")),
                 RefreshVerdict::Rotate { new_expires_at } => {
+                    if store::must_change_password(conn, stored.user_id)? {
+                        return Ok(Err("change your password first (POST /api/v1/me/password), then refresh"));
+                    }
                     let active = store::token_standing(conn, stored.user_id)?.is_some_and(|(active, _)| active);
                     if !active || !store::mark_refresh_token_used(conn, stored.id, now)? {
                         store::revoke_family(conn, stored.family_id, now)?;
@@ -212,7 +218,8 @@ fn start_session(conn: &mut DbConnection, user_id: Uuid, now: DateTime<Utc>) -> 
 fn session_of(conn: &mut DbConnection, user_id: Uuid, session_id: Uuid, refresh_token: String) -> Result<Session> {
     let user = persistence::users::find(conn, user_id)?;
     let (_, token_version) = store::token_standing(conn, user_id)?.ok_or(Error::NotFound)?;
-    Ok(Session { user, token_version, session_id, refresh_token })
+    let password_change_required = store::must_change_password(conn, user_id)?;
+    Ok(Session { user, token_version, session_id, refresh_token, password_change_required })
 }
 
 /// Refresh tokens are stored as SHA-256 hashes: a copy of the table opens no session.

@@ -191,6 +191,9 @@ pub async fn update(
         organization_id: changes.organization_id,
         districts,
         active: changes.active,
+        // A password the administrator set is known to two people: the next login may only
+        // replace it.
+        must_change_password: password_hash.is_some().then_some(true),
         password_hash,
     };
     let user = ctx

@@ -5,6 +5,15 @@ use chrono::{DateTime, Duration, Utc};
 
 /// Lifetime of an access token (JWT).
 pub const ACCESS_TOKEN_TTL: Duration = Duration::minutes(15);
+/// Lifetime of the access token of a login after an administrator reset the password: it
+/// may only change the password.
+pub const PASSWORD_CHANGE_TOKEN_TTL: Duration = Duration::minutes(5);
+
+/// The lifetime of an access token, short when it may only change the password.
+pub fn access_token_ttl(password_change_required: bool) -> Duration {
+    if password_change_required { PASSWORD_CHANGE_TOKEN_TTL } else { ACCESS_TOKEN_TTL }
+}
+
 /// A refresh token must be used within this time, or the session ends.
 pub const REFRESH_TOKEN_TTL: Duration = Duration::hours(12);
 /// No session outlives this, however often it is refreshed: a new login is required.

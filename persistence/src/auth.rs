@@ -18,6 +18,12 @@ pub struct Credentials {
     pub active: bool,
 }
 
+/// Whether the user must change their password before doing anything else.
+pub fn must_change_password(conn: &mut DbConnection, user_id: Uuid) -> Result<bool> {
+    let query = users::table.find(user_id.to_string()).select(users::must_change_password);
+    Ok(on_backend!(conn, |inner| query.first(inner).optional())?.unwrap_or(false))
+}
+
 pub fn credentials(conn: &mut DbConnection, email: &Email) -> Result<Option<Credentials>> {
     let row: Option<(String, String, bool)> = users::table
         .filter(users::email.eq(email.as_str()))
@@ -72,7 +78,12 @@ pub fn change_password(
 ) -> Result<()> {
     let at = to_db_time(now);
     diesel::update(users::table.find(user_id.to_string()))
-        .set((users::password_hash.eq(password_hash), users::version.eq(users::version + 1), users::updated_at.eq(at)))
+        .set((
+            users::password_hash.eq(password_hash),
+            users::must_change_password.eq(false),
+            users::version.eq(users::version + 1),
+            users::updated_at.eq(at),
+        ))
         .execute(conn)?;
     let others = refresh_tokens::table
         .filter(refresh_tokens::user_id.eq(user_id.to_string()))

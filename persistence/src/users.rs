@@ -52,6 +52,7 @@ struct UserChangeset<'a> {
     organization_id: Option<String>,
     active: Option<bool>,
     password_hash: Option<&'a str>,
+    must_change_password: Option<bool>,
 }
 
 /// A user to create; the password is already hashed.
@@ -74,6 +75,8 @@ pub struct UserChanges {
     pub districts: Option<Vec<DistrictCode>>,
     pub active: Option<bool>,
     pub password_hash: Option<String>,
+    /// Whether the next login may only change the password.
+    pub must_change_password: Option<bool>,
 }
 
 impl UserChanges {
@@ -207,6 +210,7 @@ pub fn update(
             organization_id: changes.organization_id.map(|id| id.to_string()),
             active: changes.active,
             password_hash: changes.password_hash.as_deref(),
+            must_change_password: changes.must_change_password,
         };
         let bump = i32::from(changes.ends_sessions());
         let target = users::table.filter(users::id.eq(id.to_string())).filter(users::version.eq(expected_version));

@@ -5,7 +5,7 @@ use actix_web::http::header;
 use actix_web::{HttpResponse, post, web};
 use app::auth::{self, Session};
 use chrono::{DateTime, Utc};
-use domain::auth::ACCESS_TOKEN_TTL;
+use domain::auth::access_token_ttl;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -40,6 +40,9 @@ pub struct TokenResponse {
     pub expires_in: i64,
     /// Exchange at `/api/v1/auth/refresh` for a new pair; it can be used once.
     pub refresh_token: String,
+    /// An administrator reset the password: this access token (valid 5 minutes) may only
+    /// change it at `POST /api/v1/me/password`; refresh afterwards for a full one.
+    pub password_change_required: bool,
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -105,9 +108,10 @@ pub async fn logout(state: web::Data<AppState>, body: ValidJson<RefreshRequest>)
 /// A session's token pair: the access token signed here, the refresh token as issued.
 fn token_response(state: &AppState, session: Session, now: DateTime<Utc>) -> Result<TokenResponse, ApiError> {
     Ok(TokenResponse {
-        access_token: state.tokens().issue(&session.user, session.token_version, session.session_id, now)?,
+        access_token: state.tokens().issue(&session, now)?,
         token_type: "Bearer".into(),
-        expires_in: ACCESS_TOKEN_TTL.num_seconds(),
+        expires_in: access_token_ttl(session.password_change_required).num_seconds(),
+        password_change_required: session.password_change_required,
         refresh_token: session.refresh_token,
     })
 }

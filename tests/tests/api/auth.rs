@@ -302,3 +302,62 @@ async fn a_user_changes_their_own_password_and_their_other_sessions_end() {
     let reply = change("guess", "a-brand-new-password-3").await;
     assert_eq!(reply.problem(429)["code"], "too_many_requests");
 }
+
+#[actix_web::test]
+async fn after_an_admin_reset_the_next_login_may_only_change_the_password() {
+    let app = TestApp::new().await;
+    let worker = app.user("case_worker", REGION_ID, &["milano"]).await;
+    let me = app.get("/api/v1/me").token(&worker.access_token).send().await;
+    let path = format!("/api/v1/users/{}", me.str("id"));
+    let version = app.get(&path).token(&app.admin.access_token).send().await.body["version"].as_i64().unwrap_or(1);
+    let reset = app
+        .patch(&path)
+        .token(&app.admin.access_token)
+        .if_match(version)
+        .json(&json!({"password": "told-on-the-phone-1"}))
+        .send()
+        .await;
+    assert_eq!(reset.status, 200, "{}", reset.body);
+
+    let login = app
+        .post("/api/v1/auth/login")
+        .json(&json!({"email": worker.email, "password": "told-on-the-phone-1"}))
+        .send()
+        .await;
+    assert_eq!(login.status, 200, "{}", login.body);
+    assert_eq!(login.body["password_change_required"], true);
+    assert_eq!(login.body["expires_in"], 300);
+    let restricted = login.str("access_token").to_string();
+    let refresh_token = login.str("refresh_token").to_string();
+    // Only the change itself and who the user is; nothing else, and no refresh yet.
+    let refused = app.get("/api/v1/cases").token(&restricted).send().await;
+    assert_eq!(refused.problem(403)["code"], "password_change_required");
+    assert_eq!(app.get("/api/v1/me").token(&restricted).send().await.status, 200);
+    let early = app.post("/api/v1/auth/refresh").json(&json!({"refresh_token": refresh_token})).send().await;
+    early.problem(401);
+    // The token lives five minutes.
+    app.advance(Duration::minutes(6));
+    app.get("/api/v1/me").token(&restricted).send().await.problem(401);
+
+    let login = app
+        .post("/api/v1/auth/login")
+        .json(&json!({"email": worker.email, "password": "told-on-the-phone-1"}))
+        .send()
+        .await;
+    let restricted = login.str("access_token").to_string();
+    let changed = app
+        .post("/api/v1/me/password")
+        .token(&restricted)
+        .json(&json!({"current_password": "told-on-the-phone-1", "new_password": "only-i-know-this-1"}))
+        .send()
+        .await;
+    assert_eq!(changed.status, 204, "{}", changed.body);
+    // Now the session's refresh token gives a full token, and logins are ordinary again.
+    let full =
+        app.post("/api/v1/auth/refresh").json(&json!({"refresh_token": login.str("refresh_token")})).send().await;
+    assert_eq!(full.status, 200, "{}", full.body);
+    assert_eq!(full.body["password_change_required"], false);
+    assert_eq!(app.get("/api/v1/cases").token(full.str("access_token")).send().await.status, 200);
+    let again = app.login(&worker.email, "only-i-know-this-1").await;
+    assert_eq!(app.get("/api/v1/cases").token(&again.access_token).send().await.status, 200);
+}

@@ -105,6 +105,23 @@ async fn produce_every_kind(language: Language) {
     seen(&mut produced, &reply, 400, ProblemCode::BadRequest);
     seen(&mut produced, &app.get("/api/v1/cases").send().await, 401, ProblemCode::Unauthorized);
     seen(&mut produced, &app.get("/api/v1/cases").token(admin).send().await, 403, ProblemCode::Forbidden);
+    let reset = app.user("case_worker", REGION_ID, &["milano"]).await;
+    let reset_id = app.get("/api/v1/me").token(&reset.access_token).send().await.str("id").to_string();
+    let reply = app
+        .patch(&format!("/api/v1/users/{reset_id}"))
+        .token(admin)
+        .if_match(1)
+        .json(&json!({"password": "set-by-the-admin-1"}))
+        .send()
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let restricted = app
+        .post("/api/v1/auth/login")
+        .json(&json!({"email": reset.email, "password": "set-by-the-admin-1"}))
+        .send()
+        .await;
+    let reply = app.get("/api/v1/cases").token(restricted.str("access_token")).send().await;
+    seen(&mut produced, &reply, 403, ProblemCode::PasswordChangeRequired);
     let nowhere = format!("/api/v1/cases/{}", uuid::Uuid::now_v7());
     seen(&mut produced, &app.get(&nowhere).token(coordinator).send().await, 404, ProblemCode::NotFound);
     let reply = app.request("DELETE", "/api/v1/cases").token(coordinator).send().await;
