@@ -5,7 +5,7 @@ CARGO ?= cargo
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 VENV ?= .venv
 
-.PHONY: run build release test test-pg lint fmt openapi openapi-check client-check smoke smoke-pg fuzz faults bench
+.PHONY: run build release test test-pg lint fmt openapi openapi-check client-check browser-check smoke smoke-pg fuzz faults bench
 
 ## Build and start the service on SQLite (data/inlav.db), at http://127.0.0.1:8080/docs/
 run:
@@ -45,6 +45,11 @@ openapi-check:
 ## A TypeScript client generated from the committed spec reads the problems without a cast
 client-check:
 	bash scripts/client_check.sh
+
+## A SPA on another origin, in headless Chromium (installed when missing), works through CORS;
+## one on an origin not listed is refused
+browser-check: build
+	python3 scripts/browser_cors.py target/debug/inlav
 
 ## Start the real binary, log in, read /docs/, stop it with SIGTERM
 smoke: build

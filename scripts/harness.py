@@ -61,8 +61,11 @@ def login(base, email, password=PASSWORD):
 class Server:
     """One `inlav serve` process on 127.0.0.1, its log in the data directory."""
 
-    def __init__(self, binary, data_dir, database_url=None, pool_size=8, port=None, pool_timeout_ms=5000, workers=2):
+    def __init__(
+        self, binary, data_dir, database_url=None, pool_size=8, port=None, pool_timeout_ms=5000, workers=2, env=None
+    ):
         self.binary, self.data_dir, self.database_url = binary, data_dir, database_url
+        self.extra_env = env or {}
         self.pool_size, self.pool_timeout_ms, self.workers = pool_size, pool_timeout_ms, workers
         self.port = port or free_port()
         self.base = f"http://127.0.0.1:{self.port}"
@@ -84,6 +87,7 @@ class Server:
         }
         if self.database_url:
             env["DATABASE_URL"] = self.database_url
+        env.update(self.extra_env)
         log = open(self.log_path, "a")
         started = time.monotonic()
         self.process = subprocess.Popen([self.binary, "serve"], env=env, cwd=self.data_dir, stdout=log, stderr=log)
