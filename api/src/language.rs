@@ -137,6 +137,79 @@ mod tests {
         }
     }
 
+    /// The arguments of a call whose text starts just after its `(`, split at top-level commas.
+    fn call_arguments(text: &str) -> Vec<String> {
+        let (mut depth, mut quoted, mut escaped) = (0usize, false, false);
+        let mut arguments = vec![String::new()];
+        for c in text.chars() {
+            if quoted {
+                escaped = !escaped && c == '\\';
+                quoted = escaped || c != '"';
+            } else if c == '"' {
+                quoted = true;
+            } else if "([{".contains(c) {
+                depth += 1;
+            } else if ")]}".contains(c) {
+                if depth == 0 {
+                    break;
+                }
+                depth -= 1;
+            } else if c == ',' && depth == 0 {
+                arguments.push(String::new());
+                continue;
+            }
+            if let Some(last) = arguments.last_mut() {
+                last.push(c);
+            }
+        }
+        arguments.into_iter().map(|a| a.trim().to_string()).collect()
+    }
+
+    /// Every field-error code a rule or a use case writes has a message in both catalogues:
+    /// the sources are read for the calls that name one.
+    #[test]
+    fn every_field_code_in_the_sources_has_a_message() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut files = Vec::new();
+        let mut folders: Vec<_> = ["domain/src", "app/src", "api/src"].iter().map(|d| root.join(d)).collect();
+        while let Some(folder) = folders.pop() {
+            for entry in std::fs::read_dir(&folder).expect("source folder").flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    folders.push(path);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    files.push(path);
+                }
+            }
+        }
+        let calls = [("Violation::new(", 1), (".add(", 1), ("Error::field(", 1), ("FieldError::of(", 1)];
+        let mut codes = std::collections::BTreeSet::new();
+        for file in files {
+            let source = std::fs::read_to_string(&file).expect("source file");
+            let source = source.split("#[cfg(test)]").next().unwrap_or_default();
+            for (call, position) in calls {
+                for (at, _) in source.match_indices(call) {
+                    let arguments = call_arguments(&source[at + call.len()..]);
+                    let Some(code) = arguments.get(position).and_then(|a| a.strip_prefix('"')?.strip_suffix('"'))
+                    else {
+                        continue;
+                    };
+                    if !code.is_empty() && code.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
+                        codes.insert(code.to_string());
+                    }
+                }
+            }
+        }
+        assert!(codes.len() > 40, "{codes:?}");
+        let missing: Vec<String> = Language::ALL
+            .iter()
+            .flat_map(|language| codes.iter().map(move |code| (language, code)))
+            .filter(|(language, code)| !catalogue(**language).has_message(&format!("field-{code}")))
+            .map(|(language, code)| format!("{}: field-{code}", language.tag()))
+            .collect();
+        assert!(missing.is_empty(), "messages missing: {missing:?}");
+    }
+
     #[test]
     fn accept_language_picks_the_preferred_language_we_have() {
         use Language::{En, It};
