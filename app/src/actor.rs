@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use domain::Vocabulary;
 use domain::access::{Capability, CaseScope, TokenScope, allows, sees_full_case};
-use domain::audit::{AuditAction, AuditEntry, ListedSubject};
+use domain::audit::{AuditAction, AuditEntry, AuditReason, ListedSubject};
 use domain::districts::DistrictCode;
 use domain::users::Role;
 use uuid::Uuid;
@@ -64,7 +64,7 @@ impl Actor {
     }
 
     /// An audit entry for a decision by this caller that needs a reason: setting a rule aside,
-    /// disclosing or erasing data (the reason salted, see `audit::salted_reason`).
+    /// disclosing or erasing data (the reason salted, see [`salted_reason`]).
     pub fn audit_because(
         &self,
         at: DateTime<Utc>,
@@ -74,10 +74,7 @@ impl Actor {
         reason: &str,
     ) -> AuditEntry {
         let (beneficiary_id, case_id) = subject;
-        AuditEntry {
-            reason: Some(crate::audit::salted_reason(reason)),
-            ..self.audit(at, action, district, beneficiary_id, case_id)
-        }
+        AuditEntry { reason: Some(salted_reason(reason)), ..self.audit(at, action, district, beneficiary_id, case_id) }
     }
 
     /// The audit entries of a page of a list or search by this caller: one per district the
@@ -105,4 +102,12 @@ impl Actor {
             reason: None,
         }
     }
+}
+
+/// A reason for an audit entry, salted here with fresh randomness so that its digest in the
+/// chain cannot be matched against guessed texts once the text is erased.
+pub(crate) fn salted_reason(text: &str) -> AuditReason {
+    let mut salt = [0u8; 16];
+    crate::random::fill(&mut salt);
+    AuditReason::new(text, &salt)
 }

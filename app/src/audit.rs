@@ -8,7 +8,7 @@ use std::future::Future;
 
 use chrono::{DateTime, Utc};
 use domain::access::Capability;
-use domain::audit::{AuditEntry, AuditReason, ChainBreak, ChainVerifier, ChainedEntry, Checkpoint};
+use domain::audit::{AuditEntry, ChainBreak, ChainVerifier, ChainedEntry, Checkpoint};
 use domain::users::Role;
 use persistence::audit::{self as store, AuditFilter};
 use persistence::{Database, Page, PageRequest};
@@ -26,14 +26,6 @@ pub(crate) async fn audited<T>(db: &Database, read: impl Future<Output = Result<
     let (value, entries) = read.await?;
     db.record(entries).await?;
     Ok(value)
-}
-
-/// A reason for an audit entry, salted here with fresh randomness so that its digest in the
-/// chain cannot be matched against guessed texts once the text is erased.
-pub(crate) fn salted_reason(text: &str) -> AuditReason {
-    let mut salt = [0u8; 16];
-    crate::random::fill(&mut salt);
-    AuditReason::new(text, &salt)
 }
 
 /// An entry as one person's access log shows it (see `AuditEntry::as_seen_by`).

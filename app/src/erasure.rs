@@ -15,8 +15,7 @@ use persistence::{DbConnection, audit, beneficiaries, cases, legal};
 use uuid::Uuid;
 
 use crate::access::visible_beneficiary;
-use crate::actor::Actor;
-use crate::audit::salted_reason;
+use crate::actor::{Actor, salted_reason};
 use crate::context::{Context, ReadVersion};
 use crate::error::{Conflict, Error, Result};
 use domain::validation::check_label;
