@@ -6,7 +6,9 @@
               returning, and every write answered 2xx is in the database.
 2. races      two server processes on one PostgreSQL database, and one process on SQLite with many
               connections: N concurrent transitions with one If-Match give one 200 and N-1 412;
-              N concurrent POSTs with one Idempotency-Key give one resource; never a 5xx.
+              N concurrent POSTs with one Idempotency-Key give one resource; never a 5xx. With
+              writers on both processes and a reader following the change feed through both at
+              once, the reader sees every committed case exactly once, in increasing order.
 3. restart    SIGTERM under a write load (SQLite and PostgreSQL): the process exits 0, a new one
               starts on the same data, and every write answered 2xx is in the database.
 
@@ -221,6 +223,62 @@ def race(bases, token, label):
     check(all(p[0] == 201 for p in posts) and len(ids) == 1, f"{label}: {n} POSTs with one Idempotency-Key: statuses {dict(Counter(p[0] for p in posts))}, {len(ids)} resource(s)")
 
 
+class FeedReader:
+    """Follows the change feed from its start, alternating between the processes, until told
+    to stop and caught up; keeps every item in the order read."""
+
+    def __init__(self, bases, token):
+        self.bases, self.token = bases, token
+        self.items, self.errors = [], []
+        self.stop_flag = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+
+    def run(self):
+        cursor, n, deadline = None, 0, time.monotonic() + 120
+        while time.monotonic() < deadline:
+            n += 1
+            path = "/api/v1/changes?limit=50" + (f"&after={cursor}" if cursor else "")
+            status, body, _, _ = call(self.bases[n % len(self.bases)], "GET", path, token=self.token)
+            if status != 200:
+                self.errors.append(status)
+                time.sleep(0.05)
+                continue
+            self.items.extend(body["items"])
+            cursor = body["next_cursor"]
+            if not body["items"]:
+                if self.stop_flag.is_set():
+                    return
+                time.sleep(0.01)
+
+    def start(self):
+        self.thread.start()
+
+    def finish(self):
+        self.stop_flag.set()
+        self.thread.join(timeout=130)
+
+
+def feed(bases, token, url, label, seconds=4):
+    """Writers on every process, and a reader following the feed through all of them."""
+    reader = FeedReader(bases, token)
+    reader.start()
+    writers = Writers(bases, token, threads=6)
+    writers.start()
+    time.sleep(seconds)
+    writers.stop()
+    reader.finish()
+    acknowledged = writers.acknowledged()
+    seqs = [item["seq"] for item in reader.items]
+    created = Counter(item["id"] for item in reader.items if item["resource"] == "case" and item["action"] == "created")
+    stored = pg_case_ids(url)
+    print(f"  {len(acknowledged)} cases created, {len(reader.items)} changes read, writers {summary(writers.answers)}", flush=True)
+    check(not reader.errors and not any(a[1] >= 500 for a in writers.answers), f"{label}: no error reading or writing ({reader.errors[:5]})")
+    check(all(a < b for a, b in zip(seqs, seqs[1:])), f"{label}: the feed's order only increases")
+    check(acknowledged and not (acknowledged - set(created)), f"{label}: every case answered 201 is in the feed ({len(acknowledged - set(created))} missing)")
+    check(all(count == 1 for count in created.values()), f"{label}: each once ({sum(c > 1 for c in created.values())} twice)")
+    check(set(created) <= stored, f"{label}: no change of a case that is not stored")
+
+
 def burst(base, token, label, total=300, threads=24):
     answers, lock = [], threading.Lock()
     counter = iter(range(total))
@@ -247,6 +305,7 @@ def races(binary):
         second.start()
         token = coordinator_token(first.base)
         race([first.base, second.base], token, "PostgreSQL, two processes")
+        feed([first.base, second.base], token, url, "PostgreSQL, two processes, the change feed")
         check(first.stop() == 0 and second.stop() == 0, "both exit 0 on SIGTERM")
     print("\n=== races: one process on SQLite, many connections ===", flush=True)
     with tempfile.TemporaryDirectory() as data_dir:

@@ -41,6 +41,7 @@ invalid field of the body at once.",
         (name = "audit", description = "Who read or changed personal data"),
         (name = "services", description = "Services delivered within a case"),
         (name = "referrals", description = "Cases sent to network organisations, and the partners' need-to-know access"),
+        (name = "changes", description = "The change feed: what changed, in commit order, by kind and id"),
         (name = "network", description = "The services organisations offer (Open Referral HSDS names)"),
         (name = "legal", description = "Legal procedures: visible only to legal advisors and coordinators"),
         (name = "work grants", description = "Borse lavoro"),
@@ -87,6 +88,7 @@ const TOKEN_URL: &str = "/api/v1/auth/token";
 /// each needs.
 const PARTNER_OPERATIONS: &[(&str, &str, TokenScope)] = &[
     ("get", "/api/v1/referrals", TokenScope::ReferralsRead),
+    ("get", "/api/v1/changes", TokenScope::ReferralsRead),
     ("post", "/api/v1/referrals/{id}/transitions", TokenScope::ReferralsWrite),
     ("post", "/api/v1/cases/{id}/services", TokenScope::ServicesWrite),
 ];

@@ -113,6 +113,8 @@ vocabularies! {
     eligibility_verdicts: Verdict => domain::eligibility::Verdict;
     eligibility_warnings: Warning => domain::eligibility::Warning;
     audit_actions: AuditAction => domain::audit::AuditAction;
+    changed_resources: ChangedResource => domain::changes::ChangedResource;
+    change_actions: ChangeAction => domain::changes::ChangeAction;
     token_scopes: TokenScope => domain::access::TokenScope;
     network_service_statuses: NetworkServiceStatus => domain::network::NetworkServiceStatus;
     service_outcomes: ServiceOutcome => domain::services::ServiceOutcome;

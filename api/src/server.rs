@@ -49,6 +49,7 @@ where
             .configure(routes::beneficiaries::configure)
             .configure(routes::consents::configure)
             .configure(routes::cases::configure)
+            .configure(routes::changes::configure)
             .configure(routes::audit::configure)
             .configure(routes::network::configure)
             .configure(routes::services::configure)

@@ -5,8 +5,10 @@ use chrono::{DateTime, Utc};
 use domain::access::{Capability, CaseScope, sees_full_case};
 use domain::audit::{AuditAction, AuditEntry, ListedSubject};
 use domain::beneficiaries::{Beneficiary, BeneficiaryChanges, BeneficiaryData, BeneficiaryDraft, check};
+use domain::changes::{ChangeAction, beneficiary_change};
 use domain::districts::DistrictCode;
 use persistence::beneficiaries::{self as store, BeneficiaryFilter};
+use persistence::changes as feed;
 use persistence::{DbConnection, Page, PageRequest, audit as audit_store};
 use uuid::Uuid;
 
@@ -82,6 +84,7 @@ pub(crate) fn register_in(
         }
     }
     let beneficiary = store::insert(conn, district, data, actor.user_id, now)?;
+    feed::record(conn, now, &[beneficiary_change(&beneficiary, ChangeAction::Created)])?;
     let entry = actor.audit(now, AuditAction::Create, district, Some(beneficiary.id), None);
     Ok((beneficiary, entry))
 }
@@ -195,6 +198,7 @@ pub async fn update(
             }
             let data = check(changes.apply(current.data), now.date_naive())?;
             let updated = store::update(conn, id, version, &data, now)?;
+            feed::record(conn, now, &[beneficiary_change(&updated, ChangeAction::Updated)])?;
             audit_store::append(conn, vec![actor.audit(now, AuditAction::Update, &updated.district, Some(id), None)])?;
             Ok(updated)
         })

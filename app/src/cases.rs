@@ -14,12 +14,14 @@ use domain::cases::{
     closure_decision_reason, decide_closure as decide, fits_post, intake_facts, may_assign, next_statuses,
     plan_transition, transition_changes,
 };
+use domain::changes::{ChangeAction, case_change};
 use domain::eligibility::Assessment;
 use domain::exploitation::{self, Indicator};
 use domain::screening::{Need, Profile};
 use domain::users::Role;
 use domain::validation::{Violations, check_label};
 use persistence::cases::{self as store, CaseFilter, CaseKey, CaseListing, NewCase};
+use persistence::changes as feed;
 use persistence::{DbConnection, Page, PageRequest, audit, beneficiaries, consents, districts, organizations, users};
 use uuid::Uuid;
 
@@ -181,6 +183,7 @@ pub async fn intercept(
             writer.role,
             now,
         )?;
+        feed::record(conn, now, &[case_change(&case, ChangeAction::Created)])?;
         entries.push(writer.audit(now, AuditAction::Create, &district, Some(person.id), Some(case.id)));
         audit::append(conn, entries)?;
         Ok(CaseRecord { case, person })
@@ -283,6 +286,7 @@ pub async fn update(
                 check_assignment(conn, &actor, &case, field, current, change, roles)?;
             }
             let updated = store::update(conn, id, version, &changes, now)?;
+            feed::record(conn, now, &[case_change(&updated, ChangeAction::Updated)])?;
             for event in changes.events(case.id, author(&actor), now) {
                 store::add_event(conn, &event)?;
             }
@@ -360,6 +364,7 @@ pub async fn transition(
         let plan = plan_transition(&context, &request).map_err(refusal)?;
         let (changes, event) = transition_changes(&case, plan, &request, author(&actor_in), now);
         let updated = store::update(conn, id, version, &changes, now)?;
+        feed::record(conn, now, &[case_change(&updated, ChangeAction::Updated)])?;
         store::add_event(conn, &event)?;
         audit::append(
             conn,
@@ -421,6 +426,7 @@ pub async fn override_eligibility(
             ..CaseChanges::default()
         };
         let updated = store::update(conn, id, version, &changes, now)?;
+        feed::record(conn, now, &[case_change(&updated, ChangeAction::Updated)])?;
         let entry = actor_in.audit_because(
             now,
             AuditAction::EligibilityOverride,
@@ -466,6 +472,7 @@ pub async fn decide_closure(
                 ClosureDecisionRefusal::Outdated => Conflict::ClosureRequestOutdated,
             })?;
         let updated = store::update(conn, id, version, &changes, now)?;
+        feed::record(conn, now, &[case_change(&updated, ChangeAction::Updated)])?;
         store::add_event(conn, &event)?;
         audit::append(
             conn,

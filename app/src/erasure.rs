@@ -7,9 +7,11 @@ use chrono::{DateTime, Utc};
 use domain::access::Capability;
 use domain::audit::{AuditAction, AuditEntry};
 use domain::beneficiaries::Beneficiary;
+use domain::changes::{ChangeAction, beneficiary_change};
 use domain::erasure::{erased_person, retention_passed, under_legal_hold};
 use domain::reports::{Tz, local_day};
 use domain::users::Role;
+use persistence::changes as feed;
 use persistence::erasure::{self as store, RetentionFacts};
 use persistence::{DbConnection, audit, beneficiaries, cases, legal};
 use uuid::Uuid;
@@ -73,7 +75,8 @@ fn erase_in(
     }
     let days: Vec<_> = cases.iter().map(|case| local_day(case.intercepted_at.naive_utc(), zone)).collect();
     let data = erased_person(&person.data, &days);
-    beneficiaries::update(conn, person.id, person.version, &data, now)?;
+    let erased = beneficiaries::update(conn, person.id, person.version, &data, now)?;
+    feed::record(conn, now, &[beneficiary_change(&erased, ChangeAction::Updated)])?;
     let case_ids: Vec<Uuid> = cases.iter().map(|case| case.id).collect();
     store::erase_free_texts(conn, person.id, &case_ids)?;
     store::mark_erased(conn, person.id, now)?;

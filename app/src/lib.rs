@@ -14,6 +14,7 @@ pub mod audit;
 pub mod auth;
 pub mod beneficiaries;
 pub mod cases;
+pub mod changes;
 pub mod consents;
 pub mod context;
 pub mod districts;

@@ -5,8 +5,10 @@ use chrono::{DateTime, Utc};
 use domain::Vocabulary;
 use domain::access::Capability;
 use domain::audit::AuditAction;
+use domain::changes::note_change;
 use domain::notes::{Confidentiality, NOTE_MAX_CHARS, Note, may_read};
 use persistence::audit;
+use persistence::changes as feed;
 use persistence::notes::{self as store, NewNote};
 use uuid::Uuid;
 
@@ -72,6 +74,7 @@ pub async fn write(
             author_role: writer.role,
         };
         let note = store::insert(conn, &new, now)?;
+        feed::record(conn, now, &[note_change(&note, &case.district)])?;
         audit::append(
             conn,
             vec![writer.audit(now, AuditAction::Create, &case.district, Some(case.beneficiary_id), Some(case_id))],

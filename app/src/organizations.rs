@@ -4,9 +4,11 @@
 
 use chrono::{DateTime, Utc};
 use domain::access::Capability;
+use domain::changes::{ChangeAction, organization_change};
 use domain::districts::parse_district_list;
 use domain::organizations::{MUNICIPALITY_MAX_CHARS, ORGANIZATION_NAME_MAX_CHARS, Organization, OrganizationKind};
 use domain::validation::{Violation, Violations, check_label};
+use persistence::changes as feed;
 use persistence::organizations::{
     self as store, NewOrganization, OrganizationChanges, OrganizationFilter, OrganizationKey,
 };
@@ -69,7 +71,9 @@ pub async fn create(ctx: &Context, actor: &Actor, now: DateTime<Utc>, entry: New
             if store::name_taken(conn, &new.name, None)? {
                 return Err(NAME_TAKEN.into());
             }
-            Ok(store::insert(conn, &new, now)?)
+            let organization = store::insert(conn, &new, now)?;
+            feed::record(conn, now, &[organization_change(&organization, ChangeAction::Created)])?;
+            Ok(organization)
         })
         .await
 }
@@ -139,7 +143,9 @@ pub async fn update(
             {
                 return Err(NAME_TAKEN.into());
             }
-            Ok(store::update(conn, target.id, target.version, &stored, now)?)
+            let organization = store::update(conn, target.id, target.version, &stored, now)?;
+            feed::record(conn, now, &[organization_change(&organization, ChangeAction::Updated)])?;
+            Ok(organization)
         })
         .await
 }

@@ -8,6 +8,7 @@ use domain::access::{Capability, TokenScope, sees_full_case};
 use domain::audit::{AuditAction, ListedSubject};
 use domain::beneficiaries::Beneficiary;
 use domain::cases::{Case, CaseStatus, check_effective_at};
+use domain::changes::{ChangeAction, referral_change};
 use domain::consents::sharing_allowed;
 use domain::legal::LegalProcedure;
 use domain::notes::{Confidentiality, Note};
@@ -16,6 +17,7 @@ use domain::referrals::{PartnerView, Referral, ReferralStatus, Side, next_status
 use domain::services::ServiceCategory;
 use domain::users::Role;
 use domain::validation::check_label;
+use persistence::changes as feed;
 use persistence::referrals::{self as store, Direction, NewReferral, ReferralEvent};
 use persistence::{
     DbConnection, Page, PageRequest, audit, beneficiaries, cases, consents, legal, network, notes, organizations,
@@ -208,6 +210,7 @@ pub async fn propose(
             created_by: writer.user_id,
         };
         let referral = store::insert(conn, &new, &event(&writer, None, ReferralStatus::Proposed, None, now), now)?;
+        feed::record(conn, now, &[referral_change(&referral, ChangeAction::Created)])?;
         audit::append(
             conn,
             vec![writer.audit(now, AuditAction::Create, &case.district, Some(case.beneficiary_id), Some(case_id))],
@@ -418,6 +421,7 @@ pub async fn transition(
             consent_override.as_ref().map(|(by, why)| (*by, why.as_str())),
             now,
         )?;
+        feed::record(conn, now, &[referral_change(&moved, ChangeAction::Updated)])?;
         let subject = (Some(case.beneficiary_id), Some(case.id));
         let entry = match &consent_override {
             // The override is a decision of its own in the trail, its reason bound by the chain.

@@ -8,9 +8,11 @@ use domain::Vocabulary;
 use domain::access::{Capability, TokenScope};
 use domain::audit::AuditAction;
 use domain::cases::{Case, in_charge_on};
+use domain::changes::{ChangeAction, service_change};
 use domain::services::{ServiceCategory, ServiceDelivery, ServiceOutcome, may_amend};
 use domain::users::Role;
 use domain::validation::Violations;
+use persistence::changes as feed;
 use persistence::services::{self as store, DeliveryData};
 use persistence::{DbConnection, audit, cases as case_store, organizations, users};
 use uuid::Uuid;
@@ -119,6 +121,7 @@ pub async fn record(
         let case = recordable_case(conn, &writer, case_id)?;
         let data = check(conn, &writer, &case, &delivery, now.date_naive())?;
         let recorded = store::insert(conn, case_id, &data, writer.user_id, writer.role, now)?;
+        feed::record(conn, now, &[service_change(&recorded, &case.district, ChangeAction::Created)])?;
         audit::append(
             conn,
             vec![writer.audit(now, AuditAction::Create, &case.district, Some(case.beneficiary_id), Some(case_id))],
@@ -184,6 +187,7 @@ pub async fn update(
             let case = amendable(conn, &actor, case_id, target.id, now)?;
             let data = check(conn, &actor, &case, &delivery, now.date_naive())?;
             let changed = store::update(conn, target.id, target.version, &data, now)?;
+            feed::record(conn, now, &[service_change(&changed, &case.district, ChangeAction::Updated)])?;
             audit::append(
                 conn,
                 vec![actor.audit(now, AuditAction::Update, &case.district, Some(case.beneficiary_id), Some(case_id))],
@@ -207,7 +211,10 @@ pub async fn delete(
     ctx.db()
         .write(move |conn| {
             let case = amendable(conn, &actor, case_id, target.id, now)?;
+            let deleted = store::find(conn, target.id)?;
             store::delete(conn, target.id, target.version, actor.user_id, now)?;
+            let change = service_change(&deleted, &case.district, ChangeAction::Deleted).version(target.version + 1);
+            feed::record(conn, now, &[change])?;
             audit::append(
                 conn,
                 vec![actor.audit(now, AuditAction::Update, &case.district, Some(case.beneficiary_id), Some(case_id))],

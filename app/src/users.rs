@@ -3,10 +3,12 @@
 
 use chrono::{DateTime, Utc};
 use domain::access::Capability;
+use domain::changes::{ChangeAction, user_change};
 use domain::districts::parse_district_list;
 use domain::organizations::Organization;
 use domain::users::{Role, User, check_display_name, check_password, check_role_districts, locks_out_self};
 use domain::validation::{Email, Violations};
+use persistence::changes as feed;
 use persistence::users::{self as store, NewUser, UserChanges, UserFilter};
 use persistence::{Page, PageRequest, organizations};
 use uuid::Uuid;
@@ -99,7 +101,9 @@ pub async fn create_account(ctx: &Context, now: DateTime<Utc>, account: NewAccou
             if store::find_by_email(conn, &new.email)?.is_some() {
                 return Err(Conflict::AlreadyExists { detail: "a user with this e-mail already exists" }.into());
             }
-            Ok(store::insert(conn, &new, now)?)
+            let user = store::insert(conn, &new, now)?;
+            feed::record(conn, now, &[user_change(&user, ChangeAction::Created)])?;
+            Ok(user)
         })
         .await?;
     tracing::info!(user_id = %user.id, role = %user.role, "user created");
@@ -204,7 +208,9 @@ pub async fn update(
             {
                 return Err(Error::field("organization_id", "unknown_organization", "no organisation has this id"));
             }
-            Ok(store::update(conn, id, version, &stored, now)?)
+            let user = store::update(conn, id, version, &stored, now)?;
+            feed::record(conn, now, &[user_change(&user, ChangeAction::Updated)])?;
+            Ok(user)
         })
         .await?;
     tracing::info!(user_id = %user.id, "user changed");

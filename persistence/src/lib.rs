@@ -7,6 +7,7 @@ pub mod audit;
 pub mod auth;
 pub mod beneficiaries;
 pub mod cases;
+pub mod changes;
 pub mod consents;
 pub mod database;
 pub mod db;

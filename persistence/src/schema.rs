@@ -272,6 +272,21 @@ diesel::table! {
         id -> Integer,
         seq -> BigInt,
         hash -> Text,
+        change_seq -> BigInt,
+    }
+}
+
+diesel::table! {
+    changes (seq) {
+        seq -> BigInt,
+        at -> Timestamp,
+        resource -> Text,
+        resource_id -> Text,
+        action -> Text,
+        version -> Nullable<Integer>,
+        district_code -> Nullable<Text>,
+        organization_id -> Nullable<Text>,
+        confidentiality -> Nullable<Text>,
     }
 }
 
@@ -616,6 +631,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_events,
     audit_head,
     audit_listed,
+    changes,
     idempotency_keys,
     network_services,
     network_service_categories,

@@ -8,6 +8,7 @@ mod audit;
 mod auth;
 mod beneficiaries;
 mod cases;
+mod changes;
 mod cli;
 mod hostile;
 mod http;
