@@ -6,8 +6,10 @@ use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use futures_util::future::{LocalBoxFuture, Ready, ready};
+use persistence::ChangedSince;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use utoipa::ToSchema;
@@ -299,6 +301,29 @@ pub fn decode_cursor(raw: &str, parts: usize) -> Result<Vec<String>, ApiError> {
     let bytes = URL_SAFE_NO_PAD.decode(raw.trim()).map_err(|_| invalid())?;
     let key: Vec<String> = serde_json::from_slice(&bytes).map_err(|_| invalid())?;
     if key.len() == parts { Ok(key) } else { Err(invalid()) }
+}
+
+/// The cursor of a list read in the order of last change: the `(updated_at, id)` of its last row.
+pub fn encode_changed_cursor(at: DateTime<Utc>, id: Uuid) -> String {
+    encode_cursor(&["changed".to_string(), at.to_rfc3339(), id.to_string()])
+}
+
+/// The read of a list in the order of last change from `since`, from a cursor of that order;
+/// `None` without `since` (the list's own order and cursor then apply).
+pub fn changed_since(since: Option<DateTime<Utc>>, cursor: Option<&str>) -> Result<Option<ChangedSince>, ApiError> {
+    let Some(since) = since else { return Ok(None) };
+    let invalid = || ApiError::field("cursor", "invalid_cursor", "not a cursor returned by this list");
+    let after = cursor
+        .map(|raw| {
+            let key = decode_cursor(raw, 3)?;
+            if key[0] != "changed" {
+                return Err(invalid());
+            }
+            let at = DateTime::parse_from_rfc3339(&key[1]).map_err(|_| invalid())?.with_timezone(&Utc);
+            Ok((at, Uuid::parse_str(&key[2]).map_err(|_| invalid())?))
+        })
+        .transpose()?;
+    Ok(Some(ChangedSince { since, after }))
 }
 
 /// A cursor that holds one id.

@@ -7,6 +7,7 @@ use domain::audit::{AuditAction, AuditEntry, ListedSubject};
 use domain::beneficiaries::{Beneficiary, BeneficiaryChanges, BeneficiaryData, BeneficiaryDraft, check};
 use domain::changes::{ChangeAction, beneficiary_change};
 use domain::districts::DistrictCode;
+use persistence::ChangedSince;
 use persistence::beneficiaries::{self as store, BeneficiaryFilter};
 use persistence::changes as feed;
 use persistence::{DbConnection, Page, PageRequest, audit as audit_store};
@@ -41,6 +42,8 @@ pub struct Search {
     pub citizenship: Option<String>,
     /// Registered in, or with a case in, this district.
     pub district: Option<String>,
+    /// Changed since an instant: the list then comes in the order of last change.
+    pub changed_since: Option<ChangedSince>,
 }
 
 /// Registers a person, unless records that may be the same person exist and `confirm_new` is
@@ -146,6 +149,7 @@ pub async fn search(
         birth_year: search.birth_year,
         citizenship: search.citizenship.as_deref().map(|c| domain::iso::parse_country("citizenship", c)).transpose()?,
         district: search.district.as_deref().map(|d| ctx.district("district", d)).transpose()?,
+        changed_since: search.changed_since,
     };
     let actor = actor.clone();
     audited(

@@ -20,6 +20,7 @@ use domain::exploitation::{self, Indicator};
 use domain::screening::{Need, Profile};
 use domain::users::Role;
 use domain::validation::{Violations, check_label};
+use persistence::ChangedSince;
 use persistence::cases::{self as store, CaseFilter, CaseKey, CaseListing, NewCase};
 use persistence::changes as feed;
 use persistence::{DbConnection, Page, PageRequest, audit, beneficiaries, consents, districts, organizations, users};
@@ -77,6 +78,8 @@ pub struct CaseQuery {
     pub intercepted_to: Option<NaiveDate>,
     /// Part of the beneficiary's alias or names, or their codice fiscale.
     pub q: Option<String>,
+    /// Changed since an instant: the list then comes in the order of last change.
+    pub changed_since: Option<ChangedSince>,
 }
 
 /// The eligibility of a case, criterion by criterion, on the day it was judged.
@@ -217,6 +220,7 @@ pub async fn list(
         intercepted_from: query.intercepted_from.map(start_of),
         intercepted_before: query.intercepted_to.and_then(|d| d.succ_opt()).map(start_of),
         q: query.q,
+        changed_since: query.changed_since,
     };
     let actor = actor.clone();
     audited(

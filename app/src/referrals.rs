@@ -20,7 +20,8 @@ use domain::validation::check_label;
 use persistence::changes as feed;
 use persistence::referrals::{self as store, Direction, NewReferral, ReferralEvent};
 use persistence::{
-    DbConnection, Page, PageRequest, audit, beneficiaries, cases, consents, legal, network, notes, organizations,
+    ChangedSince, DbConnection, Page, PageRequest, audit, beneficiaries, cases, consents, legal, network, notes,
+    organizations,
 };
 use uuid::Uuid;
 
@@ -230,7 +231,8 @@ pub async fn of_case(ctx: &Context, actor: &Actor, case_id: Uuid) -> Result<Vec<
         .read(move |conn| {
             let case = visible_case(conn, &scope, case_id)?;
             let everything = PageRequest { after: None, limit: persistence::MAX_PAGE_SIZE };
-            let page = store::list(conn, &Direction::Outgoing(vec![case.district]), None, Some(case_id), &everything)?;
+            let page =
+                store::list(conn, &Direction::Outgoing(vec![case.district]), None, Some(case_id), None, &everything)?;
             page.items.into_iter().map(|r| record(conn, r, Standing::Sender, organization)).collect()
         })
         .await
@@ -243,6 +245,7 @@ pub async fn list(
     actor: &Actor,
     side: Option<Flow>,
     status: Option<ReferralStatus>,
+    changed_since: Option<ChangedSince>,
     page: PageRequest<Uuid>,
 ) -> Result<Page<ReferralRecord>> {
     let partner = actor.role == Role::Partner;
@@ -259,7 +262,7 @@ pub async fn list(
     let organization = actor.organization_id;
     ctx.db()
         .read(move |conn| {
-            let page = store::list(conn, &direction, status, None, &page)?;
+            let page = store::list(conn, &direction, status, None, changed_since, &page)?;
             let kind = if partner { Some(organizations::find(conn, organization)?.kind) } else { None };
             let items = page
                 .items
@@ -303,7 +306,7 @@ pub async fn follow(
     audited(
         ctx.db(),
         ctx.db().read(move |conn| {
-            let page = store::list(conn, &direction, status, None, &page)?;
+            let page = store::list(conn, &direction, status, None, None, &page)?;
             let case_ids: Vec<Uuid> = page.items.iter().map(|r| r.case_id).collect();
             let subjects = store::case_subjects(conn, &case_ids)?;
             let mut shown = Vec::new();

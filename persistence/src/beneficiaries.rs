@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use crate::db::{DbConnection, MultiBackend, from_db_time, on_backend, to_db_time, write_transaction};
 use crate::error::{Error, Result, decode, decode_id};
-use crate::pagination::{Page, PageRequest, like_contains};
+use crate::pagination::{ChangedSince, Page, PageRequest, like_contains};
 use crate::reports::tallies;
 use crate::schema::{beneficiaries, beneficiary_citizenships, beneficiary_documents, beneficiary_languages, cases};
 use crate::sql::load_for_ids;
@@ -144,6 +144,8 @@ pub struct BeneficiaryFilter {
     pub citizenship: Option<String>,
     /// Registered in, or with a case in, this district.
     pub district: Option<DistrictCode>,
+    /// Changed since: the list then comes in the order of last change.
+    pub changed_since: Option<ChangedSince>,
 }
 
 pub fn insert(
@@ -277,6 +279,20 @@ pub fn search(
         .into_boxed();
     if let Some(after) = page.after {
         query = query.filter(beneficiaries::id.lt(after.to_string()));
+    }
+    if let Some(changed) = filter.changed_since {
+        let since = to_db_time(changed.since);
+        query = query
+            .filter(beneficiaries::updated_at.ge(since))
+            .order((beneficiaries::updated_at.asc(), beneficiaries::id.asc()));
+        if let Some((at, id)) = changed.after {
+            let at = to_db_time(at);
+            query = query.filter(
+                beneficiaries::updated_at
+                    .gt(at)
+                    .or(beneficiaries::updated_at.eq(at).and(beneficiaries::id.gt(id.to_string()))),
+            );
+        }
     }
     query = query.filter(in_scope(scope));
     if let Some(q) = filter.q.as_deref().map(domain::beneficiaries::fold).filter(|q| !q.is_empty()) {

@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use crate::db::{DbConnection, from_db_time, on_backend, to_db_time, write_transaction};
 use crate::error::{Error, Result, decode, decode_id};
-use crate::pagination::{Page, PageRequest, like_contains};
+use crate::pagination::{ChangedSince, Page, PageRequest, like_contains};
 use crate::reports::tallies;
 use crate::schema::{beneficiaries, case_events, case_indicators, case_needs, cases};
 use crate::sql::load_for_ids;
@@ -108,6 +108,8 @@ pub struct CaseFilter {
     pub intercepted_before: Option<DateTime<Utc>>,
     /// Part of the beneficiary's alias or names, or their codice fiscale.
     pub q: Option<String>,
+    /// Changed since: the list then comes in the order of last change.
+    pub changed_since: Option<ChangedSince>,
 }
 
 /// A case with the beneficiary's names, as lists show it.
@@ -433,6 +435,15 @@ pub fn list(
         let at = to_db_time(at);
         query = query
             .filter(cases::intercepted_at.lt(at).or(cases::intercepted_at.eq(at).and(cases::id.lt(id.to_string()))));
+    }
+    if let Some(changed) = filter.changed_since {
+        let since = to_db_time(changed.since);
+        query = query.filter(cases::updated_at.ge(since)).order((cases::updated_at.asc(), cases::id.asc()));
+        if let Some((at, id)) = changed.after {
+            let at = to_db_time(at);
+            query =
+                query.filter(cases::updated_at.gt(at).or(cases::updated_at.eq(at).and(cases::id.gt(id.to_string()))));
+        }
     }
     if let Some(district) = &filter.district {
         query = query.filter(cases::district_code.eq(district.as_str().to_string()));

@@ -38,4 +38,4 @@ pub use db::{
     write_transaction,
 };
 pub use error::{Error, Result};
-pub use pagination::{MAX_PAGE_SIZE, Page, PageRequest};
+pub use pagination::{ChangedSince, MAX_PAGE_SIZE, Page, PageRequest};

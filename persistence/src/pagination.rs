@@ -1,5 +1,8 @@
 //! Keyset pagination: a page is the rows after a key, plus whether more follow.
 
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
 /// At most this many rows per page, whatever the caller asks.
 pub const MAX_PAGE_SIZE: i64 = 200;
 
@@ -28,6 +31,16 @@ impl<K> PageRequest<K> {
         rows.truncate(limit);
         Page { items: rows, has_more }
     }
+}
+
+/// A list read in the order of last change, from an instant on (`updated_since`): what a
+/// client syncing deltas asks for. Rows come by `(updated_at, id)`, oldest change first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChangedSince {
+    /// Inclusive.
+    pub since: DateTime<Utc>,
+    /// The `(updated_at, id)` of the last row of the previous page.
+    pub after: Option<(DateTime<Utc>, Uuid)>,
 }
 
 /// Escapes LIKE wildcards so that user input matches literally (used with `ESCAPE '\'`).

@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use crate::db::{DbConnection, from_db_time, to_db_time};
 use crate::error::{Error, Result, decode, decode_id};
-use crate::pagination::{Page, PageRequest};
+use crate::pagination::{ChangedSince, Page, PageRequest};
 use crate::reports::tallies;
 use crate::schema::{referral_events, referrals};
 
@@ -218,12 +218,14 @@ pub fn of_case(conn: &mut DbConnection, case_id: Uuid) -> Result<Vec<Referral>> 
         .collect()
 }
 
-/// Referrals of one side, newest first, optionally of one status or case.
+/// Referrals of one side, newest first (or in the order of last change since an instant),
+/// optionally of one status or case.
 pub fn list(
     conn: &mut DbConnection,
     direction: &Direction,
     status: Option<ReferralStatus>,
     case_id: Option<Uuid>,
+    changed_since: Option<ChangedSince>,
     page: &PageRequest<Uuid>,
 ) -> Result<Page<Referral>> {
     let mut query = referrals::table
@@ -233,6 +235,16 @@ pub fn list(
         .into_boxed();
     if let Some(after) = page.after {
         query = query.filter(referrals::id.lt(after.to_string()));
+    }
+    if let Some(changed) = changed_since {
+        let since = to_db_time(changed.since);
+        query = query.filter(referrals::updated_at.ge(since)).order((referrals::updated_at.asc(), referrals::id.asc()));
+        if let Some((at, id)) = changed.after {
+            let at = to_db_time(at);
+            query = query.filter(
+                referrals::updated_at.gt(at).or(referrals::updated_at.eq(at).and(referrals::id.gt(id.to_string()))),
+            );
+        }
     }
     query = match direction {
         Direction::Outgoing(districts) => query.filter(

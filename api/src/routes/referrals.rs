@@ -25,8 +25,8 @@ use validator::Validate;
 use crate::caller::Caller;
 use crate::error::ApiError;
 use crate::extract::{
-    IdempotencyKey, IfMatch, Paged, ValidJson, ValidQuery, decode_id_cursor, encode_cursor, etag, page_limit,
-    resource_id,
+    IdempotencyKey, IfMatch, Paged, ValidJson, ValidQuery, changed_since, decode_id_cursor, encode_changed_cursor,
+    encode_cursor, etag, page_limit, resource_id,
 };
 use crate::idempotency::{json_reply, respond, retryable};
 use crate::schemas;
@@ -218,6 +218,10 @@ pub struct ReferralQuery {
     pub direction: Option<ReferralDirection>,
     #[param(value_type = Option<schemas::ReferralStatus>)]
     pub status: Option<ReferralStatus>,
+    /// Only what changed at or after this instant, in the order of last change (oldest first):
+    /// for clients that sync deltas. Ask again from a little before your last sync, or follow
+    /// `/changes` for an exact order.
+    pub updated_since: Option<DateTime<Utc>>,
     #[validate(range(min = 1, max = 200))]
     pub limit: Option<i64>,
     #[validate(length(max = 512))]
@@ -274,10 +278,19 @@ pub async fn list_referrals(
         ReferralDirection::Incoming => Flow::Incoming,
         ReferralDirection::Outgoing => Flow::Outgoing,
     });
-    let page = PageRequest { after: decode_id_cursor(query.cursor.as_deref())?, limit: page_limit(query.limit) };
-    let page = referrals::list(state.context(), &caller, flow, query.status, page).await?;
-    let next_cursor =
-        page.has_more.then(|| page.items.last().map(|r| encode_cursor(&[r.referral.id.to_string()]))).flatten();
+    let changed = changed_since(query.updated_since, query.cursor.as_deref())?;
+    let after = if changed.is_some() { None } else { decode_id_cursor(query.cursor.as_deref())? };
+    let page = PageRequest { after, limit: page_limit(query.limit) };
+    let page = referrals::list(state.context(), &caller, flow, query.status, changed, page).await?;
+    let next_cursor = page
+        .has_more
+        .then(|| {
+            page.items.last().map(|r| match changed {
+                Some(_) => encode_changed_cursor(r.referral.updated_at, r.referral.id),
+                None => encode_cursor(&[r.referral.id.to_string()]),
+            })
+        })
+        .flatten();
     Ok(HttpResponse::Ok().json(Paged { items: page.items.into_iter().map(ReferralView::from).collect(), next_cursor }))
 }
 

@@ -156,3 +156,79 @@ async fn a_partner_system_learns_of_a_referral_when_it_is_sent_to_it() {
     assert!(accounts.iter().all(|i| ["user", "organization"].contains(&i["resource"].as_str().unwrap_or(""))));
     assert!(accounts.iter().any(|i| i["resource"] == "organization" && i["id"] == partner_org.as_str()));
 }
+
+#[actix_web::test]
+async fn lists_give_what_changed_since_an_instant_in_the_order_of_change() {
+    use api::clock::Clock;
+    let app = TestApp::new().await;
+    let team = app.team().await;
+    let worker = &team.case_worker.access_token;
+    let mut ids = Vec::new();
+    for alias in ["Primo", "Secondo", "Terzo"] {
+        let case = app.intercept(&team.case_worker, "milano", json!({"alias": alias})).await;
+        ids.push((case["id"].as_str().unwrap().to_string(), case["beneficiary"]["id"].as_str().unwrap().to_string()));
+    }
+    app.advance(chrono::Duration::minutes(1));
+    let since = app.clock.now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    // The third case changes first, then the first; the second not at all.
+    for (case, _) in [&ids[2], &ids[0]] {
+        app.advance(chrono::Duration::seconds(5));
+        let reply = app
+            .patch(&format!("/api/v1/cases/{case}"))
+            .token(worker)
+            .if_match(1)
+            .json(&json!({"needs": ["documents"]}))
+            .send()
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+    }
+    let person = &ids[1].1;
+    let reply = app
+        .patch(&format!("/api/v1/beneficiaries/{person}"))
+        .token(worker)
+        .if_match(1)
+        .json(&json!({"municipality": "Milano"}))
+        .send()
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+
+    // Page by page, one at a time, in the order they changed.
+    let mut seen = Vec::new();
+    let mut path = format!("/api/v1/cases?updated_since={since}&limit=1");
+    loop {
+        let page = app.get(&path).token(worker).send().await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        seen.extend(page.body["items"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().to_string()));
+        match page.body["next_cursor"].as_str() {
+            Some(cursor) => path = format!("/api/v1/cases?updated_since={since}&limit=1&cursor={cursor}"),
+            None => break,
+        }
+    }
+    assert_eq!(seen, [ids[2].0.clone(), ids[0].0.clone()]);
+    let people = app.get(&format!("/api/v1/beneficiaries?updated_since={since}")).token(worker).send().await;
+    let people: Vec<&str> =
+        people.body["items"].as_array().unwrap().iter().map(|b| b["id"].as_str().unwrap()).collect();
+    assert_eq!(people, [person.as_str()]);
+
+    // A referral proposed after the instant, and none before it.
+    let organization = app.organization("Ente del delta", "ets", &["milano"]).await;
+    let proposed = app
+        .post(&format!("/api/v1/cases/{}/referrals", ids[0].0))
+        .token(worker)
+        .json(&json!({"to_organization_id": organization, "category": "orientation_work", "reason": "Lavoro", "joint_intake": false}))
+        .send()
+        .await;
+    assert_eq!(proposed.status, 201, "{}", proposed.body);
+    let referrals = app.get(&format!("/api/v1/referrals?updated_since={since}")).token(worker).send().await;
+    assert_eq!(referrals.body["items"].as_array().map(Vec::len), Some(1), "{}", referrals.body);
+    app.advance(chrono::Duration::minutes(1));
+    let later = app.clock.now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let none = app.get(&format!("/api/v1/referrals?updated_since={later}")).token(worker).send().await;
+    assert_eq!(none.body["items"], json!([]));
+
+    // A cursor of the other order is refused.
+    let ordinary = app.get("/api/v1/cases?limit=1").token(worker).send().await;
+    let cursor = ordinary.str("next_cursor").to_string();
+    let mixed = app.get(&format!("/api/v1/cases?updated_since={since}&cursor={cursor}")).token(worker).send().await;
+    assert_eq!(mixed.field_errors(), [("cursor".to_string(), "invalid_cursor".to_string())]);
+}

@@ -1,8 +1,9 @@
 //! What a request about beneficiaries carries, and how it becomes what the use cases take.
 
 use app::beneficiaries::{Registration, Search};
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use domain::beneficiaries::{BeneficiaryChanges, BeneficiaryDraft, DocumentEntry, Gender, Guardian, Permit};
+use persistence::ChangedSince;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
@@ -133,6 +134,10 @@ pub struct BeneficiarySearch {
     pub citizenship: Option<String>,
     /// Registered in, or with a case in, this district.
     pub district: Option<String>,
+    /// Only what changed at or after this instant, in the order of last change (oldest first):
+    /// for clients that sync deltas. Ask again from a little before your last sync, or follow
+    /// `/changes` for an exact order.
+    pub updated_since: Option<DateTime<Utc>>,
     #[validate(range(min = 1, max = 200))]
     pub limit: Option<i64>,
     #[validate(length(max = 512))]
@@ -141,8 +146,9 @@ pub struct BeneficiarySearch {
 
 impl BeneficiarySearch {
     /// What is searched for (the page is read apart).
-    pub fn search(&self) -> Search {
+    pub fn search(&self, changed_since: Option<ChangedSince>) -> Search {
         Search {
+            changed_since,
             q: self.q.clone(),
             codice_fiscale: self.codice_fiscale.clone(),
             birth_year: self.birth_year,

@@ -20,8 +20,8 @@ use self::views::BeneficiaryView;
 use crate::caller::Caller;
 use crate::error::ApiError;
 use crate::extract::{
-    IdempotencyKey, IfMatch, Paged, ValidJson, ValidQuery, decode_id_cursor, encode_cursor, etag, page_limit,
-    resource_id,
+    IdempotencyKey, IfMatch, Paged, ValidJson, ValidQuery, changed_since, decode_id_cursor, encode_changed_cursor,
+    encode_cursor, etag, page_limit, resource_id,
 };
 use crate::idempotency::{json_reply, respond, retryable};
 use crate::state::AppState;
@@ -100,9 +100,19 @@ pub async fn search_beneficiaries(
     query: ValidQuery<BeneficiarySearch>,
 ) -> Result<HttpResponse, ApiError> {
     let query = query.0;
-    let page = PageRequest { after: decode_id_cursor(query.cursor.as_deref())?, limit: page_limit(query.limit) };
-    let page = beneficiaries::search(state.context(), &caller, state.now(), query.search(), page).await?;
-    let next_cursor = page.has_more.then(|| page.items.last().map(|b| encode_cursor(&[b.id.to_string()]))).flatten();
+    let changed = changed_since(query.updated_since, query.cursor.as_deref())?;
+    let after = if changed.is_some() { None } else { decode_id_cursor(query.cursor.as_deref())? };
+    let page = PageRequest { after, limit: page_limit(query.limit) };
+    let page = beneficiaries::search(state.context(), &caller, state.now(), query.search(changed), page).await?;
+    let next_cursor = page
+        .has_more
+        .then(|| {
+            page.items.last().map(|b| match changed {
+                Some(_) => encode_changed_cursor(b.updated_at, b.id),
+                None => encode_cursor(&[b.id.to_string()]),
+            })
+        })
+        .flatten();
     Ok(HttpResponse::Ok()
         .json(Paged { items: page.items.into_iter().map(BeneficiaryView::from).collect(), next_cursor }))
 }

@@ -4,6 +4,7 @@ use app::cases::{CaseQuery, Interception};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::cases::{self, CaseStatus, Channel, Outcome, ScreeningUpdate, TransitionRequest};
 use domain::screening::{Contract, Need, Profile, Sector};
+use persistence::ChangedSince;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -146,6 +147,10 @@ pub struct CaseListQuery {
     /// Part of the beneficiary's alias or names, or their codice fiscale.
     #[validate(length(max = 100))]
     pub q: Option<String>,
+    /// Only what changed at or after this instant, in the order of last change (oldest first):
+    /// for clients that sync deltas. Ask again from a little before your last sync, or follow
+    /// `/changes` for an exact order.
+    pub updated_since: Option<DateTime<Utc>>,
     #[validate(range(min = 1, max = 200))]
     pub limit: Option<i64>,
     #[validate(length(max = 512))]
@@ -202,8 +207,10 @@ impl From<ClosureDecision> for cases::ClosureDecision {
     }
 }
 
-impl From<CaseListQuery> for CaseQuery {
-    fn from(query: CaseListQuery) -> Self {
+impl CaseListQuery {
+    /// What is asked for, with the read in the order of last change when asked.
+    pub fn query(self, changed_since: Option<ChangedSince>) -> CaseQuery {
+        let query = self;
         CaseQuery {
             district: query.district,
             status: query.status,
@@ -214,6 +221,7 @@ impl From<CaseListQuery> for CaseQuery {
             intercepted_from: query.intercepted_from,
             intercepted_to: query.intercepted_to,
             q: query.q,
+            changed_since,
         }
     }
 }

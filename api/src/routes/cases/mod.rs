@@ -20,7 +20,8 @@ use self::views::{CaseEventView, CaseRead, EligibilityView, RiskView};
 use crate::caller::Caller;
 use crate::error::ApiError;
 use crate::extract::{
-    IdempotencyKey, IfMatch, Paged, ValidJson, ValidQuery, decode_cursor, encode_cursor, etag, page_limit, resource_id,
+    IdempotencyKey, IfMatch, Paged, ValidJson, ValidQuery, changed_since, decode_cursor, encode_changed_cursor,
+    encode_cursor, etag, page_limit, resource_id,
 };
 use crate::idempotency::{json_reply, respond, retryable};
 use crate::state::AppState;
@@ -87,7 +88,8 @@ pub async fn list_cases(
     query: ValidQuery<CaseListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let query = query.0;
-    let after = match query.cursor.as_deref() {
+    let changed = changed_since(query.updated_since, query.cursor.as_deref())?;
+    let after = match query.cursor.as_deref().filter(|_| changed.is_none()) {
         Some(raw) => {
             let key = decode_cursor(raw, 2)?;
             let invalid = || ApiError::field("cursor", "invalid_cursor", "not a cursor returned by this list");
@@ -98,10 +100,15 @@ pub async fn list_cases(
     };
     let page = PageRequest { after, limit: page_limit(query.limit) };
     let role = caller.role;
-    let page = cases::list(state.context(), &caller, state.now(), query.into(), page).await?;
+    let page = cases::list(state.context(), &caller, state.now(), query.query(changed), page).await?;
     let next_cursor = page
         .has_more
-        .then(|| page.items.last().map(|l| encode_cursor(&[l.case.intercepted_at.to_rfc3339(), l.case.id.to_string()])))
+        .then(|| {
+            page.items.last().map(|l| match changed {
+                Some(_) => encode_changed_cursor(l.case.updated_at, l.case.id),
+                None => encode_cursor(&[l.case.intercepted_at.to_rfc3339(), l.case.id.to_string()]),
+            })
+        })
         .flatten();
     let items =
         page.items.into_iter().map(|l| CaseRead::new(role, l.case, l.alias, l.first_name, l.last_name)).collect();
