@@ -64,6 +64,7 @@ pub async fn register(
     let outcome = once(ctx, actor, now, retryable, move |conn| {
         let (beneficiary, registered) = register_in(conn, &writer, &district, &data, confirm_new, now)?;
         audit_store::append(conn, vec![registered])?;
+        feed::record(conn, now, &[beneficiary_change(&beneficiary, ChangeAction::Created)])?;
         Ok(beneficiary)
     })
     .await;
@@ -71,7 +72,8 @@ pub async fn register(
 }
 
 /// Registers a person in the transaction open on `conn` (see [`register`]); answers the person
-/// and the audit entry of the registration, which the caller appends with its own entries.
+/// and the audit entry of the registration, which the caller appends with its own entries,
+/// then records the change (last: the audit head's lock is held from there to the commit).
 pub(crate) fn register_in(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -87,7 +89,6 @@ pub(crate) fn register_in(
         }
     }
     let beneficiary = store::insert(conn, district, data, actor.user_id, now)?;
-    feed::record(conn, now, &[beneficiary_change(&beneficiary, ChangeAction::Created)])?;
     let entry = actor.audit(now, AuditAction::Create, district, Some(beneficiary.id), None);
     Ok((beneficiary, entry))
 }
@@ -202,8 +203,8 @@ pub async fn update(
             }
             let data = check(changes.apply(current.data), now.date_naive())?;
             let updated = store::update(conn, id, version, &data, now)?;
-            feed::record(conn, now, &[beneficiary_change(&updated, ChangeAction::Updated)])?;
             audit_store::append(conn, vec![actor.audit(now, AuditAction::Update, &updated.district, Some(id), None)])?;
+            feed::record(conn, now, &[beneficiary_change(&updated, ChangeAction::Updated)])?;
             Ok(updated)
         })
         .await

@@ -14,7 +14,7 @@ use domain::cases::{
     closure_decision_reason, decide_closure as decide, fits_post, intake_facts, may_assign, next_statuses,
     plan_transition, transition_changes,
 };
-use domain::changes::{ChangeAction, case_change};
+use domain::changes::{ChangeAction, beneficiary_change, case_change};
 use domain::eligibility::Assessment;
 use domain::exploitation::{self, Indicator};
 use domain::screening::{Need, Profile};
@@ -147,10 +147,12 @@ pub async fn intercept(
     let writer = actor.clone();
     let outcome = once(ctx, actor, now, retryable, move |conn| {
         let mut entries = Vec::with_capacity(2);
+        let mut changes = Vec::with_capacity(2);
         let person = match inline {
             Some((data, confirm_new)) => {
                 let (person, registered) = register_in(conn, &writer, &district, &data, confirm_new, now)?;
                 entries.push(registered);
+                changes.push(beneficiary_change(&person, ChangeAction::Created));
                 person
             }
             None => {
@@ -186,9 +188,10 @@ pub async fn intercept(
             writer.role,
             now,
         )?;
-        feed::record(conn, now, &[case_change(&case, ChangeAction::Created)])?;
         entries.push(writer.audit(now, AuditAction::Create, &district, Some(person.id), Some(case.id)));
         audit::append(conn, entries)?;
+        changes.push(case_change(&case, ChangeAction::Created));
+        feed::record(conn, now, &changes)?;
         Ok(CaseRecord { case, person })
     })
     .await;
@@ -290,7 +293,6 @@ pub async fn update(
                 check_assignment(conn, &actor, &case, field, current, change, roles)?;
             }
             let updated = store::update(conn, id, version, &changes, now)?;
-            feed::record(conn, now, &[case_change(&updated, ChangeAction::Updated)])?;
             for event in changes.events(case.id, author(&actor), now) {
                 store::add_event(conn, &event)?;
             }
@@ -299,6 +301,7 @@ pub async fn update(
                 conn,
                 vec![actor.audit(now, AuditAction::Update, &updated.district, Some(updated.beneficiary_id), Some(id))],
             )?;
+            feed::record(conn, now, &[case_change(&updated, ChangeAction::Updated)])?;
             Ok(CaseRecord { case: updated, person })
         })
         .await
@@ -368,12 +371,12 @@ pub async fn transition(
         let plan = plan_transition(&context, &request).map_err(refusal)?;
         let (changes, event) = transition_changes(&case, plan, &request, author(&actor_in), now);
         let updated = store::update(conn, id, version, &changes, now)?;
-        feed::record(conn, now, &[case_change(&updated, ChangeAction::Updated)])?;
         store::add_event(conn, &event)?;
         audit::append(
             conn,
             vec![actor_in.audit(now, AuditAction::Transition, &case.district, Some(case.beneficiary_id), Some(id))],
         )?;
+        feed::record(conn, now, &[case_change(&updated, ChangeAction::Updated)])?;
         Ok(Transitioned {
             record: CaseRecord { case: updated, person },
             awaiting_approval: plan == Plan::AwaitApproval,
@@ -430,7 +433,6 @@ pub async fn override_eligibility(
             ..CaseChanges::default()
         };
         let updated = store::update(conn, id, version, &changes, now)?;
-        feed::record(conn, now, &[case_change(&updated, ChangeAction::Updated)])?;
         let entry = actor_in.audit_because(
             now,
             AuditAction::EligibilityOverride,
@@ -446,6 +448,7 @@ pub async fn override_eligibility(
             },
         )?;
         audit::append(conn, vec![entry])?;
+        feed::record(conn, now, &[case_change(&updated, ChangeAction::Updated)])?;
         let person = beneficiaries::find(conn, case.beneficiary_id)?;
         Ok(CaseRecord { case: updated, person })
     };
@@ -476,12 +479,12 @@ pub async fn decide_closure(
                 ClosureDecisionRefusal::Outdated => Conflict::ClosureRequestOutdated,
             })?;
         let updated = store::update(conn, id, version, &changes, now)?;
-        feed::record(conn, now, &[case_change(&updated, ChangeAction::Updated)])?;
         store::add_event(conn, &event)?;
         audit::append(
             conn,
             vec![actor_in.audit(now, AuditAction::Transition, &case.district, Some(case.beneficiary_id), Some(id))],
         )?;
+        feed::record(conn, now, &[case_change(&updated, ChangeAction::Updated)])?;
         let person = beneficiaries::find(conn, case.beneficiary_id)?;
         Ok(CaseRecord { case: updated, person })
     };

@@ -76,11 +76,11 @@ fn erase_in(
     let days: Vec<_> = cases.iter().map(|case| local_day(case.intercepted_at.naive_utc(), zone)).collect();
     let data = erased_person(&person.data, &days);
     let erased = beneficiaries::update(conn, person.id, person.version, &data, now)?;
-    feed::record(conn, now, &[beneficiary_change(&erased, ChangeAction::Updated)])?;
     let case_ids: Vec<Uuid> = cases.iter().map(|case| case.id).collect();
     store::erase_free_texts(conn, person.id, &case_ids)?;
     store::mark_erased(conn, person.id, now)?;
     audit::append(conn, vec![entry])?;
+    feed::record(conn, now, &[beneficiary_change(&erased, ChangeAction::Updated)])?;
     Ok(Some(beneficiaries::find(conn, person.id)?))
 }
 

@@ -74,11 +74,11 @@ pub async fn write(
             author_role: writer.role,
         };
         let note = store::insert(conn, &new, now)?;
-        feed::record(conn, now, &[note_change(&note, &case.district)])?;
         audit::append(
             conn,
             vec![writer.audit(now, AuditAction::Create, &case.district, Some(case.beneficiary_id), Some(case_id))],
         )?;
+        feed::record(conn, now, &[note_change(&note, &case.district)])?;
         Ok(note)
     })
     .await

@@ -211,11 +211,11 @@ pub async fn propose(
             created_by: writer.user_id,
         };
         let referral = store::insert(conn, &new, &event(&writer, None, ReferralStatus::Proposed, None, now), now)?;
-        feed::record(conn, now, &[referral_change(&referral, ChangeAction::Created)])?;
         audit::append(
             conn,
             vec![writer.audit(now, AuditAction::Create, &case.district, Some(case.beneficiary_id), Some(case_id))],
         )?;
+        feed::record(conn, now, &[referral_change(&referral, ChangeAction::Created)])?;
         record(conn, referral, Standing::Sender, writer.organization_id)
     })
     .await
@@ -424,7 +424,6 @@ pub async fn transition(
             consent_override.as_ref().map(|(by, why)| (*by, why.as_str())),
             now,
         )?;
-        feed::record(conn, now, &[referral_change(&moved, ChangeAction::Updated)])?;
         let subject = (Some(case.beneficiary_id), Some(case.id));
         let entry = match &consent_override {
             // The override is a decision of its own in the trail, its reason bound by the chain.
@@ -432,6 +431,7 @@ pub async fn transition(
             None => writer.audit(now, AuditAction::Transition, &case.district, subject.0, subject.1),
         };
         audit::append(conn, vec![entry])?;
+        feed::record(conn, now, &[referral_change(&moved, ChangeAction::Updated)])?;
         let standing = match side {
             Side::Sender => Standing::Sender,
             Side::Receiver => Standing::Receiver(partner_view(

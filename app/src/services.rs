@@ -121,11 +121,11 @@ pub async fn record(
         let case = recordable_case(conn, &writer, case_id)?;
         let data = check(conn, &writer, &case, &delivery, now.date_naive())?;
         let recorded = store::insert(conn, case_id, &data, writer.user_id, writer.role, now)?;
-        feed::record(conn, now, &[service_change(&recorded, &case.district, ChangeAction::Created)])?;
         audit::append(
             conn,
             vec![writer.audit(now, AuditAction::Create, &case.district, Some(case.beneficiary_id), Some(case_id))],
         )?;
+        feed::record(conn, now, &[service_change(&recorded, &case.district, ChangeAction::Created)])?;
         Ok(recorded)
     })
     .await
@@ -187,11 +187,11 @@ pub async fn update(
             let case = amendable(conn, &actor, case_id, target.id, now)?;
             let data = check(conn, &actor, &case, &delivery, now.date_naive())?;
             let changed = store::update(conn, target.id, target.version, &data, now)?;
-            feed::record(conn, now, &[service_change(&changed, &case.district, ChangeAction::Updated)])?;
             audit::append(
                 conn,
                 vec![actor.audit(now, AuditAction::Update, &case.district, Some(case.beneficiary_id), Some(case_id))],
             )?;
+            feed::record(conn, now, &[service_change(&changed, &case.district, ChangeAction::Updated)])?;
             Ok(changed)
         })
         .await
@@ -214,11 +214,11 @@ pub async fn delete(
             let deleted = store::find(conn, target.id)?;
             store::delete(conn, target.id, target.version, actor.user_id, now)?;
             let change = service_change(&deleted, &case.district, ChangeAction::Deleted).version(target.version + 1);
-            feed::record(conn, now, &[change])?;
             audit::append(
                 conn,
                 vec![actor.audit(now, AuditAction::Update, &case.district, Some(case.beneficiary_id), Some(case_id))],
             )?;
+            feed::record(conn, now, &[change])?;
             Ok(())
         })
         .await
