@@ -309,6 +309,8 @@ pub async fn follow(
             let page = store::list(conn, &direction, status, None, None, &page)?;
             let case_ids: Vec<Uuid> = page.items.iter().map(|r| r.case_id).collect();
             let subjects = store::case_subjects(conn, &case_ids)?;
+            let referral_ids: Vec<Uuid> = page.items.iter().map(|r| r.id).collect();
+            let mut histories = store::events_of(conn, &referral_ids)?;
             let mut shown = Vec::new();
             let mut items = Vec::new();
             for referral in page.items {
@@ -317,7 +319,9 @@ pub async fn follow(
                     referral.district.clone(),
                     ListedSubject { beneficiary_id, case_id: Some(referral.case_id) },
                 ));
-                let steps = store::events(conn, referral.id)?
+                let steps = histories
+                    .remove(&referral.id)
+                    .unwrap_or_default()
                     .into_iter()
                     .map(|e| (e.from_status, e.to_status, e.at, e.actor_organization_id))
                     .collect();

@@ -167,32 +167,40 @@ type EventRow = (Option<String>, String, Option<String>, String, String, String,
 
 /// The history of a referral, oldest first.
 pub fn events(conn: &mut DbConnection, referral_id: Uuid) -> Result<Vec<ReferralEvent>> {
-    let rows: Vec<EventRow> = referral_events::table
-        .filter(referral_events::referral_id.eq(referral_id.to_string()))
+    Ok(events_of(conn, &[referral_id])?.remove(&referral_id).unwrap_or_default())
+}
+
+/// The histories of several referrals in one query, each oldest first, by referral id.
+pub fn events_of(conn: &mut DbConnection, referral_ids: &[Uuid]) -> Result<HashMap<Uuid, Vec<ReferralEvent>>> {
+    let rows: Vec<(String, EventRow)> = referral_events::table
+        .filter(referral_events::referral_id.eq_any(referral_ids.iter().map(Uuid::to_string).collect::<Vec<_>>()))
         .select((
-            referral_events::from_status,
-            referral_events::to_status,
-            referral_events::reason,
-            referral_events::actor_id,
-            referral_events::actor_role,
-            referral_events::actor_organization_id,
-            referral_events::at,
+            referral_events::referral_id,
+            (
+                referral_events::from_status,
+                referral_events::to_status,
+                referral_events::reason,
+                referral_events::actor_id,
+                referral_events::actor_role,
+                referral_events::actor_organization_id,
+                referral_events::at,
+            ),
         ))
         .order((referral_events::at.asc(), referral_events::id.asc()))
         .load(conn)?;
-    rows.into_iter()
-        .map(|(from, to, reason, actor_id, actor_role, organization, at)| {
-            Ok(ReferralEvent {
-                from_status: from.as_deref().map(decode).transpose()?,
-                to_status: decode(&to)?,
-                reason,
-                actor_id: decode_id(&actor_id)?,
-                actor_role: decode(&actor_role)?,
-                actor_organization_id: decode_id(&organization)?,
-                at: from_db_time(at),
-            })
-        })
-        .collect()
+    let mut histories: HashMap<Uuid, Vec<ReferralEvent>> = HashMap::new();
+    for (referral, (from, to, reason, actor_id, actor_role, organization, at)) in rows {
+        histories.entry(decode_id(&referral)?).or_default().push(ReferralEvent {
+            from_status: from.as_deref().map(decode).transpose()?,
+            to_status: decode(&to)?,
+            reason,
+            actor_id: decode_id(&actor_id)?,
+            actor_role: decode(&actor_role)?,
+            actor_organization_id: decode_id(&organization)?,
+            at: from_db_time(at),
+        });
+    }
+    Ok(histories)
 }
 
 /// The person of each case, by case id: `(beneficiary id, alias)`.
