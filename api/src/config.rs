@@ -8,6 +8,7 @@ use std::time::Duration;
 use domain::reports::{PROGRAMME_ZONE, Tz, zone_named};
 use domain::users::check_password;
 use domain::validation::Email;
+use domain::webhooks::AllowList;
 use persistence::{DatabaseUrl, LongReadSettings, PoolSettings, SqliteSync};
 
 use crate::language::Language;
@@ -39,6 +40,22 @@ pub struct WebSettings {
     pub default_language: Language,
 }
 
+/// Webhook deliveries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookSettings {
+    /// Networks that are not public but deliveries may reach (`INLAV_WEBHOOK_ALLOW`: addresses
+    /// or CIDR networks, comma-separated); an endpoint on one may use plain `http://`.
+    pub allow: AllowList,
+    /// The wait after a first failed attempt, doubled after each (`INLAV_WEBHOOK_RETRY_BASE_MS`).
+    pub retry_base: Duration,
+}
+
+impl Default for WebhookSettings {
+    fn default() -> Self {
+        WebhookSettings { allow: AllowList::default(), retry_base: Duration::from_millis(5_000) }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Config {
     pub database_url: DatabaseUrl,
@@ -65,6 +82,7 @@ pub struct Config {
     pub workers: Option<usize>,
     /// Whose calendar days reports and exports count (`INLAV_TIME_ZONE`, default Europe/Rome).
     pub time_zone: Tz,
+    pub webhooks: WebhookSettings,
 }
 
 /// The shortest accepted JWT secret, in bytes (HS256 wants at least the hash size).
@@ -133,6 +151,14 @@ impl Config {
                 ))
             })?,
         };
+        let webhooks = WebhookSettings {
+            allow: match get("INLAV_WEBHOOK_ALLOW") {
+                None => AllowList::default(),
+                Some(list) => list.parse().map_err(|err| ConfigError(format!("INLAV_WEBHOOK_ALLOW: {err}")))?,
+            },
+            retry_base: parse_number(&get, "INLAV_WEBHOOK_RETRY_BASE_MS", 10, 3_600_000)?
+                .map_or(WebhookSettings::default().retry_base, |ms| Duration::from_millis(u64::from(ms))),
+        };
         let admin_email = get("INLAV_ADMIN_EMAIL");
         if let Some(email) = &admin_email {
             Email::parse("INLAV_ADMIN_EMAIL", email).map_err(|v| ConfigError(v.to_string()))?;
@@ -157,6 +183,7 @@ impl Config {
             long_reads,
             workers,
             time_zone,
+            webhooks,
         })
     }
 }

@@ -333,6 +333,8 @@ fn conflict_problem(conflict: Conflict) -> ApiError {
         Conflict::OwnAccount => ProblemCode::OwnAccount,
         Conflict::ConsentAlreadyWithdrawn => ProblemCode::ConsentAlreadyWithdrawn,
         Conflict::ServiceAccountRevoked => ProblemCode::ServiceAccountRevoked,
+        Conflict::WebhookDisabled => ProblemCode::WebhookDisabled,
+        Conflict::WebhookLimit => ProblemCode::WebhookLimit,
         Conflict::PeriodOverlaps => ProblemCode::PeriodOverlaps,
         Conflict::StoredData => ProblemCode::Conflict,
         Conflict::LegalHold => ProblemCode::LegalHold,

@@ -1,10 +1,14 @@
 //! Work `serve` does by itself at intervals: the audit trail's signed checkpoints in the log,
-//! and the daily retention pass.
+//! the daily retention pass, and the webhooks' deliveries.
 
+use std::sync::Arc;
+
+use app::webhooks::{self, DispatchSettings, Sender};
 use tokio::task::JoinHandle;
 
 use crate::config::Config;
 use crate::state::AppState;
+use crate::webhook_client::WebhookClient;
 
 /// The running tasks, stopped with the server.
 pub struct Housekeeping {
@@ -26,6 +30,7 @@ pub fn start(state: &AppState, config: &Config, audit_key: &[u8]) -> Housekeepin
             }
         }));
     }
+    tasks.push(tokio::spawn(deliver_webhooks(state.clone())));
     let state = state.clone();
     tasks.push(tokio::spawn(async move {
         // Daily, the first a few minutes after start (not while the desks log in after a
@@ -39,6 +44,22 @@ pub fn start(state: &AppState, config: &Config, audit_key: &[u8]) -> Housekeepin
         }
     }));
     Housekeeping { tasks }
+}
+
+/// Sends the due webhook messages, every second (or sooner when retries are set shorter, as
+/// tests do), and at once again while there are more.
+async fn deliver_webhooks(state: AppState) {
+    let settings = DispatchSettings { retry_base: state.webhooks().retry_base, ..DispatchSettings::default() };
+    let sender: Arc<dyn Sender> = Arc::new(WebhookClient::new(state.webhooks().allow.clone()));
+    let pause = settings.retry_base.clamp(std::time::Duration::from_millis(20), std::time::Duration::from_secs(1));
+    loop {
+        match webhooks::dispatch_due(state.context(), Arc::clone(&sender), settings, state.now()).await {
+            Ok(attempted) if attempted as i64 >= settings.batch => continue,
+            Ok(_) => {}
+            Err(err) => tracing::warn!(%err, "webhook deliveries failed; the next round tries again"),
+        }
+        tokio::time::sleep(pause).await;
+    }
 }
 
 const RETENTION_EVERY: std::time::Duration = std::time::Duration::from_secs(24 * 60 * 60);

@@ -25,3 +25,4 @@ pub mod state;
 pub mod telemetry;
 pub mod tokens;
 pub mod views;
+pub mod webhook_client;

@@ -42,6 +42,7 @@ invalid field of the body at once.",
         (name = "services", description = "Services delivered within a case"),
         (name = "referrals", description = "Cases sent to network organisations, and the partners' need-to-know access"),
         (name = "changes", description = "The change feed: what changed, in commit order, by kind and id"),
+        (name = "webhooks", description = "Partner organisations' endpoints, told of the changes they follow: signed as Standard Webhooks define, retried for a day"),
         (name = "network", description = "The services organisations offer (Open Referral HSDS names)"),
         (name = "legal", description = "Legal procedures: visible only to legal advisors and coordinators"),
         (name = "work grants", description = "Borse lavoro"),
@@ -91,6 +92,10 @@ const PARTNER_OPERATIONS: &[(&str, &str, TokenScope)] = &[
     ("get", "/api/v1/changes", TokenScope::ReferralsRead),
     ("post", "/api/v1/referrals/{id}/transitions", TokenScope::ReferralsWrite),
     ("post", "/api/v1/cases/{id}/services", TokenScope::ServicesWrite),
+    ("get", "/api/v1/webhooks", TokenScope::WebhooksWrite),
+    ("post", "/api/v1/webhooks", TokenScope::WebhooksWrite),
+    ("patch", "/api/v1/webhooks", TokenScope::WebhooksWrite),
+    ("delete", "/api/v1/webhooks", TokenScope::WebhooksWrite),
 ];
 
 /// Declares the partner scheme, beside `bearer`, on the operations partner systems call.
@@ -98,6 +103,8 @@ fn declare_partner_access(path: &str, item: &mut PathItem) {
     for (method, prefix, scope) in PARTNER_OPERATIONS {
         let operation = match *method {
             "get" => item.get.as_mut(),
+            "patch" => item.patch.as_mut(),
+            "delete" => item.delete.as_mut(),
             _ => item.post.as_mut(),
         };
         if let Some(operation) = operation

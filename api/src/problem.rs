@@ -103,6 +103,10 @@ problems! {
     ConsentAlreadyWithdrawn => ("consent_already_withdrawn", "consent-already-withdrawn", CONFLICT),
     /// The partner system's credentials are revoked for good.
     ServiceAccountRevoked => ("service_account_revoked", "service-account-revoked", CONFLICT),
+    /// The webhook endpoint is disabled: enable it before testing or redelivering.
+    WebhookDisabled => ("webhook_disabled", "webhook-disabled", CONFLICT),
+    /// The organisation has as many webhook endpoints as it may.
+    WebhookLimit => ("webhook_limit", "webhook-limit", CONFLICT),
     /// The period overlaps another period of the same district.
     PeriodOverlaps => ("period_overlaps", "period-overlaps", CONFLICT),
     /// A legal procedure of the person is planned, filed or pending: their data is held and

@@ -115,6 +115,10 @@ vocabularies! {
     audit_actions: AuditAction => domain::audit::AuditAction;
     changed_resources: ChangedResource => domain::changes::ChangedResource;
     change_actions: ChangeAction => domain::changes::ChangeAction;
+    webhook_events: WebhookEvent => domain::webhooks::WebhookEvent;
+    webhook_disabled_reasons: WebhookDisabledReason => domain::webhooks::DisabledReason;
+    delivery_statuses: DeliveryStatus => domain::webhooks::DeliveryStatus;
+    attempt_outcomes: AttemptOutcome => domain::webhooks::AttemptOutcome;
     token_scopes: TokenScope => domain::access::TokenScope;
     network_service_statuses: NetworkServiceStatus => domain::network::NetworkServiceStatus;
     service_outcomes: ServiceOutcome => domain::services::ServiceOutcome;

@@ -50,6 +50,7 @@ where
             .configure(routes::consents::configure)
             .configure(routes::cases::configure)
             .configure(routes::changes::configure)
+            .configure(routes::webhooks::configure)
             .configure(routes::audit::configure)
             .configure(routes::network::configure)
             .configure(routes::services::configure)
@@ -72,6 +73,7 @@ where
 /// The OpenAPI document of this build.
 pub fn spec() -> OpenApi {
     let (_, mut spec) = register(App::new().into_utoipa_app().openapi(openapi::base())).split_for_parts();
+    routes::webhooks::document(&mut spec);
     openapi::complete(&mut spec);
     spec
 }
@@ -240,7 +242,7 @@ pub fn load_state(pool: Pool, config: &Config, clock: Arc<dyn Clock>, secrets: &
         secrets.pseudonym.clone(),
         config.time_zone,
     );
-    Ok(AppState::new(context, clock, TokenKeys::new(&secrets.jwt)))
+    Ok(AppState::new(context, clock, TokenKeys::new(&secrets.jwt), config.webhooks.clone()))
 }
 
 /// The secrets a running service needs.

@@ -1,4 +1,5 @@
-//! What every handler shares: the use cases' context, the clock and the token keys.
+//! What every handler shares: the use cases' context, the clock, the token keys and the
+//! webhooks' settings.
 
 use std::sync::Arc;
 
@@ -7,6 +8,7 @@ use chrono::{DateTime, Utc};
 use persistence::Database;
 
 use crate::clock::Clock;
+use crate::config::WebhookSettings;
 use crate::tokens::TokenKeys;
 
 #[derive(Clone)]
@@ -16,11 +18,17 @@ struct Inner {
     context: Context,
     clock: Arc<dyn Clock>,
     tokens: TokenKeys,
+    webhooks: WebhookSettings,
 }
 
 impl AppState {
-    pub fn new(context: Context, clock: Arc<dyn Clock>, tokens: TokenKeys) -> AppState {
-        AppState(Arc::new(Inner { context, clock, tokens }))
+    pub fn new(context: Context, clock: Arc<dyn Clock>, tokens: TokenKeys, webhooks: WebhookSettings) -> AppState {
+        AppState(Arc::new(Inner { context, clock, tokens, webhooks }))
+    }
+
+    /// Where webhooks may deliver, and how they retry.
+    pub fn webhooks(&self) -> &WebhookSettings {
+        &self.0.webhooks
     }
 
     /// What the use cases run against.

@@ -61,6 +61,10 @@ pub enum Conflict {
     PeriodOverlaps,
     /// Stored data refused the change (a uniqueness or reference rule).
     StoredData,
+    /// A disabled webhook endpoint sends nothing: enable it first.
+    WebhookDisabled,
+    /// An organisation has as many webhook endpoints as it may.
+    WebhookLimit,
     /// A legal procedure of the person is not decided yet: their data may be evidence.
     LegalHold,
 }
@@ -106,6 +110,11 @@ impl Conflict {
             Conflict::ServiceAccountRevoked => "the account is revoked".into(),
             Conflict::PeriodOverlaps => "the period overlaps another period of this district".into(),
             Conflict::StoredData => "the change conflicts with stored data".into(),
+            Conflict::WebhookDisabled => "the endpoint is disabled: enable it (PATCH enabled=true) first".into(),
+            Conflict::WebhookLimit => format!(
+                "the organisation has {} endpoints, the most it may: delete one first",
+                domain::webhooks::MAX_WEBHOOKS_PER_ORGANIZATION
+            ),
             Conflict::LegalHold => "a legal procedure of the person is not decided yet: their data is held as \
                                     evidence and cannot be erased until it is (granted, rejected or withdrawn)"
                 .into(),

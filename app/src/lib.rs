@@ -37,6 +37,7 @@ pub mod service_accounts;
 pub mod services;
 pub mod subject_access;
 pub mod users;
+pub mod webhooks;
 pub mod work_grants;
 
 pub use access::RangeRequest;

@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use crate::actor::Actor;
 use crate::context::{Context, ReadVersion};
-use crate::error::{Conflict, Result};
+use crate::error::{Conflict, Error, Result};
 
 /// An organisation to register.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,6 +76,19 @@ pub async fn create(ctx: &Context, actor: &Actor, now: DateTime<Utc>, entry: New
             Ok(organization)
         })
         .await
+}
+
+/// The organisation `id` given in `field`, which must be a partner: one that receives
+/// referrals and may have systems and webhooks (not the Region, ANCI or the university).
+pub(crate) fn partner_named(conn: &mut persistence::DbConnection, field: &str, id: Uuid) -> Result<Organization> {
+    let organization = store::find(conn, id).map_err(|err| match err {
+        persistence::Error::NotFound => Error::field(field, "unknown_organization", "no organisation has this id"),
+        other => other.into(),
+    })?;
+    if !domain::organizations::acts_as_partner(organization.kind) {
+        return Err(Error::field(field, "not_a_partner", "the programme's own bodies do not act as partners"));
+    }
+    Ok(organization)
 }
 
 /// The directory, by name.

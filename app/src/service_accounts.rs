@@ -6,10 +6,8 @@
 use chrono::{DateTime, Utc};
 use domain::access::{Capability, TokenScope};
 use domain::auth::{FAILURE_WINDOW, login_locked_until};
-use domain::organizations::acts_as_partner;
 use domain::validation::check_label;
 use persistence::auth as throttle;
-use persistence::organizations;
 use persistence::service_accounts::{self as store, NewServiceAccount, ServiceAccount};
 use uuid::Uuid;
 
@@ -67,21 +65,9 @@ pub async fn create(ctx: &Context, actor: &Actor, now: DateTime<Utc>, system: Ne
     let account = ctx
         .db()
         .write(move |conn| {
-            let organization = organizations::find(conn, organization_id).map_err(|err| match err {
-                persistence::Error::NotFound => {
-                    Error::field("organization_id", "unknown_organization", "no organisation has this id")
-                }
-                other => other.into(),
-            })?;
-            if !acts_as_partner(organization.kind) {
-                return Err(Error::field(
-                    "organization_id",
-                    "not_a_partner",
-                    "the programme's own bodies do not act as partners",
-                ));
-            }
+            crate::organizations::partner_named(conn, "organization_id", organization_id)?;
             let new = NewServiceAccount { organization_id, name, client_id, secret_hash, scopes, created_by };
-            Ok(store::insert(conn, &new, now)?)
+            Ok::<_, Error>(store::insert(conn, &new, now)?)
         })
         .await?;
     Ok(Issued { account, client_secret })

@@ -14,6 +14,7 @@ vocabulary! {
         ReferralsRead => ("referrals:read", "Leggere gli invii ricevuti", "Read referrals received"),
         ReferralsWrite => ("referrals:write", "Rispondere agli invii e aggiornarli", "Answer and update referrals"),
         ServicesWrite => ("services:write", "Registrare gli interventi", "Record services delivered"),
+        WebhooksWrite => ("webhooks:write", "Gestire i webhook della propria organizzazione", "Manage its organisation's webhooks"),
     }
 }
 

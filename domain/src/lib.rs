@@ -29,6 +29,7 @@ pub mod services;
 pub mod users;
 pub mod validation;
 pub mod vocabulary;
+pub mod webhooks;
 pub mod work_grants;
 
 pub use vocabulary::Vocabulary;

@@ -68,7 +68,9 @@ pub fn record(conn: &mut DbConnection, at: DateTime<Utc>, changes: &[Change]) ->
     for row in &rows {
         diesel::insert_into(changes::table).values(row).execute(conn)?;
     }
-    Ok(())
+    // The webhooks' outbox, in the same transaction: a message for each endpoint told.
+    let numbered: Vec<(i64, &Change)> = rows.iter().map(|row| row.seq).zip(changes).collect();
+    crate::outbox::enqueue(conn, at, &numbered)
 }
 
 /// Up to `limit` changes after `after` that `audience` follows, oldest first.
@@ -94,18 +96,34 @@ pub fn after(conn: &mut DbConnection, audience: &FeedAudience, after: i64, limit
                 changes::confidentiality.eq_any(note_levels.iter().map(|l| l.code().to_string()).collect::<Vec<_>>()),
             )),
     };
-    query
+    query.load::<ChangeRow>(conn)?.into_iter().map(StoredChange::try_from).collect()
+}
+
+/// The changes numbered `seqs`.
+pub fn numbered(conn: &mut DbConnection, seqs: &[i64]) -> Result<Vec<StoredChange>> {
+    if seqs.is_empty() {
+        return Ok(Vec::new());
+    }
+    changes::table
+        .select(ChangeRow::as_select())
+        .filter(changes::seq.eq_any(seqs))
         .load::<ChangeRow>(conn)?
         .into_iter()
-        .map(|row| {
-            Ok(StoredChange {
-                seq: row.seq,
-                at: from_db_time(row.at),
-                resource: decode(&row.resource)?,
-                id: decode_id(&row.resource_id)?,
-                action: decode(&row.action)?,
-                version: row.version,
-            })
-        })
+        .map(StoredChange::try_from)
         .collect()
+}
+
+impl TryFrom<ChangeRow> for StoredChange {
+    type Error = crate::error::Error;
+
+    fn try_from(row: ChangeRow) -> Result<StoredChange> {
+        Ok(StoredChange {
+            seq: row.seq,
+            at: from_db_time(row.at),
+            resource: decode(&row.resource)?,
+            id: decode_id(&row.resource_id)?,
+            action: decode(&row.action)?,
+            version: row.version,
+        })
+    }
 }

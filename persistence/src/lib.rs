@@ -20,6 +20,7 @@ pub mod legal;
 pub mod network;
 pub mod notes;
 pub mod organizations;
+mod outbox;
 pub mod pacts;
 pub mod pagination;
 pub mod referrals;
@@ -30,6 +31,7 @@ pub mod service_accounts;
 pub mod services;
 mod sql;
 pub mod users;
+pub mod webhooks;
 pub mod work_grants;
 
 pub use database::{Database, LongReadSettings, LongReadTurn, Sink};

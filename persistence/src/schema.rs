@@ -492,7 +492,58 @@ diesel::joinable!(network_service_documents -> network_services (service_id));
 diesel::joinable!(service_deliveries -> cases (case_id));
 diesel::joinable!(referrals -> cases (case_id));
 diesel::joinable!(referral_events -> referrals (referral_id));
+diesel::table! {
+    webhooks (id) {
+        id -> Text,
+        organization_id -> Text,
+        url -> Text,
+        description -> Nullable<Text>,
+        events -> Text,
+        secret -> Text,
+        previous_secret -> Nullable<Text>,
+        previous_secret_until -> Nullable<Timestamp>,
+        enabled -> Bool,
+        disabled_reason -> Nullable<Text>,
+        failing_since -> Nullable<Timestamp>,
+        created_by -> Text,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_messages (id) {
+        id -> Text,
+        webhook_id -> Text,
+        event -> Text,
+        change_seq -> Nullable<BigInt>,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Nullable<Timestamp>,
+        first_attempt_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        completed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    webhook_attempts (message_id, attempt) {
+        message_id -> Text,
+        attempt -> Integer,
+        webhook_id -> Text,
+        at -> Timestamp,
+        outcome -> Text,
+        response_code -> Nullable<Integer>,
+        duration_ms -> Integer,
+        error -> Nullable<Text>,
+        next_attempt_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(service_account_scopes -> service_accounts (service_account_id));
+diesel::joinable!(webhook_messages -> webhooks (webhook_id));
+diesel::joinable!(webhook_attempts -> webhook_messages (message_id));
 diesel::joinable!(legal_procedures -> cases (case_id));
 diesel::joinable!(work_grants -> cases (case_id));
 
@@ -652,6 +703,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     pacts,
     pact_signatories,
     report_recounted_people,
+    webhooks,
+    webhook_messages,
+    webhook_attempts,
 );
 
 // Grouped counts of the reports group cases by columns of the tables joined to them.

@@ -23,4 +23,5 @@ pub mod service_accounts;
 pub mod services;
 pub mod users;
 pub mod vocabularies;
+pub mod webhooks;
 pub mod work_grants;

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::support::{Session, TestApp};
+use crate::support::TestApp;
 
 /// Every change `who` follows from `after` on, page by page; with the last cursor.
 async fn follow(app: &TestApp, token: &str, after: Option<&str>) -> (Vec<Value>, String) {
@@ -36,24 +36,6 @@ fn kinds(items: &[Value]) -> Vec<(String, String)> {
 
 fn pair(resource: &str, action: &str) -> (String, String) {
     (resource.to_string(), action.to_string())
-}
-
-async fn send_referral(app: &TestApp, worker: &Session, case: &str, beneficiary: &str, organization: &str) -> String {
-    let consent = app
-        .post(&format!("/api/v1/beneficiaries/{beneficiary}/consents"))
-        .token(&worker.access_token)
-        .json(&json!({"kind": "data_sharing", "organization_id": organization, "given_on": "2026-03-01", "method": "written", "language": "ur"}))
-        .send()
-        .await;
-    assert_eq!(consent.status, 201, "{}", consent.body);
-    let proposed = app
-        .post(&format!("/api/v1/cases/{case}/referrals"))
-        .token(&worker.access_token)
-        .json(&json!({"to_organization_id": organization, "category": "orientation_work", "reason": "Cerca lavoro regolare", "joint_intake": false}))
-        .send()
-        .await;
-    assert_eq!(proposed.status, 201, "{}", proposed.body);
-    proposed.str("id").to_string()
 }
 
 #[actix_web::test]
@@ -124,7 +106,7 @@ async fn a_partner_system_learns_of_a_referral_when_it_is_sent_to_it() {
     let system = app.system_token(&client_id, &secret).await;
     let (_, start) = follow(&app, &system, None).await;
 
-    let referral = send_referral(&app, &team.case_worker, &case, &beneficiary, &partner_org).await;
+    let referral = app.propose_referral(&team.case_worker, &case, &beneficiary, &partner_org).await;
     let (before, _) = follow(&app, &system, Some(&start)).await;
     assert!(before.is_empty(), "a proposal is the PUA's own business: {before:?}");
     let sent = app

@@ -26,3 +26,4 @@ mod rights;
 mod support;
 mod use_cases;
 mod users;
+mod webhooks;

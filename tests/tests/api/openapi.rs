@@ -40,10 +40,12 @@ fn partner_systems_get_their_token_by_client_credentials_and_throttles_say_when_
     let token_url = flow["tokenUrl"].as_str().expect("a token URL");
     assert!(spec["paths"][token_url]["post"].is_object(), "{token_url} is the token endpoint");
     let scopes: BTreeSet<&str> = flow["scopes"].as_object().unwrap().keys().map(String::as_str).collect();
-    assert_eq!(scopes, BTreeSet::from(["referrals:read", "referrals:write", "services:write"]));
+    assert_eq!(scopes, BTreeSet::from(["referrals:read", "referrals:write", "services:write", "webhooks:write"]));
     let partner_of = |path: &str, method: &str| spec["paths"][path][method]["security"][1]["partner"].clone();
     assert_eq!(partner_of("/api/v1/referrals/{id}/transitions", "post"), serde_json::json!(["referrals:write"]));
     assert_eq!(partner_of("/api/v1/cases/{id}/services", "post"), serde_json::json!(["services:write"]));
+    assert_eq!(partner_of("/api/v1/webhooks/{id}", "patch"), serde_json::json!(["webhooks:write"]));
+    assert_eq!(partner_of("/api/v1/webhooks/{id}", "delete"), serde_json::json!(["webhooks:write"]));
     assert!(spec["paths"]["/api/v1/users"]["get"]["security"].as_array().unwrap().len() == 1, "admins' only");
     assert!(spec["components"]["responses"]["Unavailable"]["headers"]["Retry-After"].is_object());
     let mut throttled = 0;

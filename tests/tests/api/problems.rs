@@ -302,6 +302,20 @@ async fn produce_every_kind(language: Language) {
         .send()
         .await;
     seen(&mut produced, &reply, 409, ProblemCode::ServiceAccountRevoked);
+    let hook = json!({"organization_id": partner_org, "url": "https://gestionale.example.org/hooks", "events": ["referral.updated"]});
+    let mut last = Value::Null;
+    for _ in 0..domain::webhooks::MAX_WEBHOOKS_PER_ORGANIZATION {
+        let registered = app.post("/api/v1/webhooks").token(admin).json(&hook).send().await;
+        assert_eq!(registered.status, 201, "{}", registered.body);
+        last = registered.body.clone();
+    }
+    let reply = app.post("/api/v1/webhooks").token(admin).json(&hook).send().await;
+    seen(&mut produced, &reply, 409, ProblemCode::WebhookLimit);
+    let hook_path = format!("/api/v1/webhooks/{}", last["id"].as_str().unwrap_or_default());
+    let off = app.patch(&hook_path).token(admin).if_match(1).json(&json!({"enabled": false})).send().await;
+    assert_eq!(off.status, 200, "{}", off.body);
+    let reply = app.post(&format!("{hook_path}/test")).token(admin).send().await;
+    seen(&mut produced, &reply, 409, ProblemCode::WebhookDisabled);
     let targets = json!({"from": "2025-06-01", "to": "2025-06-30", "intercepted_min": 1, "intercepted_max": 2,
         "taken_in_charge_min": 1, "taken_in_charge_max": 2});
     let reply = app.post("/api/v1/districts/milano/targets").token(admin).json(&targets).send().await;

@@ -562,6 +562,32 @@ impl TestApp {
         (reply.str("id").to_string(), reply.str("client_id").to_string(), reply.str("client_secret").to_string())
     }
 
+    /// A referral of `case` to `organization` proposed by `worker`, after the person's consent
+    /// to share their data with it; answers its id.
+    pub async fn propose_referral(
+        &self,
+        worker: &Session,
+        case: &str,
+        beneficiary: &str,
+        organization: &str,
+    ) -> String {
+        let consent = self
+            .post(&format!("/api/v1/beneficiaries/{beneficiary}/consents"))
+            .token(&worker.access_token)
+            .json(&json!({"kind": "data_sharing", "organization_id": organization, "given_on": "2026-03-01", "method": "written", "language": "ur"}))
+            .send()
+            .await;
+        assert_eq!(consent.status, 201, "{}", consent.body);
+        let proposed = self
+            .post(&format!("/api/v1/cases/{case}/referrals"))
+            .token(&worker.access_token)
+            .json(&json!({"to_organization_id": organization, "category": "orientation_work", "reason": "Cerca lavoro regolare", "joint_intake": false}))
+            .send()
+            .await;
+        assert_eq!(proposed.status, 201, "{}", proposed.body);
+        proposed.str("id").to_string()
+    }
+
     /// A partner system's token, by the client-credentials form.
     pub async fn system_token(&self, client_id: &str, secret: &str) -> String {
         let form = format!("grant_type=client_credentials&client_id={client_id}&client_secret={secret}");
