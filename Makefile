@@ -54,6 +54,7 @@ browser-check: build
 ## Start the real binary, log in, read /docs/, stop it with SIGTERM
 smoke: build
 	python3 scripts/smoke.py target/debug/inlav
+	python3 scripts/quickstart.py target/debug/inlav
 
 smoke-pg: build
 	python3 scripts/smoke.py target/debug/inlav '$(SMOKE_DATABASE_URL)'

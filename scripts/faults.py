@@ -9,12 +9,19 @@
               N concurrent POSTs with one Idempotency-Key give one resource; never a 5xx. With
               writers on both processes and a reader following the change feed through both at
               once, the reader sees every committed case exactly once, in increasing order.
+              Webhooks: test messages queued through both processes are delivered by both
+              dispatchers, each message once (FOR UPDATE SKIP LOCKED), each signature valid;
+              messages pending while every process stops are delivered after a restart.
 3. restart    SIGTERM under a write load (SQLite and PostgreSQL): the process exits 0, a new one
               starts on the same data, and every write answered 2xx is in the database.
 
 usage: faults.py <path to inlav> [outage] [races] [restart]   (default: all)
 It stops and starts the local PostgreSQL cluster (pg_ctlcluster), so run it where that is yours.
 """
+import base64
+import hashlib
+import hmac
+import http.server
 import os
 import sqlite3
 import subprocess
@@ -41,8 +48,14 @@ def check(condition, message):
         FAILURES.append(message)
 
 
+# Deliveries to the receivers of these tests, on 127.0.0.1, retried quickly.
+WEBHOOK_ENV = {"INLAV_WEBHOOK_ALLOW": "127.0.0.1", "INLAV_WEBHOOK_RETRY_BASE_MS": "100"}
+
+
 def Server(binary, data_dir, database_url=None, pool_size=8, port=None):
-    return harness.Server(binary, data_dir, database_url, pool_size, port, pool_timeout_ms=POOL_TIMEOUT_MS)
+    return harness.Server(
+        binary, data_dir, database_url, pool_size, port, pool_timeout_ms=POOL_TIMEOUT_MS, env=WEBHOOK_ENV
+    )
 
 
 def coordinator_token(base):
@@ -279,6 +292,96 @@ def feed(bases, token, url, label, seconds=4):
     check(set(created) <= stored, f"{label}: no change of a case that is not stored")
 
 
+class Receiver(http.server.ThreadingHTTPServer):
+    """A webhook endpoint on 127.0.0.1: answers `status` (settable), and keeps the id of each
+    message whose signature verifies with `secret`, as a receiver following the README would."""
+
+    def __init__(self):
+        super().__init__(("127.0.0.1", 0), ReceiverHandler)
+        self.status, self.secret, self.lock = 200, b"", threading.Lock()
+        self.accepted, self.forged = [], 0
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+    def verifies(self, headers, body):
+        signed = f"{headers.get('webhook-id')}.{headers.get('webhook-timestamp')}.".encode() + body
+        expected = "v1," + base64.b64encode(hmac.new(self.secret, signed, hashlib.sha256).digest()).decode()
+        return any(hmac.compare_digest(expected, s) for s in headers.get("webhook-signature", "").split(" "))
+
+
+class ReceiverHandler(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        server = self.server
+        with server.lock:
+            if server.status == 200:
+                if server.verifies(self.headers, body):
+                    server.accepted.append(self.headers.get("webhook-id"))
+                else:
+                    server.forged += 1
+        self.send_response(server.status)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def webhooks(binary, data_dir, url, servers, label, total=200):
+    """Test messages queued through every process: each delivered once, signed; then messages
+    pending while every process stops are delivered by one started again."""
+    base = servers[0].base
+    admin = login(base, "admin@inlav.local")
+    status, organization, _, _ = call(base, "POST", "/api/v1/organizations", {"name": f"ETS {uuid.uuid4().hex[:6]}", "kind": "ets", "districts": ["milano"]}, admin)
+    check(status == 201, f"{label}: an organisation ({status})")
+    receiver = Receiver()
+    hook = {"organization_id": organization["id"], "url": f"http://127.0.0.1:{receiver.server_address[1]}/hook", "events": ["referral.updated"]}
+    status, endpoint, _, _ = call(base, "POST", "/api/v1/webhooks", hook, admin)
+    check(status == 201, f"{label}: an endpoint ({status})")
+    receiver.secret = base64.b64decode(endpoint["secret"].removeprefix("whsec_"))
+    queued, lock, counter = [], threading.Lock(), iter(range(total))
+
+    def queue():
+        for i in counter:
+            answer = call(servers[i % len(servers)].base, "POST", f"/api/v1/webhooks/{endpoint['id']}/test", token=admin)
+            with lock:
+                queued.append((answer[1] or {}).get("message_id") if answer[0] == 202 else None)
+
+    def delivered_within(wanted, seconds):
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and not wanted <= set(receiver.accepted):
+            time.sleep(0.05)
+        return wanted <= set(receiver.accepted)
+
+    started = time.monotonic()
+    pool = [threading.Thread(target=queue) for _ in range(8)]
+    [t.start() for t in pool]
+    [t.join(timeout=60) for t in pool]
+    ids = set(filter(None, queued))
+    check(len(ids) == total, f"{label}: {total} messages queued ({len(ids)})")
+    check(delivered_within(ids, 30), f"{label}: every message delivered ({len(ids - set(receiver.accepted))} missing)")
+    elapsed = time.monotonic() - started
+    repeats = sum(n > 1 for n in Counter(receiver.accepted).values())
+    print(f"  {len(receiver.accepted)} messages received in {elapsed:.1f} s, {repeats} twice, {receiver.forged} unsigned", flush=True)
+    check(repeats == 0, f"{label}: no message sent twice ({repeats})")
+    check(receiver.forged == 0, f"{label}: every signature verifies")
+
+    # Pending while every process stops, delivered after a restart.
+    receiver.status = 503
+    counter = iter(range(20))
+    queued.clear()
+    queue()
+    pending = set(filter(None, queued))
+    time.sleep(0.5)
+    check(all(server.stop() == 0 for server in servers), f"{label}: every process exits 0 while deliveries fail")
+    receiver.status = 200
+    again = Server(binary, data_dir, url)
+    again.start()
+    # A message taken by a process that stopped waits for its one-minute lease.
+    check(delivered_within(pending, 90), f"{label}: messages pending at the stop delivered after a restart ({len(pending - set(receiver.accepted))} missing)")
+    check(again.stop() == 0, f"{label}: the new process exits 0")
+    receiver.shutdown()
+
+
 def burst(base, token, label, total=300, threads=24):
     answers, lock = [], threading.Lock()
     counter = iter(range(total))
@@ -306,7 +409,7 @@ def races(binary):
         token = coordinator_token(first.base)
         race([first.base, second.base], token, "PostgreSQL, two processes")
         feed([first.base, second.base], token, url, "PostgreSQL, two processes, the change feed")
-        check(first.stop() == 0 and second.stop() == 0, "both exit 0 on SIGTERM")
+        webhooks(binary, data_dir, url, [first, second], "PostgreSQL, two processes, webhooks")
     print("\n=== races: one process on SQLite, many connections ===", flush=True)
     with tempfile.TemporaryDirectory() as data_dir:
         server = Server(binary, data_dir, None, pool_size=16)

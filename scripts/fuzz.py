@@ -68,6 +68,8 @@ def main():
             "INLAV_DATA_DIR": data_dir,
             "INLAV_LOG": "info,json",
             "INLAV_ADMIN_PASSWORD": PASSWORD,
+            # Generated bodies register webhooks to generated hosts: nothing may leave 127.0.0.1.
+            "INLAV_WEBHOOK_DISPATCH": "off",
         }
         if database_url:
             env["DATABASE_URL"] = database_url

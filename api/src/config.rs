@@ -48,11 +48,14 @@ pub struct WebhookSettings {
     pub allow: AllowList,
     /// The wait after a first failed attempt, doubled after each (`INLAV_WEBHOOK_RETRY_BASE_MS`).
     pub retry_base: Duration,
+    /// Whether this instance delivers (`INLAV_WEBHOOK_DISPATCH`, `on` or `off`): a copy of the
+    /// production data in staging must not notify the partners.
+    pub dispatch: bool,
 }
 
 impl Default for WebhookSettings {
     fn default() -> Self {
-        WebhookSettings { allow: AllowList::default(), retry_base: Duration::from_millis(5_000) }
+        WebhookSettings { allow: AllowList::default(), retry_base: Duration::from_millis(5_000), dispatch: true }
     }
 }
 
@@ -158,6 +161,16 @@ impl Config {
             },
             retry_base: parse_number(&get, "INLAV_WEBHOOK_RETRY_BASE_MS", 10, 3_600_000)?
                 .map_or(WebhookSettings::default().retry_base, |ms| Duration::from_millis(u64::from(ms))),
+            dispatch: match get("INLAV_WEBHOOK_DISPATCH").as_deref().map(str::trim) {
+                None | Some("on") => true,
+                Some("off") => false,
+                Some(other) => {
+                    return Err(ConfigError(format!(
+                        "INLAV_WEBHOOK_DISPATCH: `{}` is neither `on` nor `off`",
+                        shorten(other)
+                    )));
+                }
+            },
         };
         let admin_email = get("INLAV_ADMIN_EMAIL");
         if let Some(email) = &admin_email {
@@ -302,6 +315,9 @@ mod tests {
             ("INLAV_CORS_ORIGINS", "pua.example.org", "INLAV_CORS_ORIGINS"),
             ("INLAV_AUDIT_CHECKPOINT_MINUTES", "-1", "INLAV_AUDIT_CHECKPOINT_MINUTES"),
             ("INLAV_DEFAULT_LANGUAGE", "de", "INLAV_DEFAULT_LANGUAGE"),
+            ("INLAV_WEBHOOK_ALLOW", "127.0.0.1,localhost", "INLAV_WEBHOOK_ALLOW"),
+            ("INLAV_WEBHOOK_RETRY_BASE_MS", "0", "INLAV_WEBHOOK_RETRY_BASE_MS"),
+            ("INLAV_WEBHOOK_DISPATCH", "sometimes", "INLAV_WEBHOOK_DISPATCH"),
         ];
         for (name, value, expected) in cases {
             let err = config(&[(name, value)]).unwrap_err().to_string();

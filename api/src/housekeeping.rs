@@ -30,7 +30,11 @@ pub fn start(state: &AppState, config: &Config, audit_key: &[u8]) -> Housekeepin
             }
         }));
     }
-    tasks.push(tokio::spawn(deliver_webhooks(state.clone())));
+    if state.webhooks().dispatch {
+        tasks.push(tokio::spawn(deliver_webhooks(state.clone())));
+    } else {
+        tracing::warn!("INLAV_WEBHOOK_DISPATCH=off: this instance sends no webhook; messages wait for one that does");
+    }
     let state = state.clone();
     tasks.push(tokio::spawn(async move {
         // Daily, the first a few minutes after start (not while the desks log in after a

@@ -132,7 +132,13 @@ pub async fn record(
 }
 
 /// The services delivered within a case the caller sees in full, by date.
-pub async fn list(ctx: &Context, actor: &Actor, now: DateTime<Utc>, case_id: Uuid) -> Result<Vec<ServiceDelivery>> {
+pub async fn list(
+    ctx: &Context,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    case_id: Uuid,
+    updated_since: Option<DateTime<Utc>>,
+) -> Result<Vec<ServiceDelivery>> {
     actor.require(Capability::ReadCases)?;
     actor.require_full_view()?;
     let scope = actor.case_scope()?;
@@ -141,7 +147,7 @@ pub async fn list(ctx: &Context, actor: &Actor, now: DateTime<Utc>, case_id: Uui
         ctx.db(),
         ctx.db().read(move |conn| {
             let case = visible_case(conn, &scope, case_id)?;
-            let deliveries = store::of_case(conn, case_id)?;
+            let deliveries = store::changed_in_case(conn, case_id, updated_since)?;
             let entry = actor.audit(now, AuditAction::Read, &case.district, Some(case.beneficiary_id), Some(case_id));
             Ok((deliveries, vec![entry]))
         }),

@@ -124,15 +124,28 @@ pub fn find(conn: &mut DbConnection, id: Uuid) -> Result<ServiceDelivery> {
 
 /// The deliveries of a case, by date.
 pub fn of_case(conn: &mut DbConnection, case_id: Uuid) -> Result<Vec<ServiceDelivery>> {
-    service_deliveries::table
+    changed_in_case(conn, case_id, None)
+}
+
+/// The services of a case not deleted, by date; or, `since` a time, those changed at or after
+/// it, in the order they changed (deletions are told by the change feed).
+pub fn changed_in_case(
+    conn: &mut DbConnection,
+    case_id: Uuid,
+    since: Option<DateTime<Utc>>,
+) -> Result<Vec<ServiceDelivery>> {
+    let query = service_deliveries::table
         .filter(service_deliveries::case_id.eq(case_id.to_string()))
         .filter(service_deliveries::deleted_at.is_null())
         .select(DeliveryRow::as_select())
-        .order((service_deliveries::delivered_on.asc(), service_deliveries::id.asc()))
-        .load::<DeliveryRow>(conn)?
-        .into_iter()
-        .map(into_delivery)
-        .collect()
+        .into_boxed();
+    let query = match since {
+        Some(since) => query
+            .filter(service_deliveries::updated_at.ge(to_db_time(since)))
+            .order((service_deliveries::updated_at.asc(), service_deliveries::id.asc())),
+        None => query.order((service_deliveries::delivered_on.asc(), service_deliveries::id.asc())),
+    };
+    query.load::<DeliveryRow>(conn)?.into_iter().map(into_delivery).collect()
 }
 
 pub fn update(

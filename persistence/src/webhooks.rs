@@ -230,6 +230,18 @@ pub struct DueMessage {
     pub change: Option<StoredChange>,
 }
 
+/// Whether any message of an enabled endpoint is due at `now`: a read, so that an idle
+/// dispatcher does not take the writer's turn every second.
+pub fn any_due(conn: &mut DbConnection, now: DateTime<Utc>) -> Result<bool> {
+    let due = webhook_messages::table
+        .select(webhook_messages::id)
+        .filter(webhook_messages::status.eq(DeliveryStatus::Pending.code()))
+        .filter(webhook_messages::next_attempt_at.le(to_db_time(now)))
+        .first::<String>(conn)
+        .optional()?;
+    Ok(due.is_some())
+}
+
 /// Takes up to `limit` due messages of enabled endpoints, oldest first, and moves them out of
 /// reach until `lease_until`: the attempt's record releases them. On PostgreSQL the rows
 /// another instance is taking at the same moment are skipped (`FOR UPDATE SKIP LOCKED`); on

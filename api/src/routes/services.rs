@@ -11,14 +11,14 @@ use chrono::{DateTime, NaiveDate, Utc};
 use domain::services::{ServiceCategory, ServiceDelivery, ServiceOutcome};
 use domain::users::Role;
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 use validator::Validate;
 
 use crate::caller::Caller;
 use crate::error::ApiError;
-use crate::extract::{IdempotencyKey, IfMatch, Paged, ValidJson, etag, resource_id};
+use crate::extract::{IdempotencyKey, IfMatch, Paged, ValidJson, ValidQuery, etag, resource_id};
 use crate::idempotency::{json_reply, respond, retryable};
 use crate::schemas;
 use crate::state::AppState;
@@ -147,11 +147,20 @@ pub async fn record_service(
     Ok(respond(answered))
 }
 
-/// The services delivered within a case, by date.
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ServiceListQuery {
+    /// Only the services changed at or after this time, in the order they changed (deleted
+    /// ones are told by the change feed).
+    pub updated_since: Option<DateTime<Utc>>,
+}
+
+/// The services delivered within a case, by date; with `updated_since`, those changed since.
 #[utoipa::path(
     tag = "services",
     security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "Case id")),
+    params(("id" = Uuid, Path, description = "Case id"), ServiceListQuery),
     responses(
         (status = 200, description = "Every service not deleted", body = Paged<DeliveryView>),
         (status = 403, description = "The role does not see case details", body = crate::problem::Problem, content_type = "application/problem+json"),
@@ -162,8 +171,10 @@ pub async fn list_services(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<String>,
+    query: ValidQuery<ServiceListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let deliveries = services::list(state.context(), &caller, state.now(), resource_id(&id)?).await?;
+    let since = query.0.updated_since;
+    let deliveries = services::list(state.context(), &caller, state.now(), resource_id(&id)?, since).await?;
     Ok(HttpResponse::Ok()
         .json(Paged { items: deliveries.into_iter().map(DeliveryView::from).collect(), next_cursor: None }))
 }

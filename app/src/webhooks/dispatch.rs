@@ -154,6 +154,9 @@ pub async fn dispatch_due(
     settings: DispatchSettings,
     now: DateTime<Utc>,
 ) -> Result<usize> {
+    if !ctx.db().read(move |conn| store::any_due(conn, now)).await? {
+        return Ok(0);
+    }
     let lease = chrono::Duration::from_std(settings.lease).unwrap_or(chrono::Duration::minutes(1));
     let due = ctx.db().write(move |conn| store::claim_due(conn, now, now + lease, settings.batch)).await?;
     let mut sends = tokio::task::JoinSet::new();

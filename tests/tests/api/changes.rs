@@ -203,9 +203,17 @@ async fn lists_give_what_changed_since_an_instant_in_the_order_of_change() {
     assert_eq!(proposed.status, 201, "{}", proposed.body);
     let referrals = app.get(&format!("/api/v1/referrals?updated_since={since}")).token(worker).send().await;
     assert_eq!(referrals.body["items"].as_array().map(Vec::len), Some(1), "{}", referrals.body);
+    let services = format!("/api/v1/cases/{}/services", ids[0].0);
+    let delivered = json!({"category": "orientation_work", "delivered_on": app.clock.now().date_naive()});
+    let recorded = app.post(&services).token(worker).json(&delivered).send().await;
+    assert_eq!(recorded.status, 201, "{}", recorded.body);
+    let changed = app.get(&format!("{services}?updated_since={since}")).token(worker).send().await;
+    assert_eq!(changed.body["items"][0]["id"], recorded.body["id"], "{}", changed.body);
     app.advance(chrono::Duration::minutes(1));
     let later = app.clock.now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let none = app.get(&format!("/api/v1/referrals?updated_since={later}")).token(worker).send().await;
+    assert_eq!(none.body["items"], json!([]));
+    let none = app.get(&format!("{services}?updated_since={later}")).token(worker).send().await;
     assert_eq!(none.body["items"], json!([]));
 
     // A cursor of the other order is refused.
