@@ -10,6 +10,9 @@ and prints requests/s, p50, p99, errors and the server's peak RSS during the sce
   list 50        GET /api/v1/cases?status=taken_in_charge&limit=50
   create         POST /api/v1/cases (an interception with a new person)
   transition     POST /api/v1/cases/{id}/transitions, intercepted -> screening, If-Match "1"
+  service        POST /api/v1/cases/{id}/services delivered by a partner without a webhook,
+                 then by one whose webhook is told of each (the outbox written in the request,
+                 the dispatcher delivering to a receiver on 127.0.0.1 meanwhile)
   first report   the same, once, right after the writes (it recounts the day they filled)
   indicators 1   GET /api/v1/reports/indicators?district=milano (one district)
   indicators all GET /api/v1/reports/indicators as the regional coordinator (12 districts)
@@ -24,6 +27,7 @@ usage: bench.py <inlav release binary> [--sizes 10000,1000000] [--backends sqlit
 wrk is installed from Debian's packages when missing. Only 127.0.0.1 is contacted.
 """
 import argparse
+import http.server
 import json
 import threading
 import urllib.error
@@ -196,6 +200,50 @@ class HeavyLoad:
                 "refused": self.refused, "done": self.done}
 
 
+class Receiver(http.server.ThreadingHTTPServer):
+    """A webhook endpoint on 127.0.0.1 that counts what it gets and answers 204."""
+
+    # A listen backlog for a dispatcher's many connections at once (the default is 5).
+    request_queue_size = 128
+
+    def __init__(self):
+        super().__init__(("127.0.0.1", 0), ReceiverHandler)
+        self.received = 0
+        self.lock = threading.Lock()
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+
+class ReceiverHandler(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        with self.server.lock:
+            self.server.received += 1
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def partners(base, receiver):
+    """Two partner organisations, the second with a webhook on `receiver` told of services
+    (None for a binary older than webhooks, to compare with it)."""
+    admin = login(base, "admin.bench@bench.local")
+    ids = []
+    for name in ("Ente senza webhook", "Ente con webhook"):
+        status, body, _, _ = call(base, "POST", "/api/v1/organizations", {"name": f"{name} {time.time_ns()}", "kind": "ets", "districts": ["milano"]}, admin)
+        if status != 201:
+            sys.exit(f"bench: organisation: {status} {body}")
+        ids.append(body["id"])
+    hook = {"organization_id": ids[1], "url": f"http://127.0.0.1:{receiver.server_address[1]}/hook", "events": ["service.created"]}
+    status, body, _, _ = call(base, "POST", "/api/v1/webhooks", hook, admin)
+    if status == 404:
+        return ids[0], None
+    if status != 201:
+        sys.exit(f"bench: webhook: {status} {body}")
+    return ids[0], ids[1]
+
+
 def reset_peak_rss(pid):
     try:
         with open(f"/proc/{pid}/clear_refs", "w") as f:
@@ -247,8 +295,10 @@ def bench_one(binary, backend, size, seconds, connections):
         print(f"  {seeded.splitlines()[0]} (wall {seed_seconds:.1f} s)", flush=True)
         email = re.search(r"district_coordinator\s+(coordinatore\.milano@\S+)", seeded).group(1)
         password = re.search(r"password: (\S+)\)", seeded).group(1)
+        cli(binary, env, "user", "create", "--email", "admin.bench@bench.local", "--name", "Admin", "--role", "admin", "--organization", "Regione Lombardia", "--password-stdin", stdin=PASSWORD + "\n")
         cli(binary, env, "user", "create", "--email", "regione.bench@bench.local", "--name", "Regione", "--role", "regional_coordinator", "--organization", "Regione Lombardia", "--password-stdin", stdin=PASSWORD + "\n")
-        server = Server(binary, data_dir, url, pool_size=8, workers=2)
+        server = Server(binary, data_dir, url, pool_size=8, workers=2, env={"INLAV_WEBHOOK_ALLOW": "127.0.0.1"})
+        receiver = Receiver()
         ready = server.start()
         rows.append(("start-up to ready", {"rps": None, "p50": ready * 1000, "p99": None, "errors": 0, "rss": peak_rss_mb(server.process.pid), "connections": 1}))
         try:
@@ -257,6 +307,10 @@ def bench_one(binary, backend, size, seconds, connections):
             milano = query_ids(backend, data_dir, url, "SELECT id FROM cases WHERE district_code = 'milano' ORDER BY id LIMIT 20000")
             from_day = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 365 * 86400))
             to_day = time.strftime("%Y-%m-%d", time.gmtime())
+            quiet_partner, told_partner = partners(server.base, receiver)
+            # A closed case takes no service.
+            open_cases = query_ids(backend, data_dir, url, "SELECT id FROM cases WHERE district_code = 'milano' AND status <> 'closed' ORDER BY id LIMIT 5000")
+            service = {"category": "orientation_work", "delivered_on": to_day}
             interception = json.dumps({"beneficiary": {"alias": "Bench", "citizenships": ["PK"], "gender": "male"}, "district": "milano", "channel": "street_outreach", "intercepted_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 3600))})
             # Reports are measured for latency: a few officers at once, not a crowd.
             scenarios = [
@@ -265,6 +319,8 @@ def bench_one(binary, backend, size, seconds, connections):
                 ("list of 50, filtered", token, ["/api/v1/cases?status=taken_in_charge&limit=50"], "GET", None, connections),
                 ("create an interception", token, ["/api/v1/cases"], "POST", interception, connections),
                 ("transition a case", token, None, "POST", json.dumps({"to": "screening", "effective_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 600))}), connections),
+                ("record a service, no webhook", token, [f"/api/v1/cases/{i}/services" for i in open_cases], "POST", json.dumps({**service, "delivered_by": quiet_partner}), connections),
+                ("record a service, a webhook told", token, [f"/api/v1/cases/{i}/services" for i in open_cases], "POST", json.dumps({**service, "delivered_by": told_partner}), connections),
                 # The first report after the writes recounts the day they filled (tens of
                 # thousands of rows written in seconds): one request, timed on its own, so that
                 # wrk's correction for coordinated omission does not spread it over the p99 of
@@ -277,6 +333,8 @@ def bench_one(binary, backend, size, seconds, connections):
                 ("desk: read one case, quiet", token, [f"/api/v1/cases/{i}" for i in milano], "GET", None, DESK),
                 ("desk: read one case, 12 exports and reports running", token, [f"/api/v1/cases/{i}" for i in milano], "GET", None, DESK),
             ]
+            if told_partner is None:
+                scenarios = [row for row in scenarios if not row[0].endswith("webhook told")]
             for label, who, targets, method, body, clients in scenarios:
                 duration = seconds
                 if targets is None:
@@ -316,6 +374,13 @@ def bench_one(binary, backend, size, seconds, connections):
                     result["connections"] = clients
                 result["rss"] = peak_rss_mb(server.process.pid)
                 rows.append((label, result))
+                if label.endswith("webhook told"):
+                    # Every service recorded is a message: wait (bounded) until they are all sent.
+                    wanted = int(query_ids(backend, data_dir, url, "SELECT count(*) FROM webhook_messages")[0])
+                    deadline = time.monotonic() + 60
+                    while receiver.received < wanted and time.monotonic() < deadline:
+                        time.sleep(0.1)
+                    print(f"    webhook messages: {wanted} queued, {receiver.received} received {time.monotonic() - deadline + 60:.1f} s after the scenario", flush=True)
                 rps = f"{result['rps']:>9.0f}" if result["rps"] is not None else f"{'–':>9}"
                 p99 = f"{result['p99']:>8.2f}" if result["p99"] is not None else f"{'–':>8}"
                 print(f"  {label:<34} c={result['connections']:<3} {rps} req/s  p50 {result['p50']:>8.2f} ms  p99 {p99} ms  errors {result['errors']:>6}  rss {result['rss']:.0f} MB", flush=True)
@@ -349,6 +414,7 @@ def bench_one(binary, backend, size, seconds, connections):
             print(f"  research export of a year: headers after {headers_after:.1f} s, whole {took:.1f} s, {size / 1e6:.0f} MB, rss {rss:.0f} MB; {anonymity}", flush=True)
         finally:
             server.stop()
+            receiver.shutdown()
     return rows
 
 

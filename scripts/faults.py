@@ -296,6 +296,9 @@ class Receiver(http.server.ThreadingHTTPServer):
     """A webhook endpoint on 127.0.0.1: answers `status` (settable), and keeps the id of each
     message whose signature verifies with `secret`, as a receiver following the README would."""
 
+    # A listen backlog for a dispatcher's many connections at once (the default is 5).
+    request_queue_size = 128
+
     def __init__(self):
         super().__init__(("127.0.0.1", 0), ReceiverHandler)
         self.status, self.secret, self.lock = 200, b"", threading.Lock()

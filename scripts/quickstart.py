@@ -32,6 +32,9 @@ DEMO_PASSWORD = "demo-password-2026"
 class Receiver(http.server.ThreadingHTTPServer):
     """The partner's endpoint: keeps every message with the time it arrived."""
 
+    # A listen backlog for a dispatcher's many connections at once (the default is 5).
+    request_queue_size = 128
+
     def __init__(self):
         super().__init__(("127.0.0.1", 0), Handler)
         self.messages = []

@@ -353,8 +353,28 @@ pub struct AttemptRecord {
     pub disable_webhook: bool,
 }
 
+/// Logs the attempts of a round in one transaction (one commit, not one each); answers how
+/// many were logged: an attempt whose endpoint was deleted meanwhile is not.
+pub fn record_attempts(conn: &mut DbConnection, records: &[AttemptRecord]) -> Result<usize> {
+    write_transaction(conn, |conn| {
+        let mut logged = 0;
+        for record in records {
+            let still_there = webhook_messages::table
+                .find(record.message_id.to_string())
+                .select(webhook_messages::id)
+                .first::<String>(conn)
+                .optional()?;
+            if still_there.is_some() {
+                record_attempt(conn, record)?;
+                logged += 1;
+            }
+        }
+        Ok(logged)
+    })
+}
+
 /// Logs an attempt and moves its message and its endpoint on.
-pub fn record_attempt(conn: &mut DbConnection, record: &AttemptRecord) -> Result<()> {
+fn record_attempt(conn: &mut DbConnection, record: &AttemptRecord) -> Result<()> {
     let at = to_db_time(record.at);
     let next = record.next_attempt_at.map(to_db_time);
     write_transaction(conn, |conn| {
@@ -385,7 +405,7 @@ pub fn record_attempt(conn: &mut DbConnection, record: &AttemptRecord) -> Result
         if record.outcome == AttemptOutcome::Succeeded {
             diesel::update(endpoint).set(webhooks::failing_since.eq(None::<NaiveDateTime>)).execute(conn)?;
         } else if record.disable_webhook {
-            diesel::update(endpoint)
+            diesel::update(endpoint.filter(webhooks::enabled.eq(true)))
                 .set((
                     webhooks::enabled.eq(false),
                     webhooks::disabled_reason.eq(DisabledReason::Failing.code()),

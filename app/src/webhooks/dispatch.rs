@@ -175,16 +175,17 @@ pub async fn dispatch_due(
             next_step(&message, &answer, now, &settings, jitter())
         });
     }
-    let mut attempted = 0;
+    // The round's attempts are logged together, in one commit; a message whose log fails is
+    // taken again when its lease ends.
+    let mut records = Vec::new();
     while let Some(joined) = sends.join_next().await {
         let record = joined.map_err(|err| Error::Internal(format!("a webhook send failed: {err}")))?;
         if record.disable_webhook {
             tracing::warn!(webhook = %record.webhook_id, "webhook disabled after a day of failed deliveries");
         }
-        ctx.db().write(move |conn| store::record_attempt(conn, &record)).await?;
-        attempted += 1;
+        records.push(record);
     }
-    Ok(attempted)
+    Ok(ctx.db().write(move |conn| store::record_attempts(conn, &records)).await?)
 }
 
 #[cfg(test)]
