@@ -31,8 +31,14 @@ struct Cli {
 enum Command {
     /// Start the HTTP service (the default). Settings come from the environment.
     Serve,
-    /// Apply pending database migrations and exit.
-    Migrate,
+    /// Apply pending database migrations and exit. Several instances may start together: on
+    /// PostgreSQL one migrates while the others wait.
+    Migrate {
+        /// Apply nothing: exit 0 when the database is up to date, 3 when migrations are
+        /// pending (they are listed), 1 when it cannot be read or a newer binary migrated it.
+        #[arg(long)]
+        check: bool,
+    },
     /// Manage user accounts.
     User {
         #[command(subcommand)]
@@ -170,11 +176,14 @@ pub fn run(
         }
     };
     init_logging(&config.log);
+    if let Command::Migrate { check: true } = command {
+        return migrate_check(&config, out, err);
+    }
     let runtime = actix_web::rt::System::new();
     let result = runtime.block_on(async {
         match command {
             Command::Serve => server::serve(config).await,
-            Command::Migrate => server::open_database(&config).map(|_| {
+            Command::Migrate { .. } => server::open_database(&config).map(|_| {
                 let _ = writeln!(out, "database {} is up to date", config.database_url.redacted());
             }),
             Command::User {
@@ -223,6 +232,29 @@ pub fn run(
         Ok(()) => 0,
         Err(message) => {
             let _ = writeln!(err, "inlav: {message}");
+            1
+        }
+    }
+}
+
+/// `migrate --check`: what an upgrade would apply, applying nothing.
+fn migrate_check(config: &Config, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+    let target = config.database_url.redacted();
+    let pending = persistence::db::connect(config.database_url.clone(), config.pool.clone())
+        .map_err(|e| e.to_string())
+        .and_then(|pool| pool.get().map_err(|e| e.to_string()))
+        .and_then(|mut conn| persistence::db::pending_migrations(&mut conn).map_err(|e| e.to_string()));
+    match pending {
+        Ok(pending) if pending.is_empty() => {
+            let _ = writeln!(out, "database {target} is up to date");
+            0
+        }
+        Ok(pending) => {
+            let _ = writeln!(out, "database {target} lacks {} migrations: {}", pending.len(), pending.join(", "));
+            3
+        }
+        Err(message) => {
+            let _ = writeln!(err, "inlav: database {target}: {}", server::one_line(&message));
             1
         }
     }

@@ -378,6 +378,6 @@ pub async fn serve(config: Config) -> Result<(), String> {
     Ok(())
 }
 
-fn one_line(text: &str) -> String {
+pub(crate) fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }

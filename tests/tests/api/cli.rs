@@ -1,6 +1,7 @@
 //! The `inlav` command line: settings errors, migrate, user creation, the spec.
 //! These are plain tests: each command runs its own runtime.
 
+use diesel::RunQueryDsl;
 use serde_json::{Value, json};
 
 use crate::support::{ADMIN_EMAIL, ADMIN_PASSWORD, TestApp, TestDb, run_cli};
@@ -44,6 +45,30 @@ fn migrate_applies_the_migrations_once() {
     assert!(out.contains("up to date"), "{out}");
     let (code, _, err) = run_cli(&["migrate"], &db.env(), "");
     assert_eq!(code, 0, "{err}");
+}
+
+#[test]
+fn migrate_check_says_what_an_upgrade_would_apply_and_an_older_binary_is_refused() {
+    let db = TestDb::new();
+    let (code, out, _) = run_cli(&["migrate", "--check"], &db.env(), "");
+    assert_eq!(code, 3, "a new database lacks every migration: {out}");
+    assert!(out.contains("2026-11-24-000001_foundation") && out.contains("webhooks"), "{out}");
+    assert_eq!(run_cli(&["migrate"], &db.env(), "").0, 0);
+    let (code, out, _) = run_cli(&["migrate", "--check"], &db.env(), "");
+    assert_eq!((code, out.contains("up to date")), (0, true), "{out}");
+
+    // A newer binary migrated the database: this one refuses to start, to migrate or to check.
+    let url = persistence::DatabaseUrl::parse(&db.env()["DATABASE_URL"]).expect("a URL");
+    let pool = persistence::db::connect(url, persistence::PoolSettings::default()).expect("connect");
+    let mut conn = pool.get().expect("a connection");
+    diesel::sql_query("INSERT INTO __diesel_schema_migrations (version) VALUES ('29991231000001')")
+        .execute(&mut *conn)
+        .expect("a migration from the future");
+    for command in [vec!["migrate", "--check"], vec!["migrate"], vec!["serve"]] {
+        let (code, _, err) = run_cli(&command, &db.env(), "");
+        assert_eq!(code, 1, "{command:?}");
+        assert!(err.contains("migrated by a newer inlav") && err.contains("29991231000001"), "{command:?}: {err}");
+    }
 }
 
 #[test]

@@ -102,3 +102,35 @@ fn pg_only_the_planner_prices_random_reads_for_ssd_unless_someone_set_it() {
     // Set by the connection's options (as a role or database setting would be): kept.
     assert_eq!(random_page_cost(&format!("{}%20-crandom_page_cost%3D2", db.url)), "2");
 }
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    count: i64,
+}
+
+#[test]
+fn pg_only_instances_starting_together_migrate_once_and_all_come_up() {
+    let base = postgres_url().expect("the PostgreSQL suite sets TEST_DATABASE_URL");
+    let test_db = TestDb::postgres(&base);
+    let env = test_db.env();
+    let start = std::sync::Barrier::new(4);
+    let codes: Vec<(u8, String)> = std::thread::scope(|scope| {
+        let starts: Vec<_> = (0..4)
+            .map(|_| {
+                scope.spawn(|| {
+                    start.wait();
+                    let (code, _, err) = crate::support::run_cli(&["migrate"], &env, "");
+                    (code, err)
+                })
+            })
+            .collect();
+        starts.into_iter().map(|s| s.join().expect("a start")).collect()
+    });
+    assert!(codes.iter().all(|(code, _)| *code == 0), "every instance comes up: {codes:?}");
+    let pool = db::connect(persistence::DatabaseUrl::parse(&test_db.url).unwrap(), PoolSettings::default()).unwrap();
+    let applied = diesel::sql_query("SELECT count(*) AS count FROM __diesel_schema_migrations")
+        .get_result::<Count>(&mut *pool.get().unwrap());
+    let embedded = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../migrations/postgres")).unwrap().count();
+    assert_eq!(applied.unwrap().count, embedded as i64, "each migration applied once");
+}
