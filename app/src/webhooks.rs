@@ -12,7 +12,7 @@ use domain::access::TokenScope;
 use domain::validation::Violations;
 use domain::webhooks::{
     AllowList, MAX_WEBHOOKS_PER_ORGANIZATION, RETRY_WINDOW, TEST_EVENT, WebhookEvent, check_description, check_events,
-    check_url, may_manage, secret_from_bytes,
+    check_url, manages_webhooks, may_manage, secret_from_bytes,
 };
 use persistence::webhooks::{self as store, Delivery, NewWebhook, Webhook, WebhookChanges};
 use uuid::Uuid;
@@ -51,7 +51,7 @@ pub struct Issued {
 /// A partner system needs `webhooks:write` for every use of its organisation's endpoints.
 fn require_access(actor: &Actor) -> Result<()> {
     actor.require_scope(TokenScope::WebhooksWrite)?;
-    if may_manage(actor.role, actor.organization_id, actor.organization_id) { Ok(()) } else { Err(Error::forbidden()) }
+    if manages_webhooks(actor.role) { Ok(()) } else { Err(Error::forbidden()) }
 }
 
 /// The endpoint `id` if the caller manages it and it is enabled.

@@ -97,14 +97,15 @@ pub fn delivers(organization: Uuid, events: &[WebhookEvent], change: &crate::cha
         && event_of(change.resource, change.action).is_some_and(|event| events.contains(&event))
 }
 
+/// Whether `role` manages webhook endpoints at all: the administrator and partners.
+pub fn manages_webhooks(role: Role) -> bool {
+    matches!(role, Role::Admin | Role::Partner)
+}
+
 /// Whether `role` of `own_organization` may manage the endpoints of `organization`: the
 /// administrator any organisation's, a partner (user, or system with `webhooks:write`) its own.
 pub fn may_manage(role: Role, own_organization: Uuid, organization: Uuid) -> bool {
-    match role {
-        Role::Admin => true,
-        Role::Partner => own_organization == organization,
-        _ => false,
-    }
+    manages_webhooks(role) && (role == Role::Admin || own_organization == organization)
 }
 
 /// Networks an instance may deliver to although they are not public: the `INLAV_WEBHOOK_ALLOW`

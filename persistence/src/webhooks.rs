@@ -231,12 +231,17 @@ pub struct DueMessage {
 }
 
 /// Whether any message of an enabled endpoint is due at `now`: a read, so that an idle
-/// dispatcher does not take the writer's turn every second.
+/// dispatcher does not take the writer's turn every second (nor for the messages a disabled
+/// endpoint keeps pending, which [`claim_due`] would not take).
 pub fn any_due(conn: &mut DbConnection, now: DateTime<Utc>) -> Result<bool> {
     let due = webhook_messages::table
         .select(webhook_messages::id)
         .filter(webhook_messages::status.eq(DeliveryStatus::Pending.code()))
         .filter(webhook_messages::next_attempt_at.le(to_db_time(now)))
+        .filter(
+            webhook_messages::webhook_id
+                .eq_any(webhooks::table.filter(webhooks::enabled.eq(true)).select(webhooks::id)),
+        )
         .first::<String>(conn)
         .optional()?;
     Ok(due.is_some())

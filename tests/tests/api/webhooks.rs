@@ -388,8 +388,18 @@ async fn only_the_owner_and_the_admin_manage_an_endpoint() {
     // Changed, disabled, deleted by its owner.
     let changed = patch(&app, &owner, webhook, 2, json!({"events": ["service.created"], "description": ""})).await;
     assert_eq!((changed["events"].clone(), changed["description"].clone()), (json!(["service.created"]), Value::Null));
+    assert_eq!(app.post(&format!("{path}/test")).token(&owner.access_token).send().await.status, 202);
+    let now = app.clock.now();
+    let database = app.state.database().clone();
+    let due = move || {
+        let database = database.clone();
+        async move { database.read(move |conn| persistence::webhooks::any_due(conn, now)).await.ok() }
+    };
+    assert_eq!(due().await, Some(true));
     let disabled = patch(&app, &owner, webhook, 3, json!({"enabled": false})).await;
     assert_eq!(disabled["disabled_reason"], "owner");
+    // A disabled endpoint's pending message does not wake the dispatcher.
+    assert_eq!(due().await, Some(false));
     let bad = app.patch(&path).token(&owner.access_token).if_match(4).json(&json!({"events": []})).send().await;
     assert!(bad.status == 422, "{}", bad.body);
     let deleted = app.request("DELETE", &path).token(&owner.access_token).if_match(4).send().await;
