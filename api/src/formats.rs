@@ -65,7 +65,7 @@ pub struct ReportFormatQuery {
     format: Option<ReportFormat>,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum ReportFormat {
     Json,
@@ -83,7 +83,7 @@ pub struct ExportFormatQuery {
     format: Option<ExportFormat>,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum ExportFormat {
     Jsonl,
@@ -146,7 +146,7 @@ pub fn asks_for(req: &HttpRequest, format: Option<&str>, name: &str, media_type:
 }
 
 /// How a CSV body is written.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum CsvDialect {
     /// RFC 4180: comma, dot decimals, UTF-8 without a byte-order mark.
     #[default]

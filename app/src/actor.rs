@@ -26,6 +26,21 @@ pub struct Actor {
 }
 
 impl Actor {
+    /// The machine itself: the command line, run by whoever administers the host and holds
+    /// the database. No user (the nil id, as in its audit entries), the role the work needs,
+    /// the Region's organisation.
+    pub fn machine(role: Role, organization_id: Uuid, request_id: &str) -> Actor {
+        Actor {
+            user_id: Uuid::nil(),
+            role,
+            organization_id,
+            districts: Vec::new(),
+            request_id: Some(request_id.to_string()),
+            scopes: None,
+            session_id: None,
+        }
+    }
+
     /// Refused unless the caller is a user, or a partner system holding the scope.
     pub fn require_scope(&self, scope: TokenScope) -> Result<()> {
         match &self.scopes {

@@ -12,6 +12,7 @@ pub mod actor;
 pub mod alerts;
 pub mod audit;
 pub mod auth;
+pub mod backup;
 pub mod beneficiaries;
 pub mod cases;
 pub mod changes;

@@ -116,10 +116,7 @@ pub async fn find(ctx: &Context, id_or_name: &str) -> Result<Option<Organization
     Ok(ctx
         .db()
         .read(move |conn| match Uuid::parse_str(&wanted) {
-            Ok(id) => store::find(conn, id).map(Some).or_else(|err| match err {
-                persistence::Error::NotFound => Ok(None),
-                other => Err(other),
-            }),
+            Ok(id) => persistence::error::optional(store::find(conn, id)),
             Err(_) => store::find_by_name(conn, &wanted),
         })
         .await?)

@@ -151,6 +151,21 @@ pub async fn read(ctx: &Context, actor: &Actor, id: Uuid) -> Result<User> {
     Ok(ctx.db().read(move |conn| store::find(conn, id)).await?)
 }
 
+/// An account by its id or e-mail address (the command line names them either way).
+pub async fn find(ctx: &Context, id_or_email: &str) -> Result<Option<User>> {
+    let wanted = id_or_email.trim().to_string();
+    Ok(ctx
+        .db()
+        .read(move |conn| match Uuid::parse_str(&wanted) {
+            Ok(id) => persistence::error::optional(store::find(conn, id)),
+            Err(_) => match Email::parse("email", &wanted) {
+                Ok(email) => store::find_by_email(conn, &email),
+                Err(_) => Ok(None),
+            },
+        })
+        .await?)
+}
+
 /// Changes an account read at `target.version` (admin): deactivate, change role, districts or
 /// organisation, reset the password. Any of these ends the user's sessions. Nobody deactivates
 /// or demotes their own account.

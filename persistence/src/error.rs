@@ -41,6 +41,15 @@ pub enum Error {
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// A lookup's answer with "not found" as `None`: for callers to whom absence is an answer.
+pub fn optional<T>(found: Result<T>) -> Result<Option<T>> {
+    match found {
+        Ok(value) => Ok(Some(value)),
+        Err(Error::NotFound) => Ok(None),
+        Err(other) => Err(other),
+    }
+}
+
 impl From<DieselError> for Error {
     fn from(error: DieselError) -> Self {
         match error {

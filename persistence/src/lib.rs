@@ -5,6 +5,7 @@
 pub mod activities;
 pub mod audit;
 pub mod auth;
+pub mod backup;
 pub mod beneficiaries;
 pub mod cases;
 pub mod changes;

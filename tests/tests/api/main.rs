@@ -16,6 +16,7 @@ mod milan_table;
 mod monitoring;
 mod network;
 mod openapi;
+mod operations;
 mod organizations;
 mod pathways;
 mod pg_only;

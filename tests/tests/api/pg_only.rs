@@ -134,3 +134,58 @@ fn pg_only_instances_starting_together_migrate_once_and_all_come_up() {
     let embedded = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../migrations/postgres")).unwrap().count();
     assert_eq!(applied.unwrap().count, embedded as i64, "each migration applied once");
 }
+
+#[test]
+fn pg_only_a_postgresql_backup_keeps_the_secrets_and_the_chain_head_and_restore_checks_the_database() {
+    let base = postgres_url().expect("the PostgreSQL suite sets TEST_DATABASE_URL");
+    let test_db = TestDb::postgres(&base);
+    let env = test_db.env();
+    let test_db = actix_web::rt::System::new().block_on(async move {
+        let app = crate::support::TestApp::on(test_db).await;
+        let team = app.team().await;
+        let case = app.intercept(&team.case_worker, "milano", serde_json::json!({"alias": "Persona"})).await;
+        let path = format!("/api/v1/cases/{}", case["id"].as_str().unwrap());
+        assert_eq!(app.get(&path).token(&team.coordinator.access_token).send().await.status, 200);
+        app.into_db()
+    });
+    let backup = std::env::temp_dir().join(format!("inlav-pg-backup-{}", uuid::Uuid::now_v7().simple()));
+    let (code, out, err) = crate::support::run_cli(&["backup", "--to", backup.to_str().unwrap()], &env, "");
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("pg_dump"), "the database itself is copied by PostgreSQL's tools: {out}");
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(backup.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["backend"], "postgresql");
+    assert!(manifest["audit"]["entries"].as_i64().unwrap() > 0);
+    assert!(backup.join("audit-key").exists() && !backup.join("inlav.db").exists());
+
+    // A new host: the database restored with pg_restore (here: the same one), an empty data
+    // directory. The restore checks the chain against the backup's head and puts the secrets.
+    let fresh = |name: &str| {
+        let mut env = env.clone();
+        let dir = std::env::temp_dir().join(format!("inlav-pg-{name}-{}", uuid::Uuid::now_v7().simple()));
+        env.insert("INLAV_DATA_DIR".into(), dir.display().to_string());
+        (env, dir)
+    };
+    let (restore_env, restored_dir) = fresh("restored");
+    let (code, out, err) = crate::support::run_cli(&["restore", "--from", backup.to_str().unwrap()], &restore_env, "");
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("audit chain verified"), "{out}");
+    assert_eq!(
+        std::fs::read(restored_dir.join("audit-key")).unwrap(),
+        std::fs::read(backup.join("audit-key")).unwrap()
+    );
+
+    // A database whose trail lost its newest entries (head moved back) does not match the backup.
+    let mut conn = PgConnection::establish(&test_db.url).unwrap();
+    for statement in crate::support::CUT_NEWEST_AUDIT_ENTRY {
+        diesel::sql_query(statement).execute(&mut conn).unwrap();
+    }
+    let (refused_env, refused_dir) = fresh("refused");
+    let (code, _, err) = crate::support::run_cli(&["restore", "--from", backup.to_str().unwrap()], &refused_env, "");
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("does not verify"), "{err}");
+    assert!(!refused_dir.join("audit-key").exists(), "no secret is put beside a database that does not verify");
+    for dir in [backup, restored_dir, refused_dir] {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}

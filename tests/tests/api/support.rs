@@ -432,9 +432,24 @@ pub fn run_cli(args: &[&str], env: &HashMap<String, String>, stdin: &str) -> (u8
     let args = std::iter::once("inlav").chain(args.iter().copied()).map(String::from).collect();
     // Quiet unless a test sets INLAV_LOG: the log subscriber is global to the test process.
     let lookup = |name: &str| env.get(name).cloned().or_else(|| (name == "INLAV_LOG").then(|| "error".to_string()));
-    let code = api::cli::run(args, &lookup, &mut input, &mut out, &mut err);
+    // On a thread of its own: the command line starts its own runtime, which cannot be
+    // started from within a test's (a test may run it beside a live app).
+    let code = std::thread::scope(|scope| {
+        scope
+            .spawn(|| api::cli::run(args, &lookup, &mut input, &mut out, &mut err))
+            .join()
+            .expect("the command line panicked")
+    });
     (code, String::from_utf8_lossy(&out).into_owned(), String::from_utf8_lossy(&err).into_owned())
 }
+
+/// Removes the newest audit entry and moves the chain's head back to the one before: a
+/// rewrite the database alone cannot tell from an honest trail.
+pub const CUT_NEWEST_AUDIT_ENTRY: [&str; 2] = [
+    "DELETE FROM audit_events WHERE seq = (SELECT MAX(seq) FROM audit_events)",
+    "UPDATE audit_head SET seq = (SELECT MAX(seq) FROM audit_events), \
+     hash = (SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1)",
+];
 
 /// An instant `days` before the start of the test clock, as RFC 3339.
 pub fn days_ago(days: i64) -> String {
@@ -493,6 +508,11 @@ impl TestApp {
         let reply = self.get(path).token(&who.access_token).send().await;
         assert_eq!(reply.status, 200, "{}", reply.body);
         reply.body["version"].as_i64().unwrap_or_else(|| panic!("no version in {}", reply.body))
+    }
+
+    /// The database, kept after the app is dropped (to run the command line on it).
+    pub fn into_db(self) -> TestDb {
+        self.db
     }
 
     /// Everything the database holds as bytes (see [`TestDb::stored_bytes`]).

@@ -19,7 +19,9 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::caller::Caller;
 use crate::error::ApiError;
-use crate::formats::{CSV, CsvDialect, ExportFormatQuery, JSON_LINES, RangeQuery, XLSX, asks_for, parse_range_query};
+use crate::formats::{
+    CSV, CsvDialect, ExportFormat, ExportFormatQuery, JSON_LINES, RangeQuery, XLSX, asks_for, parse_range_query,
+};
 use crate::state::AppState;
 
 mod xlsx;
@@ -176,7 +178,7 @@ fn line(row: ExportRow, csv: Option<CsvDialect>) -> Result<Bytes, std::io::Error
 /// channel=withheld; profile=kept; suppressed=profile:9,district:4`.
 pub const ANONYMITY_HEADER: &str = "InLav-Anonymity";
 
-fn anonymity_header(summary: &AnonymitySummary) -> String {
+pub(crate) fn anonymity_header(summary: &AnonymitySummary) -> String {
     let g = summary.generalisation;
     let suppressed: Vec<String> =
         summary.suppressed.iter().map(|(attribute, rows)| format!("{}:{rows}", attribute.code())).collect();
@@ -285,6 +287,36 @@ pub async fn export_cases(
             format!("attachment; filename=\"casi-{from}-{to}.{extension}\""),
         ))
         .streaming(futures_util::stream::iter(head).chain(rest)))
+}
+
+/// Writes the whole export to `file` in `format` (the command line's `export cases`), calling
+/// `written` after each row; answers the rows written.
+pub(crate) async fn write_export(
+    mut export: Export,
+    format: ExportFormat,
+    dialect: CsvDialect,
+    file: &mut dyn std::io::Write,
+    written: &dyn Fn(),
+) -> Result<u64, String> {
+    let io = |error: std::io::Error| error.to_string();
+    if format == ExportFormat::Xlsx {
+        let rows = export.anonymity.rows as u64;
+        let bytes = workbook(export).await.map_err(|error| error.to_string())?;
+        file.write_all(&bytes).map_err(io)?;
+        return Ok(rows);
+    }
+    let csv = (format == ExportFormat::Csv).then_some(dialect);
+    if let Some(dialect) = csv {
+        file.write_all(csv_header(dialect).as_bytes()).map_err(io)?;
+    }
+    let mut rows = 0;
+    while let Some(row) = export.next_row().await {
+        let row = row.map_err(|error| format!("the export failed after {rows} rows: {error}"))?;
+        file.write_all(&line(row, csv).map_err(io)?).map_err(io)?;
+        rows += 1;
+        written();
+    }
+    Ok(rows)
 }
 
 /// Rows a worksheet holds below its header.

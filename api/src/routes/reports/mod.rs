@@ -13,7 +13,7 @@ use self::table::{table, to_csv, to_xlsx};
 use self::views::IndicatorsReport;
 use crate::caller::Caller;
 use crate::error::ApiError;
-use crate::formats::{CSV, RangeQuery, ReportFormatQuery, XLSX, asks_for, parse_range_query};
+use crate::formats::{CSV, CsvDialect, RangeQuery, ReportFormat, ReportFormatQuery, XLSX, asks_for, parse_range_query};
 use crate::state::AppState;
 
 pub fn configure(config: &mut ServiceConfig) {
@@ -49,25 +49,39 @@ pub async fn indicators(
 ) -> Result<HttpResponse, ApiError> {
     let query = parse_range_query(req.query_string(), &["json", "csv", "xlsx"])?;
     let format = query.format.as_deref();
-    let report =
-        IndicatorsReport::from(reports::indicators(state.context(), &caller, state.now(), query.request).await?);
+    let report = reports::indicators(state.context(), &caller, state.now(), query.request).await?;
     let (from, to) = (report.from, report.to);
     let file_name = format!("indicatori-{from}-{to}");
-    if asks_for(&req, format, "csv", CSV) {
-        Ok(HttpResponse::Ok()
-            .content_type("text/csv; charset=utf-8")
-            .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file_name}.csv\"")))
-            .body(to_csv(&report, &table(&report), query.dialect)))
+    let (chosen, content_type, extension) = if asks_for(&req, format, "csv", CSV) {
+        (ReportFormat::Csv, "text/csv; charset=utf-8", "csv")
     } else if asks_for(&req, format, "xlsx", XLSX) {
-        let bytes = to_xlsx(&report, &table(&report)).map_err(|err| {
-            tracing::error!(error = %err, "cannot write the XLSX report");
-            ApiError::internal()
-        })?;
-        Ok(HttpResponse::Ok()
-            .content_type(XLSX)
-            .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file_name}.xlsx\"")))
-            .body(bytes))
+        (ReportFormat::Xlsx, XLSX, "xlsx")
     } else {
-        Ok(HttpResponse::Ok().json(report))
+        (ReportFormat::Json, "application/json", "json")
+    };
+    let body = document(report, chosen, query.dialect).map_err(|err| {
+        tracing::error!(error = %err, "cannot write the report");
+        ApiError::internal()
+    })?;
+    let mut answer = HttpResponse::Ok();
+    answer.content_type(content_type);
+    if chosen != ReportFormat::Json {
+        answer
+            .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file_name}.{extension}\"")));
+    }
+    Ok(answer.body(body))
+}
+
+/// The report as a document in `format`: what the API answers and the command line writes.
+pub(crate) fn document(
+    report: reports::IndicatorsReport,
+    format: ReportFormat,
+    dialect: CsvDialect,
+) -> Result<Vec<u8>, String> {
+    let report = IndicatorsReport::from(report);
+    match format {
+        ReportFormat::Json => serde_json::to_vec(&report).map_err(|err| err.to_string()),
+        ReportFormat::Csv => Ok(to_csv(&report, &table(&report), dialect).into_bytes()),
+        ReportFormat::Xlsx => to_xlsx(&report, &table(&report)).map_err(|err| err.to_string()),
     }
 }

@@ -1,27 +1,72 @@
-//! The `inlav` command line: serve, migrate, create users, print the spec.
+//! The `inlav` command line: the service, its database (migrations, backups, seeds, the audit
+//! trail, retention), accounts, and the report and export for scripts. Errors are one line on
+//! standard error; the exit code says how it ended (see [`EXIT_CODES`]).
+
+mod accounts;
+mod backup;
+mod output;
+mod progress;
+mod reports;
 
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use app::users::NewAccount;
 use clap::{Parser, Subcommand};
 use domain::Vocabulary;
 use domain::audit::{Checkpoint, CheckpointError};
-use domain::users::Role;
-use uuid::Uuid;
 
+use self::accounts::{OrgCommand, ServiceAccountCommand, UserCommand};
+use self::progress::Spinner;
+use self::reports::{ExportCommand, ReportsCommand};
 use crate::clock::SystemClock;
 use crate::config::Config;
-use crate::routes::users::CreatedUser;
 use crate::secrets;
 use crate::server::{self, REGION_ORGANIZATION_ID};
 use crate::state::AppState;
 use crate::telemetry::init_logging;
 
+/// The settings, read from the environment by every command (`inlav --help` lists them).
+const ENVIRONMENT: &str = "\
+Environment (every command reads it; docs/operations.md says more):
+  DATABASE_URL                   sqlite://PATH or postgres://USER@HOST/DB (default sqlite://$INLAV_DATA_DIR/inlav.db)
+  INLAV_DATA_DIR                 the data directory: SQLite database, generated secrets (default data)
+  INLAV_BIND                     address to listen on (default 127.0.0.1:8080)
+  INLAV_JWT_SECRET               token signing secret; default: generated into the data directory
+  INLAV_PSEUDONYM_KEY            key of the research export's pseudonyms; default: as above
+  INLAV_AUDIT_KEY                key signing audit checkpoints; default: as above
+  INLAV_ADMIN_EMAIL, INLAV_ADMIN_PASSWORD
+                                 the first administrator, created at the first start
+  INLAV_CORS_ORIGINS             browser origins allowed to call the API, comma-separated
+  INLAV_DEFAULT_LANGUAGE         en or it: messages when the request names no language
+  INLAV_LOG                      log filter and format, e.g. info or info,json (default info)
+  INLAV_METRICS_TOKEN            serves /metrics to requests bearing this token; unset: no /metrics
+  INLAV_AUDIT_CHECKPOINT_MINUTES how often serve logs a signed audit checkpoint (0: never)
+  INLAV_DB_POOL_SIZE, INLAV_DB_TIMEOUT_MS, INLAV_SQLITE_SYNC (full|normal), INLAV_LONG_READS,
+  INLAV_WORKERS                  pool, waits, durability, long reads at once, HTTP workers
+  INLAV_TIME_ZONE                whose calendar days reports count (default Europe/Rome)
+  INLAV_WEBHOOK_ALLOW, INLAV_WEBHOOK_RETRY_BASE_MS, INLAV_WEBHOOK_DISPATCH (on|off)
+                                 private networks webhooks may reach, retry pace, delivering here
+
+Exit codes: 0 done; 1 failed (the reason on one line); 2 bad usage or settings;
+3 migrate --check: migrations are pending.";
+
+/// How a command ended, for scripts.
+pub const EXIT_CODES: [(u8, &str); 4] = [
+    (0, "done"),
+    (1, "failed: the reason is on standard error, one line"),
+    (2, "bad usage or settings"),
+    (3, "migrate --check: migrations are pending"),
+];
+
 #[derive(Debug, Parser)]
-#[command(name = "inlav", version, about = "InLav PUA: the system of record of the PUA InLav access points.")]
+#[command(
+    name = "inlav",
+    version,
+    about = "InLav PUA: the system of record of the PUA InLav access points.",
+    after_help = ENVIRONMENT
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -43,6 +88,35 @@ enum Command {
     User {
         #[command(subcommand)]
         command: UserCommand,
+    },
+    /// The organisations' directory.
+    Org {
+        #[command(subcommand)]
+        command: OrgCommand,
+    },
+    /// Partner organisations' systems and their client credentials.
+    ServiceAccount {
+        #[command(subcommand)]
+        command: ServiceAccountCommand,
+    },
+    /// The research export.
+    Export {
+        #[command(subcommand)]
+        command: ExportCommand,
+    },
+    /// Copy the database while the service runs, with its secrets and a manifest, into a new
+    /// directory (SQLite: the database itself; PostgreSQL: the secrets and the manifest, the
+    /// database is copied with pg_dump).
+    Backup {
+        #[arg(long, value_name = "DIR")]
+        to: PathBuf,
+    },
+    /// Restore a backup into an empty data directory (SQLite), or check a PostgreSQL database
+    /// restored with pg_restore against it and put its secrets in place. A copy whose checksums
+    /// or audit chain do not verify is refused.
+    Restore {
+        #[arg(long, value_name = "DIR")]
+        from: PathBuf,
     },
     /// Print the OpenAPI document.
     Openapi,
@@ -77,13 +151,6 @@ enum Command {
 }
 
 #[derive(Debug, Subcommand)]
-enum ReportsCommand {
-    /// Recount the report's per-day tallies from the rows (after rows were corrected directly
-    /// in the database; writes through the service keep them current by themselves).
-    Rebuild,
-}
-
-#[derive(Debug, Subcommand)]
 enum RetentionCommand {
     /// Anonymise them, except those a legal procedure holds; prints what was done as JSON.
     Run {
@@ -108,32 +175,6 @@ enum AuditCommand {
     Checkpoint {
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
-    },
-}
-
-#[derive(Debug, Subcommand)]
-enum UserCommand {
-    /// Create a user; prints the account as JSON. Without --password-stdin a password is
-    /// generated and printed once.
-    Create {
-        #[arg(long)]
-        email: String,
-        /// Display name.
-        #[arg(long)]
-        name: String,
-        /// One of: admin, regional_coordinator, evaluator, district_coordinator, case_worker,
-        /// legal_advisor, outreach_worker, partner.
-        #[arg(long)]
-        role: Role,
-        /// Organisation id, or its exact name (case-insensitive).
-        #[arg(long)]
-        organization: String,
-        /// District code; repeat, or separate with commas.
-        #[arg(long = "district", value_delimiter = ',')]
-        districts: Vec<String>,
-        /// Read the password from the first line of standard input.
-        #[arg(long)]
-        password_stdin: bool,
     },
 }
 
@@ -186,25 +227,22 @@ pub fn run(
             Command::Migrate { .. } => server::open_database(&config).map(|_| {
                 let _ = writeln!(out, "database {} is up to date", config.database_url.redacted());
             }),
-            Command::User {
-                command: UserCommand::Create { email, name, role, organization, districts, password_stdin },
-            } => {
-                let password = if password_stdin { Some(read_password(stdin)?) } else { None };
-                create_user(
-                    &config,
-                    NewAccount { email, display_name: name, role, organization_id: Uuid::nil(), districts, password },
-                    &organization,
-                    out,
-                )
-                .await
-            }
+            Command::User { command } => accounts::user(&config, command, stdin, out).await,
+            Command::Org { command } => accounts::org(&config, command, out).await,
+            Command::ServiceAccount { command } => accounts::service_account(&config, command, out).await,
+            Command::Reports { command } => reports::reports(&config, command, out).await,
+            Command::Export { command } => reports::export(&config, command, out).await,
+            Command::Backup { to } => backup::backup(&config, &to, out).await,
+            Command::Restore { from } => backup::restore(&config, &from, out).await,
             Command::Seed { demo, synthetic, seed } => seed_database(&config, demo, synthetic, seed, out).await,
             Command::Audit { command } => audit(&config, command, out).await,
             Command::Retention { command: RetentionCommand::Run { dry_run } } => {
                 let state = open(&config)?;
+                let spinner = Spinner::start("retention: anonymising the people due");
                 let report = app::erasure::run_retention(state.context(), state.now(), dry_run)
                     .await
                     .map_err(|err| format!("retention: {err}"))?;
+                drop(spinner);
                 let _ = writeln!(
                     out,
                     "{}",
@@ -216,13 +254,6 @@ pub fn run(
                         "held": report.held,
                     })
                 );
-                Ok(())
-            }
-            Command::Reports { command: ReportsCommand::Rebuild } => {
-                let state = open(&config)?;
-                let started = std::time::Instant::now();
-                app::reports::rebuild(state.context()).await.map_err(|e| format!("rebuild: {e}"))?;
-                let _ = writeln!(out, "report tallies recounted in {:.1} s", started.elapsed().as_secs_f64());
                 Ok(())
             }
             Command::Openapi => Ok(()),
@@ -366,8 +397,10 @@ async fn seed_database(
     let count = if demo { 200 } else { synthetic.unwrap_or(0) };
     let seed_value = seed.unwrap_or_else(|| if demo { 2026 } else { u64::from_le_bytes(rand_bytes()) });
     let started = std::time::Instant::now();
+    let spinner = Spinner::start(&format!("seeding {count} cases"));
     let written =
         app::seed::synthetic(ctx, staff, REGION_ORGANIZATION_ID, count, seed_value, state.now()).await.map_err(text)?;
+    drop(spinner);
     let seconds = started.elapsed().as_secs_f64();
     let _ = writeln!(
         out,
@@ -399,31 +432,20 @@ fn read_password(stdin: &mut dyn BufRead) -> Result<String, String> {
     Ok(password)
 }
 
-async fn create_user(
-    config: &Config,
-    mut account: NewAccount,
-    organization: &str,
-    out: &mut dyn Write,
-) -> Result<(), String> {
-    let state = open(config)?;
-    account.organization_id = app::organizations::find(state.context(), organization)
-        .await
-        .map_err(|e| e.to_string())?
-        .map(|found| found.id)
-        .ok_or_else(|| format!("--organization: no organisation has the id or name `{organization}`"))?;
-    let (user, generated_password) =
-        app::users::create_account(state.context(), state.now(), account).await.map_err(|error| match error {
-            app::Error::Invalid(violations) => violations
-                .into_vec()
-                .iter()
-                .map(|e| format!("--{}: {}", cli_flag(&e.field), e.message))
-                .collect::<Vec<_>>()
-                .join("; "),
-            other => other.to_string(),
-        })?;
-    let created = CreatedUser { user: user.into(), generated_password };
-    let json = serde_json::to_string_pretty(&created).map_err(|e| e.to_string())?;
-    writeln!(out, "{json}").map_err(|e| e.to_string())
+/// An error of a use case as one line for the command line: invalid fields named by their
+/// flags, no HTTP codes.
+fn explain(error: app::Error) -> String {
+    match error {
+        app::Error::Invalid(violations) => violations
+            .into_vec()
+            .iter()
+            .map(|e| format!("--{}: {}", cli_flag(&e.field), e.message))
+            .collect::<Vec<_>>()
+            .join("; "),
+        app::Error::NotFound => "not found".into(),
+        app::Error::Stale => "it changed meanwhile; run the command again".into(),
+        other => server::one_line(&other.to_string()),
+    }
 }
 
 /// The command-line flag that carries an API field.
@@ -432,6 +454,7 @@ fn cli_flag(field: &str) -> String {
         "display_name" => "name".into(),
         "districts" => "district".into(),
         "organization_id" => "organization".into(),
+        "scopes" => "scope".into(),
         other => other.replace('_', "-"),
     }
 }
