@@ -38,6 +38,9 @@ pub struct WebSettings {
     /// The language of problem documents when `Accept-Language` names none of the
     /// catalogue's (`INLAV_DEFAULT_LANGUAGE`, `en` or `it`; default `en`).
     pub default_language: Language,
+    /// `/metrics` is served to requests bearing this token (`INLAV_METRICS_TOKEN`, at least
+    /// 16 characters); without it there is no `/metrics`.
+    pub metrics_token: Option<String>,
 }
 
 /// Webhook deliveries.
@@ -172,6 +175,14 @@ impl Config {
                 }
             },
         };
+        let metrics_token = match get("INLAV_METRICS_TOKEN").map(|token| token.trim().to_string()) {
+            Some(token) if token.len() < 16 || token.contains(char::is_whitespace) => {
+                return Err(ConfigError(
+                    "INLAV_METRICS_TOKEN: use at least 16 characters without spaces (e.g. openssl rand -hex 24)".into(),
+                ));
+            }
+            token => token,
+        };
         let admin_email = get("INLAV_ADMIN_EMAIL");
         if let Some(email) = &admin_email {
             Email::parse("INLAV_ADMIN_EMAIL", email).map_err(|v| ConfigError(v.to_string()))?;
@@ -187,7 +198,7 @@ impl Config {
             jwt_secret,
             pseudonym_key,
             audit_key,
-            web: WebSettings { cors_origins, default_language },
+            web: WebSettings { cors_origins, default_language, metrics_token },
             audit_checkpoint_every,
             admin_email,
             admin_password,
@@ -310,6 +321,7 @@ mod tests {
             ("INLAV_ADMIN_EMAIL", "not-an-address", "INLAV_ADMIN_EMAIL"),
             ("INLAV_ADMIN_PASSWORD", "short", "INLAV_ADMIN_PASSWORD"),
             ("INLAV_TIME_ZONE", "Europe/Milano", "INLAV_TIME_ZONE"),
+            ("INLAV_METRICS_TOKEN", "short", "INLAV_METRICS_TOKEN"),
             ("INLAV_CORS_ORIGINS", "https://pua.example.org/", "INLAV_CORS_ORIGINS"),
             ("INLAV_CORS_ORIGINS", "*", "INLAV_CORS_ORIGINS"),
             ("INLAV_CORS_ORIGINS", "pua.example.org", "INLAV_CORS_ORIGINS"),

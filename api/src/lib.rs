@@ -14,6 +14,7 @@ pub mod housekeeping;
 pub mod idempotency;
 pub mod language;
 pub mod limits;
+pub mod metrics;
 pub mod openapi;
 pub mod problem;
 pub mod response_headers;

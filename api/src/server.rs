@@ -167,6 +167,7 @@ pub fn app(
         "/docs",
         web::get().to(|| async { HttpResponse::PermanentRedirect().insert_header(("Location", "/docs/")).finish() }),
     )
+    .configure(crate::metrics::configure(settings.metrics_token.clone()))
     .default_service(web::to(fallback))
     // Inside the problem handler: a refused preflight becomes a problem document, without CORS
     // headers; every other answer keeps those CORS added.

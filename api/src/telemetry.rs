@@ -52,7 +52,8 @@ pub async fn request_context(
     let request_id =
         req.headers().get(REQUEST_ID).and_then(accepted_request_id).unwrap_or_else(|| Uuid::now_v7().to_string());
     let span = tracing::info_span!("request", request_id = %request_id);
-    let method = req.method().to_string();
+    let http_method = req.method().clone();
+    let method = http_method.to_string();
     let path = req.path().chars().take(256).collect::<String>();
     req.extensions_mut().insert(RequestId(request_id.clone()));
     let started = Instant::now();
@@ -64,6 +65,7 @@ pub async fn request_context(
             if let Ok(value) = HeaderValue::from_str(&request_id) {
                 response.headers_mut().insert(REQUEST_ID, value);
             }
+            crate::metrics::observe(&response, &http_method, elapsed_ms / 1000.0);
             let status = response.status().as_u16();
             if status >= 500 {
                 tracing::error!(%method, %path, status, elapsed_ms, "request failed");

@@ -35,7 +35,7 @@ pub mod users;
 pub mod webhooks;
 pub mod work_grants;
 
-pub use database::{Database, LongReadSettings, LongReadTurn, Sink};
+pub use database::{Database, LongReadSettings, LongReadTurn, Occupancy, Sink};
 pub use db::{
     Backend, DatabaseUrl, DbConnection, Pool, PoolSettings, SqliteSync, in_savepoint, read_snapshot, read_together,
     write_transaction,

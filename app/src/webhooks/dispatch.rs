@@ -183,6 +183,9 @@ pub async fn dispatch_due(
         if record.disable_webhook {
             tracing::warn!(webhook = %record.webhook_id, "webhook disabled after a day of failed deliveries");
         }
+        // By outcome and by what follows, never by webhook or organisation.
+        metrics::counter!("inlav_webhook_attempts_total", "outcome" => record.outcome.code(), "status" => record.status.code())
+            .increment(1);
         records.push(record);
     }
     Ok(ctx.db().write(move |conn| store::record_attempts(conn, &records)).await?)

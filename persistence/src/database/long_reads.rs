@@ -55,15 +55,24 @@ impl LongReads {
         if let Ok(turn) = self.turns.clone().try_acquire_owned() {
             return Ok(turn);
         }
-        let busy = Error::LongReadsBusy { retry_after: self.settings.retry_after };
+        let busy = || {
+            metrics::counter!("inlav_long_reads_refused_total").increment(1);
+            Error::LongReadsBusy { retry_after: self.settings.retry_after }
+        };
         let queued = Queued::join(&self.waiting);
         if queued.ahead >= self.settings.waiting {
-            return Err(busy);
+            return Err(busy());
         }
         match tokio::time::timeout(self.settings.longest_wait, self.turns.clone().acquire_owned()).await {
             Ok(Ok(turn)) => Ok(turn),
-            _ => Err(busy),
+            _ => Err(busy()),
         }
+    }
+
+    /// How many long reads run, and how many wait for a turn.
+    pub(super) fn occupancy(&self) -> (usize, usize) {
+        let running = self.settings.running.max(1).saturating_sub(self.turns.available_permits());
+        (running, self.waiting.load(Ordering::SeqCst))
     }
 }
 

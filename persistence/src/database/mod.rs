@@ -136,7 +136,7 @@ impl Database {
         let pool = self.0.pool.clone();
         long_reads::spawn(permit, move || {
             let outcome =
-                pool.get().map_err(|err| E::from(err.into())).and_then(|mut conn| read_snapshot(&mut conn, work));
+                acquire(&pool).map_err(|err| E::from(err.into())).and_then(|mut conn| read_snapshot(&mut conn, work));
             let _ = answer.send(outcome);
         })?;
         answered.await.unwrap_or_else(|_| Err(panicked().into()))
@@ -167,8 +167,9 @@ impl Database {
         let pool = self.0.pool.clone();
         long_reads::spawn(turn.0, move || {
             let sink = Sink(sender);
-            let outcome =
-                pool.get().map_err(Error::from).and_then(|mut conn| read_snapshot(&mut conn, |conn| work(conn, &sink)));
+            let outcome = acquire(&pool)
+                .map_err(Error::from)
+                .and_then(|mut conn| read_snapshot(&mut conn, |conn| work(conn, &sink)));
             match outcome {
                 Ok(()) | Err(Error::Cancelled) => {}
                 Err(error) => {
@@ -200,12 +201,44 @@ impl Database {
         let span = tracing::Span::current();
         tokio::task::spawn_blocking(move || {
             let _entered = span.enter();
-            let mut conn = pool.get().map_err(|err| E::from(err.into()))?;
+            let mut conn = acquire(&pool).map_err(|err| E::from(err.into()))?;
             work(&mut conn)
         })
         .await
         .unwrap_or_else(|_| Err(panicked().into()))
     }
+}
+
+/// What the pool and the long-read budget hold now, for the metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Occupancy {
+    pub connections_open: u32,
+    pub connections_idle: u32,
+    pub long_reads_running: usize,
+    pub long_reads_waiting: usize,
+}
+
+impl Database {
+    /// What the pool and the long-read budget hold now.
+    pub fn occupancy(&self) -> Occupancy {
+        let pool = self.0.pool.state();
+        let (long_reads_running, long_reads_waiting) = self.0.long_reads.occupancy();
+        Occupancy {
+            connections_open: pool.connections,
+            connections_idle: pool.idle_connections,
+            long_reads_running,
+            long_reads_waiting,
+        }
+    }
+}
+
+/// A connection from the pool; the wait for it is measured (`inlav_db_pool_wait_seconds`): a
+/// pool too small for the load shows there before it shows as 503s.
+pub(crate) fn acquire(pool: &Pool) -> Result<crate::db::PooledConnection, r2d2::Error> {
+    let started = std::time::Instant::now();
+    let conn = pool.get();
+    metrics::histogram!("inlav_db_pool_wait_seconds").record(started.elapsed().as_secs_f64());
+    conn
 }
 
 /// A turn in the long-read budget, held until the long read it is given to ends.

@@ -70,6 +70,7 @@ impl Writer {
     pub(super) async fn record(&self, entries: Vec<AuditEntry>) -> Result<(), Error> {
         let (done, answer) = oneshot::channel();
         self.queue.send(Job::Entries { entries, done }).map_err(|_| stopped())?;
+        metrics::gauge!("inlav_writer_queue_jobs").increment(1.0);
         answer.await.map_err(|_| stopped())?
     }
 
@@ -104,6 +105,7 @@ impl Writer {
             })
         }));
         self.queue.send(job).map_err(|_| E::from(stopped()))?;
+        metrics::gauge!("inlav_writer_queue_jobs").increment(1.0);
         answer.await.map_err(|_| E::from(stopped()))?
     }
 }
@@ -122,6 +124,10 @@ fn commit_groups(pool: &Pool, waiting: &mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
+        let jobs = group.waiting.len() + group.writes.len();
+        metrics::gauge!("inlav_writer_queue_jobs").decrement(jobs as f64);
+        metrics::histogram!("inlav_writer_group_jobs").record(jobs as f64);
+        metrics::histogram!("inlav_writer_group_audit_entries").record(group.entries.len() as f64);
         group.commit(pool);
     }
 }
@@ -155,7 +161,7 @@ impl Group {
         let committed: Result<(), Error> = if entries.is_empty() && writes.is_empty() {
             Ok(())
         } else {
-            pool.get().map_err(Error::from).and_then(|mut conn| {
+            super::acquire(pool).map_err(Error::from).and_then(|mut conn| {
                 write_transaction(&mut conn, |conn| {
                     for write in writes {
                         deliveries.push(write(conn));

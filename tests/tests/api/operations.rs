@@ -403,3 +403,74 @@ fn a_script_runs_the_indicators_and_the_research_export_without_logging_in() {
     });
     let _ = std::fs::remove_dir_all(dir);
 }
+
+const METRICS_TOKEN: &str = "metrics-token-of-the-test-0123456789";
+
+#[actix_web::test]
+async fn metrics_are_served_with_the_token_in_the_prometheus_format_and_name_nobody() {
+    let app = TestApp::with_settings(&[("INLAV_METRICS_TOKEN", METRICS_TOKEN)]).await;
+    let team = app.team().await;
+    let case = app.intercept(&team.case_worker, "milano", person(1)).await;
+    let id = case["id"].as_str().unwrap().to_string();
+    let person_id = case["beneficiary_id"].as_str().unwrap_or_default().to_string();
+    assert_eq!(app.get(&format!("/api/v1/cases/{id}")).token(&team.coordinator.access_token).send().await.status, 200);
+    assert_eq!(app.get("/api/v1/no-such-thing/42").send().await.status, 404);
+
+    let anonymous = app.get("/metrics").send().await;
+    assert_eq!(anonymous.status, 401);
+    assert_eq!(anonymous.header("content-type"), Some("application/problem+json"));
+    assert_eq!(app.get("/metrics").token("metrics-token-of-the-test-wrong").send().await.status, 401);
+    let scraped = app.get("/metrics").token(METRICS_TOKEN).send().await;
+    assert_eq!(scraped.status, 200);
+    assert!(scraped.header("content-type").unwrap().starts_with("text/plain; version=0.0.4"));
+    let text = scraped.text();
+    let parsed = openmetrics_parser::prometheus::parse_prometheus(&text).expect("the Prometheus text format");
+    let family = |name: &str| parsed.families.get(name).unwrap_or_else(|| panic!("{name} in {text}"));
+    // The samples of a family, each as its labels.
+    let series = |name: &str| -> Vec<HashMap<String, String>> {
+        family(name)
+            .iter_samples()
+            .map(|sample| {
+                let labels = sample.get_labelset().expect("labels");
+                labels.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+            })
+            .collect()
+    };
+    let requests = series("inlav_http_requests_total");
+    let read = requests.iter().find(|l| l["route"] == "/api/v1/cases/{id}").expect("requests by route template");
+    assert_eq!((read["method"].as_str(), read["status"].as_str()), ("GET", "200"));
+    assert!(requests.iter().any(|l| l["route"] == "unmatched" && l["status"] == "404"), "unknown paths: one series");
+    assert!(series("inlav_http_request_duration_seconds").iter().any(|l| l["route"] == "/api/v1/cases/{id}"));
+    let latency = family("inlav_http_request_duration_seconds");
+    assert!(
+        latency.iter_samples().all(|s| matches!(&s.value, openmetrics_parser::PrometheusValue::Histogram(_))),
+        "latency is a histogram"
+    );
+    assert_eq!(series("inlav_db_pool_connections").len(), 2, "in use and idle");
+    for name in [
+        "inlav_db_pool_wait_seconds",
+        "inlav_writer_queue_jobs",
+        "inlav_writer_group_jobs",
+        "inlav_writer_group_audit_entries",
+        "inlav_long_reads_running",
+        "inlav_long_reads_waiting",
+        "inlav_build_info",
+    ] {
+        assert!(family(name).iter_samples().count() > 0, "{name}");
+    }
+    // No label names a case, a person, a user or a path as sent.
+    for secret in [id.as_str(), person_id.as_str(), team.coordinator.id.as_str(), "/api/v1/no-such-thing"] {
+        assert!(secret.is_empty() || !text.contains(secret), "{secret} in the metrics");
+    }
+    for name in parsed.families.keys() {
+        for labels in series(name) {
+            for value in labels.values() {
+                assert!(!value.split('/').any(|part| uuid::Uuid::parse_str(part).is_ok()), "an id in {name}: {value}");
+            }
+        }
+    }
+
+    // Without the setting there is no /metrics at all.
+    let plain = TestApp::new().await;
+    assert_eq!(plain.get("/metrics").token(METRICS_TOKEN).send().await.status, 404);
+}
