@@ -4,7 +4,6 @@
 use std::ops::Deref;
 
 use actix_web::dev::Payload;
-use actix_web::http::header;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use app::Actor;
 use app::auth::{self, Holder};
@@ -43,7 +42,7 @@ impl FromRequest for Caller {
 
     fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>().cloned();
-        let token = bearer_token(req);
+        let token = crate::bearer::bearer_token(req);
         let request_id = req.extensions().get::<RequestId>().map(|id| id.0.clone());
         let changes_password = is_password_change(req);
         Box::pin(async move {
@@ -94,10 +93,4 @@ impl FromRequest for Caller {
             }
         })
     }
-}
-
-pub(crate) fn bearer_token(req: &HttpRequest) -> Option<String> {
-    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.trim().split_once(' ')?;
-    (scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty()).then(|| token.trim().to_string())
 }

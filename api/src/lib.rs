@@ -2,6 +2,7 @@
 //!
 //! Handlers are grouped by capability, named as in the `domain` and `persistence` crates.
 
+pub mod bearer;
 pub mod body_schemas;
 pub mod caller;
 pub mod cli;

@@ -72,7 +72,7 @@ async fn scrape(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     // Digests compared: the time taken says nothing about how much of the token was right.
-    let presented = crate::caller::bearer_token(&req).map(|token| digest(&token));
+    let presented = crate::bearer::bearer_token(&req).map(|token| digest(&token));
     if presented != Some(scrape.token_digest) {
         return Err(ApiError::unauthorized("send the metrics token: Authorization: Bearer <INLAV_METRICS_TOKEN>"));
     }
