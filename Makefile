@@ -5,7 +5,7 @@ CARGO ?= cargo
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 VENV ?= .venv
 
-.PHONY: run build release test test-pg lint fmt openapi openapi-check client-check browser-check smoke smoke-pg fuzz faults bench
+.PHONY: run build release test test-pg lint fmt openapi openapi-check client-check browser-check smoke smoke-pg fuzz faults bench deploy-check
 
 ## Build and start the service on SQLite (data/inlav.db), at http://127.0.0.1:8080/docs/
 run:
@@ -58,6 +58,10 @@ smoke: build
 
 smoke-pg: build
 	python3 scripts/smoke.py target/debug/inlav '$(SMOKE_DATABASE_URL)'
+
+## deploy/inlav.service passes systemd-analyze verify (installed when missing)
+deploy-check: build
+	bash scripts/deploy_check.sh target/debug/inlav
 
 ## Schemathesis against the served spec, as a district coordinator and as a partner (bounded)
 fuzz: build

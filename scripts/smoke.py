@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Smoke test of the real binary: start `inlav serve`, wait for /ready, log in as the first
-admin, read /api/v1/me and /docs/, stop with SIGTERM and expect exit 0.
+admin, read /api/v1/me, /docs/ and /metrics, back the database up from another process while
+it serves and restore the copy elsewhere, stop with SIGTERM and expect exit 0.
 
 usage: smoke.py <path to inlav> [DATABASE_URL]   (default: a SQLite file in a temp dir)
 Only 127.0.0.1 is contacted; every wait is bounded.
@@ -23,6 +24,9 @@ def free_port():
         return s.getsockname()[1]
 
 
+METRICS_TOKEN = "smoke-metrics-token-0123456789"
+
+
 def request(base, method, path, body=None, token=None):
     data = json.dumps(body).encode() if body is not None else None
     req = urllib.request.Request(base + path, data=data, method=method)
@@ -37,6 +41,23 @@ def request(base, method, path, body=None, token=None):
         return err.code, err.read()
 
 
+def backup_and_restore(binary, env, data_dir):
+    """`inlav backup` from another process while the server runs; the copy restores elsewhere."""
+    backup_dir = os.path.join(data_dir, "backup")
+    done = subprocess.run([binary, "backup", "--to", backup_dir], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and "backup written" in done.stdout, done.stdout + done.stderr
+    with open(os.path.join(backup_dir, "manifest.json")) as f:
+        manifest = json.load(f)
+    assert manifest["audit"]["checkpoint"].startswith("inlav-audit-checkpoint.v1."), manifest
+    if "DATABASE_URL" in env:
+        return  # PostgreSQL: the database itself is copied with pg_dump
+    restored = dict(env, INLAV_DATA_DIR=os.path.join(data_dir, "restored"))
+    done = subprocess.run([binary, "restore", "--from", backup_dir], env=restored, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and "audit chain verified" in done.stdout, done.stdout + done.stderr
+    done = subprocess.run([binary, "user", "list", "--json"], env=restored, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and json.loads(done.stdout)[0]["email"] == "admin@inlav.local", done.stdout + done.stderr
+
+
 def main():
     binary = os.path.abspath(sys.argv[1])
     with tempfile.TemporaryDirectory() as data_dir:
@@ -47,6 +68,7 @@ def main():
             "INLAV_DATA_DIR": data_dir,
             # The housekeeping's info lines hold the audit checkpoint logged at start.
             "INLAV_LOG": "warn,api::housekeeping=info",
+            "INLAV_METRICS_TOKEN": METRICS_TOKEN,
         }
         if len(sys.argv) > 2 and sys.argv[2]:
             env["DATABASE_URL"] = sys.argv[2]
@@ -87,6 +109,11 @@ def main():
             if "DATABASE_URL" not in env:
                 mode = os.stat(os.path.join(data_dir, "inlav.db")).st_mode & 0o777
                 assert mode == 0o600, oct(mode)
+            status, _ = request(base, "GET", "/metrics")
+            assert status == 401, status
+            status, body = request(base, "GET", "/metrics", token=METRICS_TOKEN)
+            assert status == 200 and b'inlav_http_requests_total{method="GET",route="/api/v1/me",status="200"}' in body, body[:2000]
+            backup_and_restore(binary, env, data_dir)
         finally:
             server.send_signal(signal.SIGTERM)
             try:

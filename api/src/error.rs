@@ -267,6 +267,14 @@ impl ApiError {
     }
 }
 
+impl ApiError {
+    /// What went wrong in one sentence, without the status (for the command line).
+    pub fn sentence(&self) -> String {
+        let problem = &self.0.problem;
+        problem.detail.clone().unwrap_or_else(|| problem.title.clone())
+    }
+}
+
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let problem = &self.0.problem;

@@ -300,10 +300,13 @@ pub(crate) async fn write_export(
 ) -> Result<u64, String> {
     let io = |error: std::io::Error| error.to_string();
     if format == ExportFormat::Xlsx {
-        let rows = export.anonymity.rows as u64;
-        let bytes = workbook(export).await.map_err(|error| error.to_string())?;
+        let rows = export.anonymity.rows;
+        if rows > XLSX_MAX_ROWS {
+            return Err(format!("--format xlsx: {rows} rows do not fit in one XLSX sheet; ask for csv"));
+        }
+        let bytes = workbook(export).await.map_err(|error| error.sentence())?;
         file.write_all(&bytes).map_err(io)?;
-        return Ok(rows);
+        return Ok(rows as u64);
     }
     let csv = (format == ExportFormat::Csv).then_some(dialect);
     if let Some(dialect) = csv {
