@@ -68,7 +68,7 @@ fuzz: build
 	test -x $(VENV)/bin/schemathesis || (python3 -m venv $(VENV) && $(VENV)/bin/pip install -q 'schemathesis==4.32.5')
 	python3 scripts/fuzz.py target/debug/inlav $(VENV)/bin/schemathesis
 
-## Database outage, races across processes, restart under load (stops and starts the local PostgreSQL)
+## Database outage, races across processes, restart and SIGKILL under load (stops and starts the local PostgreSQL)
 faults: build
 	python3 scripts/faults.py target/debug/inlav
 

@@ -3,19 +3,24 @@
 
 For each backend and size it seeds a fresh database (`inlav seed --synthetic N`), measures
 start-up to ready, then runs each scenario for a fixed time with a fixed number of connections
-and prints requests/s, p50, p99, errors and the server's peak RSS during the scenario:
+(32 by default, as many as a desk's clients at once) and prints successful answers/s (2xx and
+3xx; the errors column counts the others, such as a long read refused with 503), p50, p99, errors,
+the server's peak RSS during the scenario, its CPU time per request and its share of the cores
+(CPU seconds over wall seconds times cores: below 1 the server waits, on the disk or a lock),
+and the share of the ceiling measured in the same run:
 
   ceiling        GET /health (no database): the HTTP limit of this machine
   read case      GET /api/v1/cases/{id} as a district coordinator (auth, scope, audit)
   list 50        GET /api/v1/cases?status=taken_in_charge&limit=50
-  create         POST /api/v1/cases (an interception with a new person)
+  create         POST /api/v1/cases (an interception with a new person), each with its own
+                 Idempotency-Key, as the clients send them
   transition     POST /api/v1/cases/{id}/transitions, intercepted -> screening, If-Match "1"
   service        POST /api/v1/cases/{id}/services delivered by a partner without a webhook,
                  then by one whose webhook is told of each (the outbox written in the request,
                  the dispatcher delivering to a receiver on 127.0.0.1 meanwhile)
   first report   the same, once, right after the writes (it recounts the day they filled)
-  indicators 1   GET /api/v1/reports/indicators?district=milano (one district)
-  indicators all GET /api/v1/reports/indicators as the regional coordinator (12 districts)
+  indicators 1   GET /api/v1/reports/indicators?district=milano (one district), 32 connections
+  indicators all GET /api/v1/reports/indicators as the regional coordinator (12 districts), 32
   desk, quiet    GET /api/v1/cases/{id} on 8 connections, nothing else running
   desk, busy     the same while 12 clients run research exports and all-district reports in a
                  loop (honouring Retry-After when refused); their own row follows
@@ -82,7 +87,9 @@ def parse_wrk(output):
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     socket = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
     errors = (int(non2xx.group(1)) if non2xx else 0) + (sum(int(g) for g in socket.groups()) if socket else 0)
-    return {"rps": rate, "p50": p50, "p99": p99, "requests": total, "errors": errors}
+    # Answers per second that did what was asked: a 503 of a refused long read is not a report.
+    answered = rate * max(0, total - errors) / total if total else 0.0
+    return {"rps": answered, "sent_rps": rate, "p50": p50, "p99": p99, "requests": total, "errors": errors}
 
 
 LUA_TEMPLATE = """
@@ -90,6 +97,8 @@ local token = "%(token)s"
 local targets = {%(targets)s}
 local method = "%(method)s"
 local body = %(body)s
+local idempotent = %(idempotent)s
+local run_id = "%(run_id)s"
 local counter = 0
 local threads = 0
 -- Each wrk thread takes every other target (thread_offset is set in the thread's state).
@@ -104,6 +113,7 @@ request = function()
   local headers = {["Authorization"] = "Bearer " .. token}
   if body then headers["Content-Type"] = "application/json" end
   if target[2] then headers["If-Match"] = target[2] end
+  if idempotent then headers["Idempotency-Key"] = run_id .. "-" .. (thread_offset or 0) .. "-" .. counter end
   return wrk.format(method, target[1], headers, body)
 end
 """
@@ -114,13 +124,17 @@ def lua_string(text):
 
 
 def wrk(base, token, targets, seconds, connections, method="GET", body=None):
-    """`targets`: paths, or (path, If-Match) pairs; each request takes the next one."""
+    """`targets`: paths, or (path, If-Match) pairs; each request takes the next one. A POST
+    without If-Match carries an Idempotency-Key of its own, as clients retrying safely send."""
     pairs = [t if isinstance(t, tuple) else (t, None) for t in targets]
+    idempotent = method == "POST" and all(e is None for _, e in pairs)
     script = LUA_TEMPLATE % {
         "token": token,
         "targets": ",".join("{%s, %s}" % (lua_string(p), lua_string(e) if e else "nil") for p, e in pairs),
         "method": method,
         "body": lua_string(body) if body else "nil",
+        "idempotent": "true" if idempotent else "false",
+        "run_id": f"bench{time.time_ns()}",
     }
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
         f.write(script)
@@ -260,6 +274,22 @@ def peak_rss_mb(pid):
     return 0.0
 
 
+def cpu_seconds(pid):
+    """User and system CPU time of the process so far."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / ticks
+
+
+def with_cpu(result, cpu, wall):
+    """Adds the server's CPU per request (ms) and its share of the machine's cores."""
+    requests = result.get("requests") or 0
+    result["cpu_ms"] = cpu * 1000 / requests if requests else None
+    result["cores"] = cpu / (wall * (os.cpu_count() or 1)) if wall > 0 else None
+    return result
+
+
 def query_ids(backend, data_dir, url, sql):
     if backend == "postgres":
         out = subprocess.run(["psql", url, "-Atqc", sql], capture_output=True, text=True, check=True).stdout
@@ -312,7 +342,6 @@ def bench_one(binary, backend, size, seconds, connections):
             open_cases = query_ids(backend, data_dir, url, "SELECT id FROM cases WHERE district_code = 'milano' AND status <> 'closed' ORDER BY id LIMIT 5000")
             service = {"category": "orientation_work", "delivered_on": to_day}
             interception = json.dumps({"beneficiary": {"alias": "Bench", "citizenships": ["PK"], "gender": "male"}, "district": "milano", "channel": "street_outreach", "intercepted_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 3600))})
-            # Reports are measured for latency: a few officers at once, not a crowd.
             scenarios = [
                 ("ceiling: GET /health", token, ["/health"], "GET", None, connections),
                 ("read one case", token, [f"/api/v1/cases/{i}" for i in milano], "GET", None, connections),
@@ -326,8 +355,8 @@ def bench_one(binary, backend, size, seconds, connections):
                 # wrk's correction for coordinated omission does not spread it over the p99 of
                 # the reports that follow.
                 ("indicators, first after the writes", token, [f"/api/v1/reports/indicators?district=milano&from={from_day}&to={to_day}"], "GET", None, ONCE),
-                ("indicators, one district", token, [f"/api/v1/reports/indicators?district=milano&from={from_day}&to={to_day}"], "GET", None, 2),
-                ("indicators, all districts", regional, [f"/api/v1/reports/indicators?from={from_day}&to={to_day}"], "GET", None, 2),
+                ("indicators, one district", token, [f"/api/v1/reports/indicators?district=milano&from={from_day}&to={to_day}"], "GET", None, connections),
+                ("indicators, all districts", regional, [f"/api/v1/reports/indicators?from={from_day}&to={to_day}"], "GET", None, connections),
                 # The desk while the Region's officers and the evaluators pull exports and
                 # all-district reports: interactive reads must keep their latency.
                 ("desk: read one case, quiet", token, [f"/api/v1/cases/{i}" for i in milano], "GET", None, DESK),
@@ -352,9 +381,11 @@ def bench_one(binary, backend, size, seconds, connections):
                     with HeavyLoad(server.base, regional, 12, from_day, to_day) as heavy:
                         # Let the long reads get going before the desk is measured.
                         time.sleep(2)
-                        started = time.monotonic()
+                        started, cpu = time.monotonic(), cpu_seconds(server.process.pid)
                         result = wrk(server.base, who, targets, duration, clients, method, body)
                         heavy_seconds = time.monotonic() - started
+                        # The long reads' CPU is in it: the share says how busy the cores were.
+                        with_cpu(result, cpu_seconds(server.process.pid) - cpu, heavy_seconds)
                     result["connections"] = clients
                     result["rss"] = peak_rss_mb(server.process.pid)
                     rows.append((label, result))
@@ -363,14 +394,16 @@ def bench_one(binary, backend, size, seconds, connections):
                     heavy_row["rss"] = result["rss"]
                     rows.append(("  the 12 exports and reports (done/s; non-2xx but 503)", heavy_row))
                     quiet = next(r for l, r in rows if l == "desk: read one case, quiet")
-                    print(f"  {label:<34} c={clients:<3} {result['rps']:>9.0f} req/s  p50 {result['p50']:>8.2f} ms  p99 {result['p99']:>8.2f} ms  errors {result['errors']:>6}  rss {result['rss']:.0f} MB", flush=True)
+                    print(f"  {label:<34} c={clients:<3} {result['rps']:>9.0f} req/s  p50 {result['p50']:>8.2f} ms  p99 {result['p99']:>8.2f} ms  errors {result['errors']:>6}  rss {result['rss']:.0f} MB{cpu_text(result, rows)}", flush=True)
                     print(f"    p99 {result['p99'] / max(quiet['p99'], 0.001):.2f}x the quiet desk's; exports and reports: {heavy_row['done']} done, {heavy_row['refused']} refused (503/429), {heavy_row['errors']} failed, p50 {heavy_row['p50']:.0f} ms, p99 {heavy_row['p99']:.0f} ms", flush=True)
                     continue
                 if clients == ONCE:
                     status, _, _, took = call(server.base, method, targets[0], token=who)
                     result = {"rps": None, "p50": took * 1000, "p99": None, "errors": int(status != 200), "connections": 1}
                 else:
+                    started, cpu = time.monotonic(), cpu_seconds(server.process.pid)
                     result = wrk(server.base, who, targets, duration, clients, method, body)
+                    with_cpu(result, cpu_seconds(server.process.pid) - cpu, time.monotonic() - started)
                     result["connections"] = clients
                 result["rss"] = peak_rss_mb(server.process.pid)
                 rows.append((label, result))
@@ -383,7 +416,7 @@ def bench_one(binary, backend, size, seconds, connections):
                     print(f"    webhook messages: {wanted} queued, {receiver.received} received {time.monotonic() - deadline + 60:.1f} s after the scenario", flush=True)
                 rps = f"{result['rps']:>9.0f}" if result["rps"] is not None else f"{'–':>9}"
                 p99 = f"{result['p99']:>8.2f}" if result["p99"] is not None else f"{'–':>8}"
-                print(f"  {label:<34} c={result['connections']:<3} {rps} req/s  p50 {result['p50']:>8.2f} ms  p99 {p99} ms  errors {result['errors']:>6}  rss {result['rss']:.0f} MB", flush=True)
+                print(f"  {label:<34} c={result['connections']:<3} {rps} req/s  p50 {result['p50']:>8.2f} ms  p99 {p99} ms  errors {result['errors']:>6}  rss {result['rss']:.0f} MB{cpu_text(result, rows)}", flush=True)
             # A research export of the year, alone: its headers come after the first pass and
             # the anonymisation plan, so the time to them is what the plan costs.
             # The exports of the busy desk may still be running: wait for the long reads to
@@ -418,6 +451,20 @@ def bench_one(binary, backend, size, seconds, connections):
     return rows
 
 
+def ceiling_of(rows):
+    return next((r["rps"] for label, r in rows if label.startswith("ceiling")), None)
+
+
+def cpu_text(result, rows):
+    parts = []
+    if result.get("cpu_ms") is not None:
+        parts.append(f"cpu {result['cpu_ms']:.3f} ms/req, cores {result['cores'] * 100:.0f}%")
+    ceiling = ceiling_of(rows)
+    if result.get("rps") and ceiling:
+        parts.append(f"{result['rps'] / ceiling * 100:.1f}% of ceiling")
+    return ("  " + ", ".join(parts)) if parts else ""
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("binary")
@@ -434,12 +481,18 @@ def main():
             print(f"\n=== {backend}, {size:,} cases ({args.connections} connections, {args.seconds} s each) ===", flush=True)
             for label, result in bench_one(binary, backend, size, args.seconds, args.connections):
                 table.append((backend, size, label, result))
-    print("\n| backend | cases | scenario | connections | req/s | p50 ms | p99 ms | errors | peak RSS MB |")
-    print("|---|---:|---|---:|---:|---:|---:|---:|---:|")
+    print(f"\n{os.cpu_count()} cores; CPU per request and the share of the cores are the server's own.")
+    print("\n| backend | cases | scenario | connections | answered/s | share of ceiling | p50 ms | p99 ms | errors | peak RSS MB | CPU ms/req | cores busy |")
+    print("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    ceilings = {(b, n): r["rps"] for b, n, label, r in table if label.startswith("ceiling")}
     for backend, size, label, r in table:
         rps = f"{r['rps']:.0f}" if r["rps"] is not None else "–"
         p99 = f"{r['p99']:.2f}" if r["p99"] is not None else "–"
-        print(f"| {backend} | {size:,} | {label} | {r['connections']} | {rps} | {r['p50']:.2f} | {p99} | {r['errors']} | {r['rss']:.0f} |")
+        ceiling = ceilings.get((backend, size))
+        share = f"{r['rps'] / ceiling * 100:.1f}%" if r["rps"] and ceiling and not label.startswith("ceiling") else "–"
+        cpu = f"{r['cpu_ms']:.3f}" if r.get("cpu_ms") is not None else "–"
+        cores = f"{r['cores'] * 100:.0f}%" if r.get("cores") is not None else "–"
+        print(f"| {backend} | {size:,} | {label} | {r['connections']} | {rps} | {share} | {r['p50']:.2f} | {p99} | {r['errors']} | {r['rss']:.0f} | {cpu} | {cores} |")
 
 
 if __name__ == "__main__":

@@ -14,8 +14,12 @@
               messages pending while every process stops are delivered after a restart.
 3. restart    SIGTERM under a write load (SQLite and PostgreSQL): the process exits 0, a new one
               starts on the same data, and every write answered 2xx is in the database.
+4. kill       SIGKILL under reads and writes (SQLite and PostgreSQL): every write answered 2xx
+              is in the database, every read answered 200 has its audit entry (reads' entries
+              are committed before the answer, synced at the log's pace), the chain verifies,
+              and a new process starts on the same data.
 
-usage: faults.py <path to inlav> [outage] [races] [restart]   (default: all)
+usage: faults.py <path to inlav> [outage] [races] [restart] [kill]   (default: all)
 It stops and starts the local PostgreSQL cluster (pg_ctlcluster), so run it where that is yours.
 """
 import base64
@@ -111,6 +115,46 @@ class Writers:
 
     def acknowledged(self):
         return {a[3] for a in self.answers if a[1] == 201 and a[3]}
+
+
+class Readers:
+    """Threads that read one case until stopped; counts the reads answered 200."""
+
+    def __init__(self, base, token, case_id, threads=4):
+        self.base, self.token, self.case_id, self.threads = base, token, case_id, threads
+        self.stop_flag = threading.Event()
+        self.lock = threading.Lock()
+        self.answered = 0
+        self.workers = []
+
+    def run(self):
+        while not self.stop_flag.is_set():
+            status = call(self.base, "GET", f"/api/v1/cases/{self.case_id}", token=self.token, timeout=15)[0]
+            if status == 200:
+                with self.lock:
+                    self.answered += 1
+            elif status == 0:
+                time.sleep(0.05)
+
+    def start(self):
+        for _ in range(self.threads):
+            worker = threading.Thread(target=self.run, daemon=True)
+            worker.start()
+            self.workers.append(worker)
+
+    def stop(self):
+        self.stop_flag.set()
+        for worker in self.workers:
+            worker.join(timeout=30)
+
+
+def audited_reads(url, data_dir, case_id):
+    """How many reads of the case the audit trail holds."""
+    sql = f"select count(*) from audit_events where action = 'read' and case_id = '{case_id}'"
+    if url:
+        return int(subprocess.run(["psql", url, "-Atqc", sql], capture_output=True, text=True, check=True).stdout)
+    with sqlite3.connect(os.path.join(data_dir, "inlav.db")) as db:
+        return db.execute(sql).fetchone()[0]
 
 
 def pg_cluster():
@@ -456,14 +500,50 @@ def restart(binary):
             check(restarted.stop() == 0, "exit 0")
 
 
+def kill(binary):
+    for backend in ["sqlite", "postgres"]:
+        print(f"\n=== SIGKILL under reads and writes ({backend}) ===", flush=True)
+        url = pg_fresh_database("inlav_faults_kill") if backend == "postgres" else None
+        with tempfile.TemporaryDirectory() as data_dir:
+            server = Server(binary, data_dir, url)
+            server.start()
+            token = coordinator_token(server.base)
+            status, body, _, _ = call(server.base, "POST", "/api/v1/cases", interception("letta"), token)
+            if status != 201:
+                sys.exit(f"faults: create the case to read: {status} {body}")
+            writers, readers = Writers([server.base], token), Readers(server.base, token, body["id"])
+            writers.start()
+            readers.start()
+            time.sleep(2)
+            server.process.kill()
+            server.process.wait(timeout=10)
+            writers.stop()
+            readers.stop()
+            acknowledged = writers.acknowledged()
+            stored = pg_case_ids(url) if url else sqlite_case_ids(data_dir)
+            missing = acknowledged - stored
+            check(acknowledged and not missing, f"all {len(acknowledged)} writes answered 201 before the kill are in the database ({len(missing)} missing)")
+            audited = audited_reads(url, data_dir, body["id"])
+            check(readers.answered > 0 and audited >= readers.answered, f"all {readers.answered} reads answered 200 have their audit entry ({audited} in the trail)")
+            env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "INLAV_DATA_DIR": data_dir, "INLAV_LOG": "error"}
+            if url:
+                env["DATABASE_URL"] = url
+            verify = subprocess.run([binary, "audit", "verify"], env=env, capture_output=True, text=True, timeout=120)
+            check(verify.returncode == 0, f"the audit chain verifies after the kill: {(verify.stdout + verify.stderr).strip()}")
+            restarted = Server(binary, data_dir, url, port=server.port)
+            ready_in = restarted.start()
+            print(f"  restarted, ready in {ready_in:.2f} s", flush=True)
+            check(restarted.stop() == 0, "exit 0")
+
+
 def main():
     binary = os.path.abspath(sys.argv[1])
-    chosen = sys.argv[2:] or ["outage", "races", "restart"]
+    chosen = sys.argv[2:] or ["outage", "races", "restart", "kill"]
     if not pg_accepts():
         sys.exit(f"faults: PostgreSQL does not answer at {PG_BASE}")
     deadline = time.monotonic() + 600
     for name in chosen:
-        {"outage": outage, "races": races, "restart": restart}[name](binary)
+        {"outage": outage, "races": races, "restart": restart, "kill": kill}[name](binary)
         if time.monotonic() > deadline:
             sys.exit("faults: over the 10-minute budget")
     if FAILURES:
