@@ -469,6 +469,14 @@ def races(binary):
         check(server.stop() == 0, "exit 0 on SIGTERM")
 
 
+def check_acknowledged(writers, url, data_dir):
+    """Every case the writers were answered 201 for is in the database."""
+    acknowledged = writers.acknowledged()
+    stored = pg_case_ids(url) if url else sqlite_case_ids(data_dir)
+    missing = acknowledged - stored
+    check(acknowledged and not missing, f"all {len(acknowledged)} writes answered 201 are in the database ({len(missing)} missing)")
+
+
 def restart(binary):
     for backend in ["sqlite", "postgres"]:
         print(f"\n=== restart under load ({backend}) ===", flush=True)
@@ -493,10 +501,7 @@ def restart(binary):
             check(not any(a[1] >= 500 for a in writers.answers), "no 5xx")
             cut = [a for a in writers.answers if a[1] == 0 and a[0] - a[2] < sigterm_at - 0.05]
             check(not cut, f"requests in flight at SIGTERM are answered ({len(cut)} cut off)")
-            acknowledged = writers.acknowledged()
-            stored = pg_case_ids(url) if url else sqlite_case_ids(data_dir)
-            missing = acknowledged - stored
-            check(not missing and acknowledged, f"all {len(acknowledged)} writes answered 201 are in the database ({len(missing)} missing)")
+            check_acknowledged(writers, url, data_dir)
             check(restarted.stop() == 0, "exit 0")
 
 
@@ -519,10 +524,7 @@ def kill(binary):
             server.process.wait(timeout=10)
             writers.stop()
             readers.stop()
-            acknowledged = writers.acknowledged()
-            stored = pg_case_ids(url) if url else sqlite_case_ids(data_dir)
-            missing = acknowledged - stored
-            check(acknowledged and not missing, f"all {len(acknowledged)} writes answered 201 before the kill are in the database ({len(missing)} missing)")
+            check_acknowledged(writers, url, data_dir)
             audited = audited_reads(url, data_dir, body["id"])
             check(readers.answered > 0 and audited >= readers.answered, f"all {readers.answered} reads answered 200 have their audit entry ({audited} in the trail)")
             env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "INLAV_DATA_DIR": data_dir, "INLAV_LOG": "error"}
