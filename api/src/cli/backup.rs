@@ -60,21 +60,14 @@ struct FileEntry {
     sha256: String,
 }
 
-/// The secrets a backup carries: file name, the variable that replaces it, and what losing
-/// it costs.
-const SECRETS: [(&str, &str); 3] = [
-    (JWT_SECRET_FILE, "INLAV_JWT_SECRET"),
-    (PSEUDONYM_KEY_FILE, "INLAV_PSEUDONYM_KEY"),
-    (AUDIT_KEY_FILE, "INLAV_AUDIT_KEY"),
+/// The secrets a backup carries: the file, the variable that replaces it, and whether the
+/// configuration took it from that variable.
+type SetInEnvironment = fn(&Config) -> bool;
+const SECRETS: [(&str, &str, SetInEnvironment); 3] = [
+    (JWT_SECRET_FILE, "INLAV_JWT_SECRET", |config| config.jwt_secret.is_some()),
+    (PSEUDONYM_KEY_FILE, "INLAV_PSEUDONYM_KEY", |config| config.pseudonym_key.is_some()),
+    (AUDIT_KEY_FILE, "INLAV_AUDIT_KEY", |config| config.audit_key.is_some()),
 ];
-
-fn from_environment(config: &Config, variable: &str) -> bool {
-    match variable {
-        "INLAV_JWT_SECRET" => config.jwt_secret.is_some(),
-        "INLAV_PSEUDONYM_KEY" => config.pseudonym_key.is_some(),
-        _ => config.audit_key.is_some(),
-    }
-}
 
 /// `inlav backup --to DIR`.
 pub(super) async fn backup(config: &Config, to: &Path, out: &mut dyn Write) -> Result<(), String> {
@@ -112,8 +105,8 @@ pub(super) async fn backup(config: &Config, to: &Path, out: &mut dyn Write) -> R
     };
     drop(spinner);
     let mut environment = Vec::new();
-    for (file, variable) in SECRETS {
-        if from_environment(config, variable) {
+    for (file, variable, set_in_environment) in SECRETS {
+        if set_in_environment(config) {
             environment.push(variable.to_string());
             continue;
         }
@@ -123,7 +116,7 @@ pub(super) async fn backup(config: &Config, to: &Path, out: &mut dyn Write) -> R
         }
     }
     let mut files = Vec::new();
-    for name in [DATABASE_FILE, JWT_SECRET_FILE, PSEUDONYM_KEY_FILE, AUDIT_KEY_FILE] {
+    for name in std::iter::once(DATABASE_FILE).chain(SECRETS.map(|(file, _, _)| file)) {
         let path = to.join(name);
         if path.exists() {
             let (bytes, sha256) = digest(&path)?;
@@ -208,7 +201,7 @@ pub(super) async fn restore(config: &Config, from: &Path, out: &mut dyn Write) -
         format!("{shown}: the manifest's checkpoint was not signed with this audit key, or was changed; refused")
     })?;
     // Nothing is overwritten: a restore goes into an empty data directory.
-    for (file, _) in SECRETS {
+    for (file, _, _) in SECRETS {
         let target = config.data_dir.join(file);
         if holds(file) && target.exists() {
             return Err(format!("{}: exists; restore into an empty data directory", target.display()));
@@ -256,7 +249,7 @@ pub(super) async fn restore(config: &Config, from: &Path, out: &mut dyn Write) -
         .mode(0o700)
         .create(&config.data_dir)
         .map_err(|e| format!("{}: {e}", config.data_dir.display()))?;
-    for (file, _) in SECRETS {
+    for (file, _, _) in SECRETS {
         if holds(file) {
             copy_private(&from.join(file), &config.data_dir.join(file))?;
         }

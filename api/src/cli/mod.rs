@@ -361,11 +361,14 @@ async fn audit(config: &Config, command: AuditCommand, out: &mut dyn Write) -> R
 /// The password of every `--demo` user: printed, and meant only for a demo.
 pub const DEMO_PASSWORD: &str = "demo-password-2026";
 
-/// The service's state over the configured database, for commands that run use cases. Neither
-/// tokens nor pseudonyms are made by them, so no secret is read.
+/// The service's state over the configured database, for commands that run use cases. No
+/// token is made by them, so the JWT secret is not read; the pseudonym key is the service's own
+/// (from the environment or the data directory), so that an export's pseudonyms are those of
+/// the API's exports.
 fn open(config: &Config) -> Result<AppState, String> {
     let pool = server::open_database(config)?;
-    let unused = server::Secrets { jwt: vec![0; 32], pseudonym: vec![0; 32], audit: vec![0; 32] };
+    let (pseudonym, _) = secrets::pseudonym_key(config.pseudonym_key.as_deref(), &config.data_dir)?;
+    let unused = server::Secrets { jwt: vec![0; 32], pseudonym, audit: vec![0; 32] };
     server::load_state(pool, config, Arc::new(SystemClock), &unused)
 }
 

@@ -341,7 +341,9 @@ fn org_and_service_account_commands_register_partners_and_their_systems() {
 #[test]
 fn a_script_runs_the_indicators_and_the_research_export_without_logging_in() {
     let db = TestDb::new();
-    let env = db.env();
+    // The service's pseudonym key, as the API's exports below use it.
+    let mut env = db.env();
+    env.insert("INLAV_PSEUDONYM_KEY".into(), String::from_utf8(crate::support::PSEUDONYM_KEY.to_vec()).unwrap());
     let dir = scratch_dir("reports");
     std::fs::create_dir_all(&dir).unwrap();
     let db = actix_web::rt::System::new().block_on(async move {
@@ -353,6 +355,7 @@ fn a_script_runs_the_indicators_and_the_research_export_without_logging_in() {
         app.into_db()
     });
     let range = ["--from", "2026-01-01", "--to", "2026-12-31"];
+    let mut cli_cases = std::collections::BTreeSet::new();
     let (code, out, err) =
         run_cli(&[&["reports", "indicators"][..], &range[..], &["--district", "milano"]].concat(), &env, "");
     assert_eq!(code, 0, "{err}");
@@ -390,6 +393,7 @@ fn a_script_runs_the_indicators_and_the_research_export_without_logging_in() {
                 String::from_utf8(bytes).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
             assert_eq!(rows.len(), 6);
             assert!(rows.iter().all(|r| r.get("first_name").is_none() && r["person"].as_str().unwrap().len() > 10));
+            cli_cases = rows.iter().map(|r| r["case"].as_str().unwrap().to_string()).collect();
         }
     }
     actix_web::rt::System::new().block_on(async move {
@@ -400,6 +404,17 @@ fn a_script_runs_the_indicators_and_the_research_export_without_logging_in() {
         let entries = trail.body["items"].as_array().unwrap();
         assert!(entries.len() >= 3, "{}", trail.body);
         assert!(entries.iter().all(|e| e["actor_id"] == uuid::Uuid::nil().to_string()), "{}", trail.body);
+        // The same pseudonyms as the API's export: the service's key, not one of its own.
+        let evaluator = app.user("evaluator", REGION_ID, &[]).await;
+        let exported =
+            app.get("/api/v1/exports/cases?from=2026-01-01&to=2026-12-31").token(&evaluator.access_token).send().await;
+        assert_eq!(exported.status, 200);
+        let api_cases: std::collections::BTreeSet<String> = exported
+            .text()
+            .lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap()["case"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(api_cases, cli_cases);
     });
     let _ = std::fs::remove_dir_all(dir);
 }
