@@ -28,7 +28,11 @@ and the share of the ceiling measured in the same run:
                  and k-anonymity plan), to its end, and its InLav-Anonymity header
 
 usage: bench.py <inlav release binary> [--sizes 10000,1000000] [--backends sqlite,postgres]
-                [--seconds 10] [--connections 32]
+                [--seconds 10] [--connections 32] [--only read,list] [--keep-seed DIR]
+
+--only runs the scenarios whose names contain one of the words (and the ceiling), to iterate
+on one; --keep-seed keeps each SQLite database as seeded in DIR and starts the next run from a
+copy of it instead of seeding again (the figures published come from fresh seeds).
 wrk is installed from Debian's packages when missing. Only 127.0.0.1 is contacted.
 """
 import argparse
@@ -299,7 +303,31 @@ def query_ids(backend, data_dir, url, sql):
         return [row[0] for row in db.execute(sql)]
 
 
-def bench_one(binary, backend, size, seconds, connections):
+def seed(binary, env, backend, size, data_dir, keep_seed):
+    """Seeds the database, or copies the one kept in `keep_seed` (SQLite), and returns the
+    seed's output and its wall time."""
+    kept = os.path.join(keep_seed, f"sqlite-{size}") if keep_seed and backend == "sqlite" else None
+    if kept and os.path.exists(os.path.join(kept, "seed.txt")):
+        for name in os.listdir(kept):
+            if name.startswith("inlav.db"):
+                shutil.copy(os.path.join(kept, name), data_dir)
+        cli(binary, env, "migrate")
+        with open(os.path.join(kept, "seed.txt")) as out:
+            return out.read(), 0.0
+    started = time.monotonic()
+    seeded = cli(binary, env, "seed", "--synthetic", str(size), "--seed", "42")
+    took = time.monotonic() - started
+    if kept:
+        os.makedirs(kept, exist_ok=True)
+        for name in os.listdir(data_dir):
+            if name.startswith("inlav.db"):
+                shutil.copy(os.path.join(data_dir, name), kept)
+        with open(os.path.join(kept, "seed.txt"), "w") as out:
+            out.write(seeded)
+    return seeded, took
+
+
+def bench_one(binary, backend, size, seconds, connections, only=None, keep_seed=None):
     rows = []
     with tempfile.TemporaryDirectory() as data_dir:
         url = None
@@ -316,9 +344,7 @@ def bench_one(binary, backend, size, seconds, connections):
         # The service's tuning knobs pass through, to compare settings on one machine.
         env.update({k: v for k, v in os.environ.items() if k in ("INLAV_LONG_READS", "INLAV_WORKERS", "INLAV_DB_POOL_SIZE")})
         cli(binary, env, "migrate")
-        started = time.monotonic()
-        seeded = cli(binary, env, "seed", "--synthetic", str(size), "--seed", "42")
-        seed_seconds = time.monotonic() - started
+        seeded, seed_seconds = seed(binary, env, backend, size, data_dir, keep_seed)
         # The seed leaves gigabytes of dirty pages; the kernel writing them back during the
         # scenarios would slow every commit's fsync and measure the seed, not the server.
         os.sync()
@@ -364,6 +390,8 @@ def bench_one(binary, backend, size, seconds, connections):
             ]
             if told_partner is None:
                 scenarios = [row for row in scenarios if not row[0].endswith("webhook told")]
+            if only:
+                scenarios = [row for row in scenarios if row[0].startswith("ceiling") or any(word in row[0] for word in only)]
             for label, who, targets, method, body, clients in scenarios:
                 duration = seconds
                 if targets is None:
@@ -373,7 +401,7 @@ def bench_one(binary, backend, size, seconds, connections):
                     # and wrk then sends `GET /` instead, which only fails fast.
                     found = query_ids(backend, data_dir, url, "SELECT id || ' ' || version FROM cases WHERE status = 'intercepted' AND district_code = 'milano' LIMIT 30000")
                     targets = [(f"/api/v1/cases/{r.split()[0]}/transitions", f'"{r.split()[1]}"') for r in found]
-                    created_rps = next(r["rps"] for label, r in rows if label == "create an interception")
+                    created_rps = next((r["rps"] for label, r in rows if label == "create an interception"), 1000)
                     duration = max(1, min(seconds, int(len(targets) / max(1.0, 2.5 * created_rps))))
                     print(f"  ({len(targets)} cases to transition, {duration} s)", flush=True)
                 reset_peak_rss(server.process.pid)
@@ -421,30 +449,31 @@ def bench_one(binary, backend, size, seconds, connections):
             # the anonymisation plan, so the time to them is what the plan costs.
             # The exports of the busy desk may still be running: wait for the long reads to
             # drain, as a client honouring Retry-After would.
-            reset_peak_rss(server.process.pid)
-            path = f"/api/v1/exports/cases?format=csv&from={from_day}&to={to_day}"
-            for _ in range(120):
-                req = urllib.request.Request(server.base + path, headers={"Authorization": "Bearer " + regional})
-                started = time.monotonic()
-                size, status = 0, 0
-                try:
-                    with urllib.request.urlopen(req, timeout=900) as resp:
-                        headers_after = time.monotonic() - started
-                        anonymity = resp.headers.get("InLav-Anonymity", "")
-                        while chunk := resp.read(1 << 16):
-                            size += len(chunk)
-                        status = resp.status
-                except urllib.error.HTTPError as err:
-                    headers_after, anonymity, status = time.monotonic() - started, f"failed: {err}", err.code
-                except (OSError, urllib.error.URLError) as err:
-                    headers_after, anonymity = time.monotonic() - started, f"failed: {err}"
-                if status != 503:
-                    break
-                time.sleep(5)
-            took = time.monotonic() - started
-            rss = peak_rss_mb(server.process.pid)
-            rows.append(("research export of a year, alone", {"rps": None, "p50": took * 1000, "p99": None, "errors": int(status != 200), "rss": rss, "connections": 1}))
-            print(f"  research export of a year: headers after {headers_after:.1f} s, whole {took:.1f} s, {size / 1e6:.0f} MB, rss {rss:.0f} MB; {anonymity}", flush=True)
+            if not only or any(word in "research export of a year, alone" for word in only):
+                reset_peak_rss(server.process.pid)
+                path = f"/api/v1/exports/cases?format=csv&from={from_day}&to={to_day}"
+                for _ in range(120):
+                    req = urllib.request.Request(server.base + path, headers={"Authorization": "Bearer " + regional})
+                    started = time.monotonic()
+                    size, status = 0, 0
+                    try:
+                        with urllib.request.urlopen(req, timeout=900) as resp:
+                            headers_after = time.monotonic() - started
+                            anonymity = resp.headers.get("InLav-Anonymity", "")
+                            while chunk := resp.read(1 << 16):
+                                size += len(chunk)
+                            status = resp.status
+                    except urllib.error.HTTPError as err:
+                        headers_after, anonymity, status = time.monotonic() - started, f"failed: {err}", err.code
+                    except (OSError, urllib.error.URLError) as err:
+                        headers_after, anonymity = time.monotonic() - started, f"failed: {err}"
+                    if status != 503:
+                        break
+                    time.sleep(5)
+                took = time.monotonic() - started
+                rss = peak_rss_mb(server.process.pid)
+                rows.append(("research export of a year, alone", {"rps": None, "p50": took * 1000, "p99": None, "errors": int(status != 200), "rss": rss, "connections": 1}))
+                print(f"  research export of a year: headers after {headers_after:.1f} s, whole {took:.1f} s, {size / 1e6:.0f} MB, rss {rss:.0f} MB; {anonymity}", flush=True)
         finally:
             server.stop()
             receiver.shutdown()
@@ -472,14 +501,17 @@ def main():
     parser.add_argument("--backends", default="sqlite,postgres")
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--only", default=None, help="comma-separated words of the scenarios to run")
+    parser.add_argument("--keep-seed", default=None, help="a directory keeping the seeded SQLite databases")
     args = parser.parse_args()
+    only = args.only.split(",") if args.only else None
     ensure_wrk()
     binary = os.path.abspath(args.binary)
     table = []
     for backend in args.backends.split(","):
         for size in [int(s) for s in args.sizes.split(",")]:
             print(f"\n=== {backend}, {size:,} cases ({args.connections} connections, {args.seconds} s each) ===", flush=True)
-            for label, result in bench_one(binary, backend, size, args.seconds, args.connections):
+            for label, result in bench_one(binary, backend, size, args.seconds, args.connections, only, args.keep_seed):
                 table.append((backend, size, label, result))
     print(f"\n{os.cpu_count()} cores; CPU per request and the share of the cores are the server's own.")
     print("\n| backend | cases | scenario | connections | answered/s | share of ceiling | p50 ms | p99 ms | errors | peak RSS MB | CPU ms/req | cores busy |")

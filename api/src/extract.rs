@@ -278,6 +278,22 @@ pub fn etag(version: i32) -> String {
     format!("\"{version}\"")
 }
 
+/// The ETag of a document that has no version of its own (the spec, a report): its digest.
+pub fn content_etag(body: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    format!("\"{}\"", &domain::to_hex(&Sha256::digest(body))[..32])
+}
+
+/// Whether the request's `If-None-Match` names `etag` (or `*`): the client's copy is current,
+/// answer 304 without the body.
+pub fn client_has(req: &actix_web::HttpRequest, etag: &str) -> bool {
+    req.headers().get(actix_web::http::header::IF_NONE_MATCH).and_then(|value| value.to_str().ok()).is_some_and(
+        |tags| {
+            tags.split(',').map(str::trim).any(|tag| tag == etag || tag == "*" || tag.strip_prefix("W/") == Some(etag))
+        },
+    )
+}
+
 /// Parses an id from a path; anything that is not an id cannot exist: 404.
 pub fn resource_id(raw: &str) -> Result<Uuid, ApiError> {
     Uuid::parse_str(raw).map_err(|_| ApiError::not_found())

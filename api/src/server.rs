@@ -100,10 +100,9 @@ pub struct ServedSpec {
 
 impl ServedSpec {
     pub fn new(spec: &OpenApi) -> ServedSpec {
-        use sha2::{Digest, Sha256};
         // Serialising a tree of strings and maps cannot fail; should it, the document says so.
         let body = serde_json::to_vec(spec).unwrap_or_else(|err| format!("{{\"error\": \"{err}\"}}").into_bytes());
-        let etag = format!("\"{}\"", &domain::to_hex(&Sha256::digest(&body))[..32]);
+        let etag = crate::extract::content_etag(&body);
         let body_schemas = web::Data::new(BodySchemas::from_spec(spec));
         ServedSpec { body: web::Bytes::from(body), etag, body_schemas }
     }
@@ -114,11 +113,7 @@ impl ServedSpec {
     }
 
     fn answer(&self, req: &HttpRequest) -> HttpResponse {
-        let unchanged = req
-            .headers()
-            .get(header::IF_NONE_MATCH)
-            .and_then(|value| value.to_str().ok())
-            .is_some_and(|tags| tags.split(',').any(|tag| tag.trim() == self.etag || tag.trim() == "*"));
+        let unchanged = crate::extract::client_has(req, &self.etag);
         let mut answer = if unchanged { HttpResponse::NotModified() } else { HttpResponse::Ok() };
         answer.insert_header((header::ETAG, self.etag.clone())).insert_header((header::CACHE_CONTROL, "no-cache"));
         if unchanged { answer.finish() } else { answer.insert_header(ContentType::json()).body(self.body.clone()) }

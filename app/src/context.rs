@@ -8,6 +8,7 @@ use persistence::Database;
 use uuid::Uuid;
 
 use crate::error::Result;
+use crate::kept_reports::KeptReports;
 
 /// Cheap to clone: the clones share everything.
 #[derive(Clone)]
@@ -21,11 +22,13 @@ struct Inner {
     pseudonym_key: Vec<u8>,
     /// Whose calendar days reports and exports count (`INLAV_TIME_ZONE`).
     zone: Tz,
+    /// Reports counted recently, while their figures are current.
+    kept_reports: KeptReports,
 }
 
 impl Context {
     pub fn new(db: Database, districts: Vec<DistrictCode>, pseudonym_key: Vec<u8>, zone: Tz) -> Context {
-        Context(Arc::new(Inner { db, districts, pseudonym_key, zone }))
+        Context(Arc::new(Inner { db, districts, pseudonym_key, zone, kept_reports: KeptReports::default() }))
     }
 
     /// The time zone of the programme's calendar days.
@@ -52,6 +55,10 @@ impl Context {
             .ok()
             .filter(|c| self.0.districts.contains(c))
             .ok_or(crate::error::Error::NotFound)
+    }
+
+    pub(crate) fn kept_reports(&self) -> &KeptReports {
+        &self.0.kept_reports
     }
 
     pub fn pseudonym_key(&self) -> &[u8] {

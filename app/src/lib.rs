@@ -24,6 +24,7 @@ pub mod error;
 pub mod exports;
 pub mod health;
 pub mod idempotency;
+mod kept_reports;
 pub mod legal;
 pub mod network;
 pub mod notes;

@@ -3,10 +3,12 @@
 //! district's own roles; for readers who see every district, small counts withheld with their
 //! complements.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
 use domain::access::{Capability, sees_all_districts};
-use domain::districts::DistrictCode;
-use domain::reports::{Indicators, PublishedReport, Tallies, Withholding, count_people, publish_report};
+pub use domain::reports::{DistrictReport, IndicatorsReport};
+use domain::reports::{PublishedReport, Tallies, count_people, publish_report};
 use persistence::districts;
 use persistence::reports::{self as store, Range, tallies};
 
@@ -14,29 +16,7 @@ use crate::access::{RangeRequest, report_range};
 use crate::actor::Actor;
 use crate::context::Context;
 use crate::error::Result;
-
-/// One district's indicators.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DistrictReport {
-    pub district: DistrictCode,
-    pub name: String,
-    pub indicators: Indicators,
-}
-
-/// The indicators of a range, per district in the programme's order and in total.
-#[derive(Debug, Clone, PartialEq)]
-pub struct IndicatorsReport {
-    pub from: NaiveDate,
-    pub to: NaiveDate,
-    /// Counts from 1 to 4 are withheld, with as many others as keep them from being worked
-    /// out (readers who see every district).
-    pub small_counts_suppressed: bool,
-    /// How many counts were withheld, when some may be.
-    pub withholding: Option<Withholding>,
-    pub districts: Vec<DistrictReport>,
-    /// Over the districts above, added up before suppression.
-    pub total: Indicators,
-}
+use crate::kept_reports::ReportKey;
 
 /// The indicators of the districts asked for (default: all of the caller's).
 pub async fn indicators(
@@ -44,15 +24,30 @@ pub async fn indicators(
     actor: &Actor,
     now: DateTime<Utc>,
     request: RangeRequest,
-) -> Result<IndicatorsReport> {
+) -> Result<Arc<IndicatorsReport>> {
     actor.require(Capability::ReadReports)?;
     let range = report_range(ctx, actor, now, request)?;
     let db = ctx.db();
-    let stale_districts = range.districts.clone();
-    if db.read(move |conn| tallies::is_stale(conn, &stale_districts)).await? {
-        let (districts, zone) = (range.districts.clone(), range.zone);
-        db.write(move |conn| tallies::refresh(conn, &districts, zone)).await?;
-    }
+    let checked = range.districts.clone();
+    let figures_version = match db.read(move |conn| tallies::figures_version(conn, &checked)).await? {
+        Some(version) => Some(version),
+        None => {
+            let (districts, zone) = (range.districts.clone(), range.zone);
+            db.write(move |conn| {
+                tallies::refresh(conn, &districts, zone)?;
+                tallies::figures_version(conn, &districts)
+            })
+            .await?
+        }
+    };
+    let suppressing = sees_all_districts(actor.role);
+    let key = ReportKey::new(range.districts.clone(), range.from, range.to, suppressing, figures_version);
+    ctx.kept_reports().get_or_count(&key, count_report(ctx, range, suppressing)).await
+}
+
+/// Counts a report from the tallies and the rows.
+async fn count_report(ctx: &Context, range: Range, suppressing: bool) -> Result<IndicatorsReport> {
+    let db = ctx.db();
     // Over many districts the report is a long read: it waits its turn in the long-read
     // budget, so that the desks keep their latency.
     let read = {
@@ -65,7 +60,6 @@ pub async fn indicators(
     };
     let (names, mut tallies, people) =
         if range.districts.len() > 1 { db.snapshot(read).await? } else { db.read(read).await? };
-    let suppressing = sees_all_districts(actor.role);
     let Range { from, to, .. } = range;
     // The tallies hold each person with one case once, in one district: they add up. The
     // people counted one by one are added to each district and, once, to the total.

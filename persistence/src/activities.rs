@@ -115,6 +115,7 @@ pub fn insert(conn: &mut DbConnection, data: &ActivityData, created_by: Uuid, no
             ))
             .execute(conn)?;
         replace_sets(conn, id, data)?;
+        crate::reports::tallies::mark_figures_changed(conn)?;
         find(conn, id)
     })
 }
@@ -148,6 +149,7 @@ pub fn update(
             return Err(Error::StaleVersion);
         }
         replace_sets(conn, id, data)?;
+        crate::reports::tallies::mark_figures_changed(conn)?;
         find(conn, id)
     })
 }

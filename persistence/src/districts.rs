@@ -147,6 +147,7 @@ pub fn insert_targets(
                 district_targets::updated_at.eq(at),
             ))
             .execute(conn)?;
+        crate::reports::tallies::mark_figures_changed(conn)?;
         find_targets(conn, id)
     })
 }
@@ -183,6 +184,7 @@ pub fn update_targets(
         if updated == 0 {
             return Err(Error::StaleVersion);
         }
+        crate::reports::tallies::mark_figures_changed(conn)?;
         find_targets(conn, id)
     })
 }

@@ -573,6 +573,7 @@ diesel::table! {
         full_rebuild -> Bool,
         rebuilt_at -> Nullable<Timestamp>,
         time_zone -> Text,
+        figures_version -> Text,
     }
 }
 

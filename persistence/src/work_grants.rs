@@ -61,6 +61,7 @@ pub fn insert(conn: &mut DbConnection, new: &NewGrant, now: DateTime<Utc>) -> Re
             work_grants::updated_at.eq(at),
         ))
         .execute(conn)?;
+    crate::reports::tallies::mark_figures_changed(conn)?;
     find(conn, id)
 }
 
@@ -125,6 +126,7 @@ pub fn move_to(
             .set(work_grants::approved_by.eq(by.to_string()))
             .execute(conn)?;
     }
+    crate::reports::tallies::mark_figures_changed(conn)?;
     find(conn, id)
 }
 

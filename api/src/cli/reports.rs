@@ -89,7 +89,7 @@ pub(super) async fn reports(config: &Config, command: ReportsCommand, out: &mut 
             let report =
                 app::reports::indicators(state.context(), &actor, state.now(), range.into()).await.map_err(explain)?;
             let (from, to, districts) = (report.from, report.to, report.districts.len());
-            let bytes = document(report, format, dialect)?;
+            let bytes = document(&report, format, dialect)?;
             match file {
                 Some(path) => {
                     write_file(&path, &bytes)?;

@@ -10,6 +10,10 @@
 
 use std::collections::BTreeMap;
 
+use chrono::NaiveDate;
+
+use crate::districts::DistrictCode;
+
 use crate::Vocabulary;
 use crate::referrals::ReferralStatus;
 use crate::reports::disclosure::Grid;
@@ -72,6 +76,29 @@ pub struct PublishedReport {
     pub total: Indicators,
     /// `None` when the report is exact.
     pub withholding: Option<Withholding>,
+}
+
+/// One district's indicators, as published.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DistrictReport {
+    pub district: DistrictCode,
+    pub name: String,
+    pub indicators: Indicators,
+}
+
+/// The indicators report of a range, per district in the programme's order and in total.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndicatorsReport {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// Counts from 1 to 4 are withheld, with as many others as keep them from being worked
+    /// out (readers who see every district).
+    pub small_counts_suppressed: bool,
+    /// How many counts were withheld, when some may be.
+    pub withholding: Option<Withholding>,
+    pub districts: Vec<DistrictReport>,
+    /// Over the districts above, added up before suppression.
+    pub total: Indicators,
 }
 
 /// The indicators of each district and of their total (its tallies summed, people counted once)

@@ -12,6 +12,7 @@ mod changes;
 mod cli;
 mod hostile;
 mod http;
+mod kept_reports;
 mod milan_table;
 mod monitoring;
 mod network;

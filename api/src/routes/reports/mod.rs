@@ -13,6 +13,7 @@ use self::table::{table, to_csv, to_xlsx};
 use self::views::IndicatorsReport;
 use crate::caller::Caller;
 use crate::error::ApiError;
+use crate::extract::{client_has, content_etag};
 use crate::formats::{CSV, CsvDialect, RangeQuery, ReportFormat, ReportFormatQuery, XLSX, asks_for, parse_range_query};
 use crate::state::AppState;
 
@@ -38,6 +39,7 @@ pub fn configure(config: &mut ServiceConfig) {
             (crate::formats::Workbook = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
             (IndicatorsReport = "application/json"),
         )),
+        (status = 304, description = "The report is the one whose `ETag` the request's `If-None-Match` names"),
         (status = 403, description = "The role reads no reports, or a district is not yours", body = crate::problem::Problem, content_type = "application/problem+json"),
     )
 )]
@@ -59,12 +61,18 @@ pub async fn indicators(
     } else {
         (ReportFormat::Json, "application/json", "json")
     };
-    let body = document(report, chosen, query.dialect).map_err(|err| {
+    let body = document(&report, chosen, query.dialect).map_err(|err| {
         tracing::error!(error = %err, "cannot write the report");
         ApiError::internal()
     })?;
+    // A dashboard that polls sends back the ETag it has: while the report is the same, the
+    // answer is a 304 without the body.
+    let etag = content_etag(&body);
+    if client_has(&req, &etag) {
+        return Ok(HttpResponse::NotModified().insert_header((header::ETAG, etag)).finish());
+    }
     let mut answer = HttpResponse::Ok();
-    answer.content_type(content_type);
+    answer.content_type(content_type).insert_header((header::ETAG, etag));
     if chosen != ReportFormat::Json {
         answer
             .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file_name}.{extension}\"")));
@@ -74,11 +82,11 @@ pub async fn indicators(
 
 /// The report as a document in `format`: what the API answers and the command line writes.
 pub(crate) fn document(
-    report: reports::IndicatorsReport,
+    report: &reports::IndicatorsReport,
     format: ReportFormat,
     dialect: CsvDialect,
 ) -> Result<Vec<u8>, String> {
-    let report = IndicatorsReport::from(report);
+    let report = IndicatorsReport::from(report.clone());
     match format {
         ReportFormat::Json => serde_json::to_vec(&report).map_err(|err| err.to_string()),
         ReportFormat::Csv => Ok(to_csv(&report, &table(&report), dialect).into_bytes()),

@@ -362,22 +362,37 @@ pub fn refresh(conn: &mut DbConnection, districts: &[DistrictCode], zone: Tz) ->
             }
         }
         let ids: Vec<String> = markers.into_iter().map(|(id, _, _)| id).collect();
-        delete_markers(conn, &ids)
+        delete_markers(conn, &ids)?;
+        super::mark_figures_changed(conn)
     })
 }
 
 /// Whether a figure of `districts` waits for a recount ([`refresh`]): a day marked stale, or a
 /// full rebuild asked for. A read: a report that finds nothing stale takes no write lock.
 pub fn is_stale(conn: &mut DbConnection, districts: &[DistrictCode]) -> Result<bool> {
+    Ok(figures_version(conn, districts)?.is_none())
+}
+
+/// The version of the report's figures of `districts`, or `None` while one of them waits for a
+/// recount ([`refresh`]). Figures counted at a version are current as long as it is returned:
+/// every write that can change one either marks a day stale or changes the version
+/// ([`super::mark_figures_changed`]), and a refresh that recounts changes it.
+pub fn figures_version(conn: &mut DbConnection, districts: &[DistrictCode]) -> Result<Option<String>> {
     let codes: Vec<String> = districts.iter().map(|d| d.as_str().to_string()).collect();
-    let full_rebuild: bool = report_tally_state::table.find(1).select(report_tally_state::full_rebuild).first(conn)?;
+    // The version is read before the markers: a write committed in between marks a day, and
+    // the version read is then never taken for a state that includes it.
+    let (full_rebuild, version): (bool, String) = report_tally_state::table
+        .find(1)
+        .select((report_tally_state::full_rebuild, report_tally_state::figures_version))
+        .first(conn)?;
     if full_rebuild {
-        return Ok(true);
+        return Ok(None);
     }
-    Ok(diesel::select(diesel::dsl::exists(
+    let marked: bool = diesel::select(diesel::dsl::exists(
         report_stale_days::table.filter(report_stale_days::district_code.eq_any(&codes)),
     ))
-    .get_result(conn)?)
+    .get_result(conn)?;
+    Ok((!marked).then_some(version))
 }
 
 /// Deletes the stale-day markers read, and only those: one committed since stays for the next
@@ -440,6 +455,7 @@ fn rebuild_locked(conn: &mut DbConnection, zone: Tz) -> Result<()> {
         recount(conn, &Range { districts: vec![DistrictCode::from_trusted(code)], from, to, zone })?;
     }
     delete_markers(conn, &markers)?;
+    super::mark_figures_changed(conn)?;
     diesel::update(report_tally_state::table.find(1))
         .set((report_tally_state::full_rebuild.eq(false), report_tally_state::rebuilt_at.eq(diesel::dsl::now)))
         .execute(conn)?;

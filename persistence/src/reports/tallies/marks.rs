@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use crate::db::DbConnection;
 use crate::error::Result;
-use crate::schema::{case_events, cases, report_stale_days};
+use crate::schema::{case_events, cases, report_stale_days, report_tally_state};
 
 /// Records that a district's day must be recounted.
 ///
@@ -139,5 +139,16 @@ pub fn mark_beneficiary(conn: &mut DbConnection, beneficiary_id: Uuid) -> Result
     for (district, day) in days {
         mark_day(conn, &district, day)?;
     }
+    Ok(())
+}
+
+/// Records that a figure counted from its own rows changed (a work grant, an activity, a
+/// district's targets), or that the tallies were recounted: the report's figures get a new
+/// version, and a report kept from before is no longer current. Takes the row lock refreshes
+/// take, until the caller's commit.
+pub fn mark_figures_changed(conn: &mut DbConnection) -> Result<()> {
+    diesel::update(report_tally_state::table.find(1))
+        .set(report_tally_state::figures_version.eq(Uuid::now_v7().to_string()))
+        .execute(conn)?;
     Ok(())
 }

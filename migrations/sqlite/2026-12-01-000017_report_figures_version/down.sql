@@ -1,0 +1,1 @@
+ALTER TABLE report_tally_state DROP COLUMN figures_version;
