@@ -7,7 +7,9 @@ start-up to ready, then runs each scenario for a fixed time with a fixed number 
 3xx; the errors column counts the others, such as a long read refused with 503), p50, p99, errors,
 the server's peak RSS during the scenario, its CPU time per request and its share of the cores
 (CPU seconds over wall seconds times cores: below 1 the server waits, on the disk or a lock),
-and the share of the ceiling measured in the same run:
+how busy its writer thread was (a share of one core: near 100%, writes queue for it), and the
+share of the ceiling measured in the same run. It starts by measuring the disk's fsyncs per
+second.
 
   ceiling        GET /health (no database): the HTTP limit of this machine
   read case      GET /api/v1/cases/{id} as a district coordinator (auth, scope, audit)
@@ -278,20 +280,50 @@ def peak_rss_mb(pid):
     return 0.0
 
 
+def stat_cpu(path):
+    with open(path) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def cpu_seconds(pid):
     """User and system CPU time of the process so far."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    ticks = os.sysconf("SC_CLK_TCK")
-    return (int(fields[11]) + int(fields[12])) / ticks
+    return stat_cpu(f"/proc/{pid}/stat")
 
 
-def with_cpu(result, cpu, wall):
-    """Adds the server's CPU per request (ms) and its share of the machine's cores."""
-    requests = result.get("requests") or 0
-    result["cpu_ms"] = cpu * 1000 / requests if requests else None
-    result["cores"] = cpu / (wall * (os.cpu_count() or 1)) if wall > 0 else None
-    return result
+def thread_cpu_seconds(pid, name):
+    """CPU time so far of the process's threads called `name` (the SQLite writer is `writer`),
+    or None when it has none."""
+    total, found = 0.0, False
+    for task in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{task}/comm") as f:
+                if f.read().strip() != name:
+                    continue
+            total, found = total + stat_cpu(f"/proc/{pid}/task/{task}/stat"), True
+        except OSError:
+            continue
+    return total if found else None
+
+
+class Cpu:
+    """The server's CPU time over a scenario: the whole process and its writer thread."""
+
+    def __init__(self, pid):
+        self.pid, self.started = pid, time.monotonic()
+        self.process, self.writer = cpu_seconds(pid), thread_cpu_seconds(pid, "writer")
+
+    def add_to(self, result):
+        """Adds the server's CPU per request (ms), its share of the machine's cores, and how
+        busy the writer thread was (a share of one core: near 100%, writes wait for it)."""
+        wall = time.monotonic() - self.started
+        cpu = cpu_seconds(self.pid) - self.process
+        requests = result.get("requests") or 0
+        result["cpu_ms"] = cpu * 1000 / requests if requests else None
+        result["cores"] = cpu / (wall * (os.cpu_count() or 1)) if wall > 0 else None
+        writer = thread_cpu_seconds(self.pid, "writer")
+        result["writer"] = (writer - self.writer) / wall if writer is not None and self.writer is not None and wall > 0 else None
+        return result
 
 
 def query_ids(backend, data_dir, url, sql):
@@ -409,11 +441,11 @@ def bench_one(binary, backend, size, seconds, connections, only=None, keep_seed=
                     with HeavyLoad(server.base, regional, 12, from_day, to_day) as heavy:
                         # Let the long reads get going before the desk is measured.
                         time.sleep(2)
-                        started, cpu = time.monotonic(), cpu_seconds(server.process.pid)
+                        started, cpu = time.monotonic(), Cpu(server.process.pid)
                         result = wrk(server.base, who, targets, duration, clients, method, body)
                         heavy_seconds = time.monotonic() - started
                         # The long reads' CPU is in it: the share says how busy the cores were.
-                        with_cpu(result, cpu_seconds(server.process.pid) - cpu, heavy_seconds)
+                        cpu.add_to(result)
                     result["connections"] = clients
                     result["rss"] = peak_rss_mb(server.process.pid)
                     rows.append((label, result))
@@ -429,9 +461,9 @@ def bench_one(binary, backend, size, seconds, connections, only=None, keep_seed=
                     status, _, _, took = call(server.base, method, targets[0], token=who)
                     result = {"rps": None, "p50": took * 1000, "p99": None, "errors": int(status != 200), "connections": 1}
                 else:
-                    started, cpu = time.monotonic(), cpu_seconds(server.process.pid)
+                    cpu = Cpu(server.process.pid)
                     result = wrk(server.base, who, targets, duration, clients, method, body)
-                    with_cpu(result, cpu_seconds(server.process.pid) - cpu, time.monotonic() - started)
+                    cpu.add_to(result)
                     result["connections"] = clients
                 result["rss"] = peak_rss_mb(server.process.pid)
                 rows.append((label, result))
@@ -480,6 +512,22 @@ def bench_one(binary, backend, size, seconds, connections, only=None, keep_seed=
     return rows
 
 
+def fsyncs_per_second(directory, seconds=2.0):
+    """Syncs of a 4 KiB write per second in `directory`: the disk's limit on commits that wait
+    for it (each group of SQLite commits is one or two of them)."""
+    path = os.path.join(directory, "fsync-probe")
+    count, started = 0, time.monotonic()
+    with open(path, "wb") as probe:
+        while time.monotonic() - started < seconds:
+            probe.seek(0)
+            probe.write(os.urandom(4096))
+            probe.flush()
+            os.fsync(probe.fileno())
+            count += 1
+    os.remove(path)
+    return count / (time.monotonic() - started)
+
+
 def ceiling_of(rows):
     return next((r["rps"] for label, r in rows if label.startswith("ceiling")), None)
 
@@ -488,6 +536,8 @@ def cpu_text(result, rows):
     parts = []
     if result.get("cpu_ms") is not None:
         parts.append(f"cpu {result['cpu_ms']:.3f} ms/req, cores {result['cores'] * 100:.0f}%")
+    if result.get("writer") is not None:
+        parts.append(f"writer {result['writer'] * 100:.0f}%")
     ceiling = ceiling_of(rows)
     if result.get("rps") and ceiling:
         parts.append(f"{result['rps'] / ceiling * 100:.1f}% of ceiling")
@@ -507,6 +557,8 @@ def main():
     only = args.only.split(",") if args.only else None
     ensure_wrk()
     binary = os.path.abspath(args.binary)
+    with tempfile.TemporaryDirectory() as probe:
+        print(f"this disk: {fsyncs_per_second(probe):,.0f} fsyncs of 4 KiB per second (a Python loop)", flush=True)
     table = []
     for backend in args.backends.split(","):
         for size in [int(s) for s in args.sizes.split(",")]:
@@ -514,8 +566,8 @@ def main():
             for label, result in bench_one(binary, backend, size, args.seconds, args.connections, only, args.keep_seed):
                 table.append((backend, size, label, result))
     print(f"\n{os.cpu_count()} cores; CPU per request and the share of the cores are the server's own.")
-    print("\n| backend | cases | scenario | connections | answered/s | share of ceiling | p50 ms | p99 ms | errors | peak RSS MB | CPU ms/req | cores busy |")
-    print("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("\n| backend | cases | scenario | connections | answered/s | share of ceiling | p50 ms | p99 ms | errors | peak RSS MB | CPU ms/req | cores busy | writer busy |")
+    print("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     ceilings = {(b, n): r["rps"] for b, n, label, r in table if label.startswith("ceiling")}
     for backend, size, label, r in table:
         rps = f"{r['rps']:.0f}" if r["rps"] is not None else "–"
@@ -524,7 +576,8 @@ def main():
         share = f"{r['rps'] / ceiling * 100:.1f}%" if r["rps"] and ceiling and not label.startswith("ceiling") else "–"
         cpu = f"{r['cpu_ms']:.3f}" if r.get("cpu_ms") is not None else "–"
         cores = f"{r['cores'] * 100:.0f}%" if r.get("cores") is not None else "–"
-        print(f"| {backend} | {size:,} | {label} | {r['connections']} | {rps} | {share} | {r['p50']:.2f} | {p99} | {r['errors']} | {r['rss']:.0f} | {cpu} | {cores} |")
+        writer = f"{r['writer'] * 100:.0f}%" if r.get("writer") is not None else "–"
+        print(f"| {backend} | {size:,} | {label} | {r['connections']} | {rps} | {share} | {r['p50']:.2f} | {p99} | {r['errors']} | {r['rss']:.0f} | {cpu} | {cores} | {writer} |")
 
 
 if __name__ == "__main__":

@@ -361,6 +361,11 @@ pub fn refresh(conn: &mut DbConnection, districts: &[DistrictCode], zone: Tz) ->
                 recount(conn, &Range { districts: vec![district.clone()], from, to, zone })?;
             }
         }
+        // A concurrent refresh that held the lock first may have left nothing to recount: the
+        // figures, and so their version, are as it left them.
+        if markers.is_empty() {
+            return Ok(());
+        }
         let ids: Vec<String> = markers.into_iter().map(|(id, _, _)| id).collect();
         delete_markers(conn, &ids)?;
         super::mark_figures_changed(conn)
