@@ -83,8 +83,12 @@ impl KeptReports {
     /// again. Forgets the scopes whose reports fell out of the cache meanwhile.
     fn drop_superseded(&self, scope: &ReportScope, version: &str) {
         let Ok(mut kept_at) = self.kept_at.lock() else { return };
+        // The usual case, a report answered again at the version it was kept at: nothing to do.
+        if kept_at.get(scope).is_some_and(|kept| kept == version) {
+            return;
+        }
         let previous = kept_at.insert(scope.clone(), version.to_string());
-        if let Some(previous) = previous.filter(|previous| previous != version) {
+        if let Some(previous) = previous {
             self.reports.remove(&ReportKey { scope: scope.clone(), figures_version: Some(previous) });
         }
         if kept_at.len() > 2 * KEPT_REPORTS {

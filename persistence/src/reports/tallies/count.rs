@@ -351,6 +351,11 @@ pub fn refresh(conn: &mut DbConnection, districts: &[DistrictCode], zone: Tz) ->
             .filter(report_stale_days::district_code.eq_any(&codes))
             .select((report_stale_days::id, report_stale_days::district_code, report_stale_days::day))
             .load(conn)?;
+        // A concurrent refresh that held the lock first may have left nothing to recount: the
+        // figures, and so their version, are as it left them.
+        if markers.is_empty() {
+            return Ok(());
+        }
         let mut days: BTreeMap<String, Vec<NaiveDate>> = BTreeMap::new();
         for (_, district, day) in &markers {
             days.entry(district.clone()).or_default().push(*day);
@@ -360,11 +365,6 @@ pub fn refresh(conn: &mut DbConnection, districts: &[DistrictCode], zone: Tz) ->
             for (from, to) in spans(days) {
                 recount(conn, &Range { districts: vec![district.clone()], from, to, zone })?;
             }
-        }
-        // A concurrent refresh that held the lock first may have left nothing to recount: the
-        // figures, and so their version, are as it left them.
-        if markers.is_empty() {
-            return Ok(());
         }
         let ids: Vec<String> = markers.into_iter().map(|(id, _, _)| id).collect();
         delete_markers(conn, &ids)?;
