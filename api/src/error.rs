@@ -10,7 +10,9 @@ use domain::validation::{Violation, Violations};
 
 use crate::language::Language;
 use crate::limits::MAX_BODY_BYTES;
-pub use crate::problem::{CodedMessage, DuplicateCandidate, FieldError, OAuthError, Problem, ProblemCode};
+pub use crate::problem::{
+    CodedMessage, DuplicateCandidate, FieldError, MatchElsewhere, OAuthError, Problem, ProblemCode,
+};
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
@@ -48,6 +50,7 @@ impl ApiError {
                 errors: Vec::new(),
                 candidates: None,
                 other_matches: None,
+                elsewhere: None,
                 reachable: None,
                 preconditions: None,
                 rules: None,
@@ -350,7 +353,19 @@ fn conflict_problem(conflict: Conflict) -> ApiError {
     let mut error = ApiError::of(code).with_detail(conflict.detail());
     let problem = &mut error.0.problem;
     match conflict {
-        Conflict::PossibleDuplicate { candidates, other_matches } => {
+        Conflict::PossibleDuplicate { candidates, other_matches, elsewhere } => {
+            if !elsewhere.is_empty() {
+                problem.elsewhere = Some(
+                    elsewhere
+                        .into_iter()
+                        .map(|found| MatchElsewhere {
+                            district: found.district,
+                            match_token: found.match_token,
+                            expires_at: found.expires_at,
+                        })
+                        .collect(),
+                );
+            }
             problem.candidates = Some(
                 candidates
                     .into_iter()

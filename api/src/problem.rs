@@ -170,6 +170,11 @@ pub struct Problem {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub other_matches: Option<usize>,
+    /// `possible_duplicate`, to a caller who may ask for transfers: the matches held by other
+    /// districts, each with a token to ask for its transfer (`POST /api/v1/transfers`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub elsewhere: Option<Vec<MatchElsewhere>>,
     /// `invalid_transition`: the statuses the resource can move to from its current one.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
@@ -290,6 +295,16 @@ pub struct DuplicateCandidate {
     pub birth_year: Option<i32>,
     pub citizenships: Option<Vec<String>>,
     pub district: String,
+}
+
+/// A possible duplicate held by another district: where, and a token that names it for a
+/// transfer request; nothing of the person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct MatchElsewhere {
+    pub district: String,
+    /// Yours alone; give it as `match_token` to `POST /api/v1/transfers` before it expires.
+    pub match_token: String,
+    pub expires_at: chrono::DateTime<chrono::Utc>,
 }
 
 /// A code and a sentence for a person, in the language of the answer.

@@ -127,6 +127,7 @@ vocabularies! {
     legal_procedure_statuses: ProcedureStatus => domain::legal::ProcedureStatus;
     legal_authorities: Authority => domain::legal::Authority;
     work_grant_statuses: GrantStatus => domain::work_grants::GrantStatus;
+    transfer_statuses: TransferStatus => domain::transfers::TransferStatus;
     work_grant_rules: GrantRule => domain::work_grants::GrantRule;
     note_confidentiality: Confidentiality => domain::notes::Confidentiality;
     alert_kinds: AlertKind => domain::alerts::AlertKind;

@@ -47,6 +47,7 @@ where
             .configure(routes::service_accounts::configure)
             .configure(routes::users::configure)
             .configure(routes::beneficiaries::configure)
+            .configure(routes::transfers::configure)
             .configure(routes::consents::configure)
             .configure(routes::cases::configure)
             .configure(routes::changes::configure)

@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use crate::actor::Actor;
 use crate::context::Context;
-use crate::error::{Error, Result};
+use crate::error::{Conflict, Error, Result};
 
 /// A case the caller's scope covers.
 pub(crate) fn visible_case(conn: &mut DbConnection, scope: &CaseScope, id: Uuid) -> Result<Case> {
@@ -23,9 +23,22 @@ pub(crate) fn visible_case(conn: &mut DbConnection, scope: &CaseScope, id: Uuid)
     if scope.covers(&case.district, case.recorded_by) { Ok(case) } else { Err(Error::NotFound) }
 }
 
-/// A case the caller's scope covers, at the version the caller read (`If-Match`).
-pub(crate) fn visible_case_at(conn: &mut DbConnection, scope: &CaseScope, id: Uuid, version: i32) -> Result<Case> {
+/// A case the caller's scope covers and may change: not one its district keeps as history
+/// after the person was transferred away.
+pub(crate) fn writable_case(conn: &mut DbConnection, scope: &CaseScope, id: Uuid) -> Result<Case> {
     let case = visible_case(conn, scope, id)?;
+    if case.transferred_at.is_some() {
+        return Err(Conflict::CaseClosed {
+            detail: "the person was transferred to another district: this case is kept as history and no longer changes",
+        }
+        .into());
+    }
+    Ok(case)
+}
+
+/// A case the caller's scope covers and may change, at the version the caller read (`If-Match`).
+pub(crate) fn visible_case_at(conn: &mut DbConnection, scope: &CaseScope, id: Uuid, version: i32) -> Result<Case> {
+    let case = writable_case(conn, scope, id)?;
     if case.version == version { Ok(case) } else { Err(Error::Stale) }
 }
 
@@ -43,21 +56,26 @@ pub(crate) fn visible_beneficiary(conn: &mut DbConnection, scope: &CaseScope, id
     Ok(beneficiaries::find(conn, id)?)
 }
 
-/// The district a new record belongs to: the one named, which must be one of the caller's, or
-/// the caller's only district.
-pub(crate) fn registering_district(ctx: &Context, actor: &Actor, named: Option<&str>) -> Result<DistrictCode> {
+/// The district a new record belongs to: the one named in `field`, which must be one of the
+/// caller's, or the caller's only district.
+pub(crate) fn registering_district(
+    ctx: &Context,
+    actor: &Actor,
+    field: &str,
+    named: Option<&str>,
+) -> Result<DistrictCode> {
     match named {
         Some(code) => {
-            let district = ctx.district("district", code)?;
+            let district = ctx.district(field, code)?;
             if actor.districts.contains(&district) {
                 Ok(district)
             } else {
-                Err(Error::field("district", "not_your_district", "you may only record data for your own districts"))
+                Err(Error::field(field, "not_your_district", "you may only record data for your own districts"))
             }
         }
         None => match actor.districts.as_slice() {
             [only] => Ok(only.clone()),
-            _ => Err(Error::field("district", "required", "name the district: you work in several")),
+            _ => Err(Error::field(field, "required", "name the district: you work in several")),
         },
     }
 }

@@ -49,7 +49,7 @@ pub type ActivityKey = (NaiveDate, Uuid);
 const NOTES_MAX_CHARS: usize = 4000;
 
 fn check_record(ctx: &Context, actor: &Actor, now: DateTime<Utc>, record: ActivityRecord) -> Result<ActivityData> {
-    let district = registering_district(ctx, actor, record.district.as_deref())?;
+    let district = registering_district(ctx, actor, "district", record.district.as_deref())?;
     let mut topics = record.topics;
     topics.sort();
     topics.dedup();

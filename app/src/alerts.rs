@@ -12,7 +12,9 @@ use domain::audit::AuditAction;
 use domain::beneficiaries::{Minor, minor_on};
 use domain::cases::CaseStatus;
 use domain::legal::sees_legal;
-use persistence::{beneficiaries, cases, legal, notes, referrals, services};
+use domain::transfers::EMERGENCY_ACCESS_LIFETIME;
+use domain::users::Role;
+use persistence::{beneficiaries, cases, legal, notes, referrals, services, transfers};
 use uuid::Uuid;
 
 use crate::actor::Actor;
@@ -24,7 +26,8 @@ use crate::error::Result;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Alert {
     pub kind: AlertKind,
-    pub case_id: Uuid,
+    /// `None` for an alert about the person rather than one of their cases.
+    pub case_id: Option<Uuid>,
     pub beneficiary_id: Uuid,
     /// The person's alias, to find the case at a glance.
     pub alias: String,
@@ -62,7 +65,7 @@ pub async fn list(ctx: &Context, actor: &Actor, now: DateTime<Utc>) -> Result<Ve
                 if let Some(person) = people.get(&case.beneficiary_id) {
                     alerts.push(Alert {
                         kind,
-                        case_id: case.id,
+                        case_id: Some(case.id),
                         beneficiary_id: case.beneficiary_id,
                         alias: person.data.alias.clone(),
                         district: case.district.as_str().to_string(),
@@ -164,12 +167,35 @@ pub async fn list(ctx: &Context, actor: &Actor, now: DateTime<Utc>) -> Result<Ve
                     }
                 }
             }
+            if actor.role == Role::DistrictCoordinator {
+                let opened = transfers::emergency_accesses_to(conn, &actor.districts, now - EMERGENCY_ACCESS_LIFETIME)?;
+                let live: Vec<_> = opened.into_iter().filter(|access| access.expires_at > now).collect();
+                let people = beneficiaries::find_many(conn, &live.iter().map(|a| a.beneficiary_id).collect::<Vec<_>>())?;
+                for access in live {
+                    let Some(person) = people.iter().find(|p| p.id == access.beneficiary_id) else { continue };
+                    alerts.push(Alert {
+                        kind: AlertKind::EmergencyAccess,
+                        case_id: None,
+                        beneficiary_id: access.beneficiary_id,
+                        alias: person.data.alias.clone(),
+                        district: access.owner_district.as_str().to_string(),
+                        referral_id: None,
+                        legal_procedure_id: None,
+                        date: Some(access.opened_at.date_naive()),
+                        message: format!(
+                            "a coordinator of {} opened this person's record, read-only, until {} (the reason is in the audit trail)",
+                            access.opened_for,
+                            access.expires_at.format("%Y-%m-%d %H:%M UTC")
+                        ),
+                    });
+                }
+            }
             alerts.sort_by_key(|a| (a.kind, a.date));
             let entries = alerts
                 .iter()
                 .map(|a| {
                     let district = domain::districts::DistrictCode::from_trusted(a.district.clone());
-                    actor.audit(now, AuditAction::List, &district, Some(a.beneficiary_id), Some(a.case_id))
+                    actor.audit(now, AuditAction::List, &district, Some(a.beneficiary_id), a.case_id)
                 })
                 .collect();
             Ok((alerts, entries))

@@ -2,14 +2,16 @@
 //! and change is audited; everything outside the caller's scope is not found.
 
 use chrono::{DateTime, Utc};
-use domain::access::{Capability, CaseScope, sees_full_case};
+use domain::access::{Capability, CaseScope, allows, sees_full_case};
 use domain::audit::{AuditAction, AuditEntry, ListedSubject};
 use domain::beneficiaries::{Beneficiary, BeneficiaryChanges, BeneficiaryData, BeneficiaryDraft, check};
 use domain::changes::{ChangeAction, beneficiary_change};
 use domain::districts::DistrictCode;
+use domain::transfers::{MATCH_LIFETIME, check_reason};
 use persistence::ChangedSince;
 use persistence::beneficiaries::{self as store, BeneficiaryFilter};
 use persistence::changes as feed;
+use persistence::transfers::{self as transfer_store, DuplicateMatch};
 use persistence::{DbConnection, Page, PageRequest, audit as audit_store};
 use uuid::Uuid;
 
@@ -18,8 +20,10 @@ use crate::actor::Actor;
 use crate::audit::audited;
 use crate::context::Context;
 use crate::context::ReadVersion;
-use crate::error::{Conflict, DuplicateCandidate, Error, Result};
+use crate::error::{Conflict, DuplicateCandidate, Error, MatchElsewhere, Result};
 use crate::idempotency::{Answered, Retryable, once};
+use crate::random;
+use crate::transfers::token_digest;
 
 /// A person to register.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,6 +33,9 @@ pub struct Registration {
     pub district: Option<String>,
     /// Register even though possible duplicates exist.
     pub confirm_new: bool,
+    /// Why this is a different person, when a possible duplicate is held by another district
+    /// (required then, and audited).
+    pub confirm_new_reason: Option<String>,
 }
 
 /// What a search asks for.
@@ -57,13 +64,13 @@ pub async fn register(
     retryable: Retryable<Beneficiary>,
 ) -> Result<Answered> {
     actor.require(Capability::EditBeneficiaries)?;
-    let district = registering_district(ctx, actor, registration.district.as_deref())?;
+    let district = registering_district(ctx, actor, "district", registration.district.as_deref())?;
     let data = check(registration.draft, now.date_naive())?;
-    let confirm_new = registration.confirm_new;
+    let confirm = Confirm { new: registration.confirm_new, reason: registration.confirm_new_reason };
     let writer = actor.clone();
     let outcome = once(ctx, actor, now, retryable, move |conn| {
-        let (beneficiary, registered) = register_in(conn, &writer, &district, &data, confirm_new, now)?;
-        audit_store::append(conn, vec![registered])?;
+        let (beneficiary, registered) = register_in(conn, &writer, &district, &data, &confirm, now)?;
+        audit_store::append(conn, registered)?;
         feed::record(conn, now, &[beneficiary_change(&beneficiary, ChangeAction::Created)])?;
         Ok(beneficiary)
     })
@@ -71,34 +78,74 @@ pub async fn register(
     record_candidates_shown(ctx, actor, now, outcome).await
 }
 
+/// Whether to register despite possible duplicates, and why.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Confirm {
+    pub new: bool,
+    pub reason: Option<String>,
+}
+
 /// Registers a person in the transaction open on `conn` (see [`register`]); answers the person
-/// and the audit entry of the registration, which the caller appends with its own entries,
+/// and the audit entries of the registration, which the caller appends with its own entries,
 /// then records the change (last: the audit head's lock is held from there to the commit).
+///
+/// A registration confirmed despite a possible duplicate held by another district needs a
+/// reason, kept in an entry of its own: two records of one person would be counted twice.
 pub(crate) fn register_in(
     conn: &mut DbConnection,
     actor: &Actor,
     district: &DistrictCode,
     data: &BeneficiaryData,
-    confirm_new: bool,
+    confirm: &Confirm,
     now: DateTime<Utc>,
-) -> Result<(Beneficiary, AuditEntry)> {
-    if !confirm_new {
-        let matches = store::possible_duplicates(conn, data, None)?;
-        if !matches.is_empty() {
-            return Err(duplicates(conn, actor, &matches)?.into());
+) -> Result<(Beneficiary, Vec<AuditEntry>)> {
+    let matches = store::possible_duplicates(conn, data, None)?;
+    let mut confirmed_because = None;
+    if !matches.is_empty() {
+        if !confirm.new {
+            return Err(duplicates(conn, actor, &matches, now)?.into());
+        }
+        if !held_elsewhere(conn, actor, &matches)?.is_empty() {
+            let reason = confirm.reason.as_deref().map(str::trim).filter(|r| !r.is_empty()).ok_or_else(|| {
+                Error::field(
+                    "confirm_new_reason",
+                    "required",
+                    "a record that may be the same person is held by another district: say why this is a \
+                     different person, or ask for a transfer",
+                )
+            })?;
+            confirmed_because = Some(check_reason("confirm_new_reason", Some(reason))?);
         }
     }
     let beneficiary = store::insert(conn, district, data, actor.user_id, now)?;
-    let entry = actor.audit(now, AuditAction::Create, district, Some(beneficiary.id), None);
-    Ok((beneficiary, entry))
+    let mut entries = vec![actor.audit(now, AuditAction::Create, district, Some(beneficiary.id), None)];
+    if let Some(reason) = confirmed_because {
+        let subject = (Some(beneficiary.id), None);
+        entries.push(actor.audit_because(now, AuditAction::DuplicateConfirmed, district, subject, &reason));
+    }
+    Ok((beneficiary, entries))
 }
 
-/// The possible duplicates among `matches` that the caller may see, and a count of the others.
-fn duplicates(conn: &mut DbConnection, actor: &Actor, matches: &[Uuid]) -> Result<Conflict> {
-    let visible = match CaseScope::of(actor.role, actor.user_id, &actor.districts) {
+/// The matches the caller may not see that a district other than the caller's holds.
+fn held_elsewhere(conn: &mut DbConnection, actor: &Actor, matches: &[Uuid]) -> Result<Vec<(Uuid, DistrictCode)>> {
+    let visible = visible_matches(conn, actor, matches)?;
+    let hidden: Vec<Uuid> = matches.iter().filter(|id| !visible.contains(id)).copied().collect();
+    let held = store::districts_of(conn, &hidden)?;
+    Ok(held.into_iter().filter(|(_, district)| !actor.districts.contains(district)).collect())
+}
+
+/// The matches the caller may see in full.
+fn visible_matches(conn: &mut DbConnection, actor: &Actor, matches: &[Uuid]) -> Result<Vec<Uuid>> {
+    Ok(match CaseScope::of(actor.role, actor.user_id, &actor.districts) {
         Some(scope) if sees_full_case(actor.role) => store::visible_ids(conn, matches, &scope)?,
         _ => Vec::new(),
-    };
+    })
+}
+
+/// The possible duplicates among `matches` that the caller may see, a count of the others,
+/// and for a caller who may ask for transfers a match token for each one another district holds.
+fn duplicates(conn: &mut DbConnection, actor: &Actor, matches: &[Uuid], now: DateTime<Utc>) -> Result<Conflict> {
+    let visible = visible_matches(conn, actor, matches)?;
     let mut candidates = Vec::with_capacity(visible.len());
     for id in &visible {
         let found = store::find(conn, *id)?;
@@ -112,22 +159,50 @@ fn duplicates(conn: &mut DbConnection, actor: &Actor, matches: &[Uuid]) -> Resul
             citizenships: found.data.citizenships,
         });
     }
-    Ok(Conflict::PossibleDuplicate { candidates, other_matches: matches.len() - visible.len() })
+    let elsewhere = if allows(actor.role, Capability::Transfers) {
+        let held = held_elsewhere(conn, actor, matches)?;
+        held.into_iter()
+            .map(|(id, district)| MatchElsewhere {
+                district: district.as_str().to_string(),
+                match_token: random::token(24),
+                expires_at: now + MATCH_LIFETIME,
+                beneficiary_id: id,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(Conflict::PossibleDuplicate { candidates, other_matches: matches.len() - visible.len(), elsewhere })
 }
 
 /// The candidates of a possible duplicate are a read of their data: their showing is audited,
-/// outside the refused write (which left nothing behind), before the refusal is answered.
+/// outside the refused write (which left nothing behind), before the refusal is answered. The
+/// matches held elsewhere are kept (their tokens' digests) for the transfer they may lead to.
 pub(crate) async fn record_candidates_shown<T>(
     ctx: &Context,
     actor: &Actor,
     now: DateTime<Utc>,
     outcome: Result<T>,
 ) -> Result<T> {
-    if let Err(Error::Conflict(Conflict::PossibleDuplicate { candidates, .. })) = &outcome {
+    if let Err(Error::Conflict(Conflict::PossibleDuplicate { candidates, elsewhere, .. })) = &outcome {
         let shown = candidates.iter().map(|c| {
             (DistrictCode::from_trusted(c.district.clone()), ListedSubject { beneficiary_id: c.id, case_id: None })
         });
         ctx.db().record(actor.audit_page(now, shown)).await?;
+        if !elsewhere.is_empty() {
+            let kept: Vec<DuplicateMatch> = elsewhere
+                .iter()
+                .map(|found| DuplicateMatch {
+                    token_digest: token_digest(&found.match_token),
+                    beneficiary_id: found.beneficiary_id,
+                    district: DistrictCode::from_trusted(found.district.clone()),
+                    matched_by: actor.user_id,
+                    matched_at: now,
+                    expires_at: found.expires_at,
+                })
+                .collect();
+            ctx.db().write(move |conn| transfer_store::record_matches(conn, &kept, now)).await?;
+        }
     }
     outcome
 }
@@ -167,17 +242,30 @@ pub async fn search(
     .await
 }
 
-/// One beneficiary.
+/// One beneficiary: one the caller's scope covers, or one a coordinator holds emergency access
+/// to (then the read's entry names the access's reason).
 pub async fn read(ctx: &Context, actor: &Actor, now: DateTime<Utc>, id: Uuid) -> Result<Beneficiary> {
     actor.require(Capability::ReadBeneficiaries)?;
     let scope = actor.case_scope()?;
+    let emergency = allows(actor.role, Capability::EmergencyAccess);
     let actor = actor.clone();
     audited(
         ctx.db(),
-        ctx.db().lookup(move |conn| {
-            let beneficiary = visible_beneficiary(conn, &scope, id)?;
-            let entry = actor.audit(now, AuditAction::Read, &beneficiary.district, Some(id), None);
-            Ok((beneficiary, vec![entry]))
+        ctx.db().lookup(move |conn| match visible_beneficiary(conn, &scope, id) {
+            Ok(beneficiary) => {
+                let entry = actor.audit(now, AuditAction::Read, &beneficiary.district, Some(id), None);
+                Ok((beneficiary, vec![entry]))
+            }
+            Err(Error::NotFound) if emergency => {
+                let access =
+                    transfer_store::live_emergency_access(conn, actor.user_id, id, now)?.ok_or(Error::NotFound)?;
+                let beneficiary = store::find(conn, id)?;
+                let reason = format!("emergency access: {}", access.reason);
+                let entry =
+                    actor.audit_because(now, AuditAction::Read, &beneficiary.district, (Some(id), None), &reason);
+                Ok((beneficiary, vec![entry]))
+            }
+            Err(other) => Err(other),
         }),
     )
     .await

@@ -29,7 +29,7 @@ use uuid::Uuid;
 use crate::access::{registering_district, visible_case, visible_case_at};
 use crate::actor::Actor;
 use crate::audit::audited;
-use crate::beneficiaries::{Registration, record_candidates_shown, register_in};
+use crate::beneficiaries::{Confirm, Registration, record_candidates_shown, register_in};
 use crate::context::{Context, ReadVersion};
 use crate::error::{Conflict, Error, Result};
 use crate::idempotency::{Answered, Retryable, once};
@@ -117,7 +117,7 @@ pub async fn intercept(
 ) -> Result<Answered> {
     actor.require(Capability::RecordInterceptions)?;
     let scope = actor.case_scope()?;
-    let district = registering_district(ctx, actor, Some(&interception.district))?;
+    let district = registering_district(ctx, actor, "district", Some(&interception.district))?;
     let mut violations = Violations::new();
     violations.check(check_intercepted_at("intercepted_at", interception.intercepted_at, now));
     let inline = match (&interception.beneficiary_id, interception.beneficiary) {
@@ -127,7 +127,7 @@ pub async fn intercept(
                 violations.add("beneficiary.district", "mismatch", "the person is registered in the case's district");
             }
             match domain::beneficiaries::check(person.draft, now.date_naive()) {
-                Ok(data) => Some((data, person.confirm_new)),
+                Ok(data) => Some((data, Confirm { new: person.confirm_new, reason: person.confirm_new_reason })),
                 Err(invalid) => {
                     for field in invalid.into_vec() {
                         violations.add(format!("beneficiary.{}", field.field), "invalid", field.message);
@@ -149,9 +149,9 @@ pub async fn intercept(
         let mut entries = Vec::with_capacity(2);
         let mut changes = Vec::with_capacity(2);
         let person = match inline {
-            Some((data, confirm_new)) => {
-                let (person, registered) = register_in(conn, &writer, &district, &data, confirm_new, now)?;
-                entries.push(registered);
+            Some((data, confirm)) => {
+                let (person, registered) = register_in(conn, &writer, &district, &data, &confirm, now)?;
+                entries.extend(registered);
                 changes.push(beneficiary_change(&person, ChangeAction::Created));
                 person
             }

@@ -31,8 +31,9 @@ pub enum Error {
 /// How a request conflicts with the state of the data. Each has a stable code.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Conflict {
-    /// Records that may be the same person exist: those the caller may see, and how many others.
-    PossibleDuplicate { candidates: Vec<DuplicateCandidate>, other_matches: usize },
+    /// Records that may be the same person exist: those the caller may see, how many others,
+    /// and, for a caller who may ask for transfers, a token for each one held by another district.
+    PossibleDuplicate { candidates: Vec<DuplicateCandidate>, other_matches: usize, elsewhere: Vec<MatchElsewhere> },
     /// The lifecycle of `what` (a case, a referral, a work grant) does not lead from `from` to `to`.
     InvalidTransition { what: &'static str, from: &'static str, to: &'static str, reachable: Vec<&'static str> },
     /// Taking in charge needs what is listed.
@@ -81,13 +82,31 @@ pub struct DuplicateCandidate {
     pub district: String,
 }
 
+/// A possible duplicate held by a district the caller does not see: the district and a
+/// short-lived token that names the record, to ask for its transfer; nothing of the person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MatchElsewhere {
+    pub district: String,
+    pub match_token: String,
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+    /// Kept by the service with the token's digest; never shown.
+    pub(crate) beneficiary_id: Uuid,
+}
+
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Conflict {
     /// What went wrong, in a sentence for a person.
     pub fn detail(&self) -> String {
         match self {
-            Conflict::PossibleDuplicate { candidates, other_matches } => format!(
+            Conflict::PossibleDuplicate { candidates, other_matches, elsewhere } if !elsewhere.is_empty() => format!(
+                "{} record(s) may be the same person, {} of them in another district: ask for its transfer \
+                 (POST /api/v1/transfers with its match_token), or send \"confirm_new\": true with \
+                 \"confirm_new_reason\" to register a different person",
+                candidates.len() + other_matches,
+                elsewhere.len()
+            ),
+            Conflict::PossibleDuplicate { candidates, other_matches, .. } => format!(
                 "{} record(s) may be the same person: check them, or send \"confirm_new\": true to register anyway",
                 candidates.len() + other_matches
             ),

@@ -38,6 +38,7 @@ pub mod seed;
 pub mod service_accounts;
 pub mod services;
 pub mod subject_access;
+pub mod transfers;
 pub mod users;
 pub mod webhooks;
 pub mod work_grants;

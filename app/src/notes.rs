@@ -12,7 +12,7 @@ use persistence::changes as feed;
 use persistence::notes::{self as store, NewNote};
 use uuid::Uuid;
 
-use crate::access::visible_case;
+use crate::access::{visible_case, writable_case};
 use crate::actor::Actor;
 use crate::audit::audited;
 use crate::context::Context;
@@ -54,7 +54,7 @@ pub async fn write(
     }
     let writer = actor.clone();
     once(ctx, actor, now, retryable, move |conn| {
-        let case = visible_case(conn, &scope, case_id)?;
+        let case = writable_case(conn, &scope, case_id)?;
         if let Some(corrected) = draft.corrects {
             let fits = match store::find(conn, corrected) {
                 Ok(note) => note.case_id == case_id && may_read(writer.role, note.confidentiality),

@@ -25,7 +25,7 @@ use persistence::{
 };
 use uuid::Uuid;
 
-use crate::access::visible_case;
+use crate::access::{visible_case, writable_case};
 use crate::actor::Actor;
 use crate::audit::audited;
 use crate::context::{Context, ReadVersion};
@@ -169,7 +169,7 @@ pub async fn propose(
         .ok_or_else(|| Error::field("reason", "required", "say what the partner is asked to do"))?;
     let writer = actor.clone();
     once(ctx, actor, now, retryable, move |conn| {
-        let case = visible_case(conn, &scope, case_id)?;
+        let case = writable_case(conn, &scope, case_id)?;
         if case.status == CaseStatus::Closed {
             return Err(Conflict::CaseClosed { detail: "a closed case cannot be referred" }.into());
         }

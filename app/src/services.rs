@@ -17,7 +17,7 @@ use persistence::services::{self as store, DeliveryData};
 use persistence::{DbConnection, audit, cases as case_store, organizations, users};
 use uuid::Uuid;
 
-use crate::access::{partner_case, visible_case};
+use crate::access::{partner_case, visible_case, writable_case};
 use crate::actor::Actor;
 use crate::audit::audited;
 use crate::context::{Context, ReadVersion};
@@ -103,7 +103,7 @@ fn recordable_case(conn: &mut DbConnection, actor: &Actor, case_id: Uuid) -> Res
         return Ok(partner_case(conn, actor, case_id)?.0);
     }
     actor.require_full_view()?;
-    visible_case(conn, &actor.case_scope()?, case_id)
+    writable_case(conn, &actor.case_scope()?, case_id)
 }
 
 /// Records a service delivered within a case.
@@ -164,7 +164,7 @@ fn amendable(
     now: DateTime<Utc>,
 ) -> Result<Case> {
     actor.require_full_view()?;
-    let case = visible_case(conn, &actor.case_scope()?, case_id)?;
+    let case = writable_case(conn, &actor.case_scope()?, case_id)?;
     let delivery = store::find(conn, service_id)?;
     if delivery.case_id != case_id {
         return Err(Error::NotFound);

@@ -16,6 +16,7 @@ use domain::notes::{Confidentiality, Note};
 use domain::organizations::Organization;
 use domain::referrals::Referral;
 use domain::services::ServiceDelivery;
+use domain::transfers::Transfer;
 use domain::work_grants::WorkGrant;
 use persistence::audit::{self as audit_store, AuditFilter};
 use persistence::referrals::ReferralEvent;
@@ -41,6 +42,8 @@ pub struct SubjectAccess {
     pub shared_with: Vec<Organization>,
     /// Who read or changed their data, oldest first; a page of a list names only them.
     pub access_log: Vec<ChainedEntry>,
+    /// Their record's transfers between districts, with their consent to each, oldest first.
+    pub transfers: Vec<Transfer>,
     pub legal_notes_included: bool,
     pub generated_at: DateTime<Utc>,
 }
@@ -109,6 +112,7 @@ pub async fn subject_access(
             let access = SubjectAccess {
                 consents: consents::of_beneficiary(conn, id)?,
                 access_log: access_log(conn, id)?,
+                transfers: persistence::transfers::of_beneficiary(conn, id)?,
                 person,
                 cases: files,
                 shared_with,

@@ -15,7 +15,7 @@ use persistence::work_grants::{self as store, NewGrant};
 use persistence::{DbConnection, audit, beneficiaries, organizations};
 use uuid::Uuid;
 
-use crate::access::visible_case;
+use crate::access::{visible_case, writable_case};
 use crate::actor::Actor;
 use crate::audit::audited;
 use crate::context::{Context, ReadVersion};
@@ -83,7 +83,7 @@ pub async fn propose(
     let host_employer = check_label("host_employer", &proposal.host_employer, HOST_EMPLOYER_MAX_CHARS)?;
     let writer = actor.clone();
     once(ctx, actor, now, retryable, move |conn| {
-        let case = visible_case(conn, &scope, case_id)?;
+        let case = writable_case(conn, &scope, case_id)?;
         check_rules(conn, &case, proposal.funder_organization_id, proposal.start_on, proposal.end_on, None)?;
         let new = NewGrant {
             case_id,
@@ -138,7 +138,7 @@ pub async fn transition(
     let scope = actor.case_scope()?;
     let writer = actor.clone();
     once(ctx, actor, now, retryable, move |conn| {
-        let case = visible_case(conn, &scope, case_id)?;
+        let case = writable_case(conn, &scope, case_id)?;
         let grant = store::find(conn, target.id)?;
         if grant.case_id != case_id {
             return Err(Error::NotFound);

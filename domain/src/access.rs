@@ -84,6 +84,12 @@ pub enum Capability {
     ExportResearch,
     /// A person's rights over their data: a copy of all of it (subject access), erasure.
     HonourDataRights,
+    /// Ask for a person of another district to be transferred to one's own, follow and withdraw
+    /// the request; answer it (coordinators of the district holding the record, see
+    /// `crate::transfers::decide`).
+    Transfers,
+    /// Read a person of another district for a day, for an urgent protection need.
+    EmergencyAccess,
 }
 
 pub fn allows(role: Role, capability: Capability) -> bool {
@@ -98,7 +104,8 @@ pub fn allows(role: Role, capability: Capability) -> bool {
             matches!(role, DistrictCoordinator | CaseWorker | LegalAdvisor)
         }
         TransitionCases => matches!(role, DistrictCoordinator | CaseWorker),
-        CoordinateCases | ReadAccessLog | HonourDataRights => role == DistrictCoordinator,
+        CoordinateCases | ReadAccessLog | HonourDataRights | EmergencyAccess => role == DistrictCoordinator,
+        Transfers => matches!(role, DistrictCoordinator | CaseWorker),
         ReadAudit => matches!(role, Admin | DistrictCoordinator),
         ReadNetwork => matches!(
             role,
@@ -217,6 +224,8 @@ mod tests {
                 ReadBeneficiaries,
                 EditBeneficiaries,
                 ReadAccessLog,
+                Transfers,
+                EmergencyAccess,
             ] {
                 assert!(!allows(role, capability), "{role} {capability:?}");
             }

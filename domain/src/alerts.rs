@@ -11,6 +11,8 @@ vocabulary! {
         CaseIdle => ("case_idle", "Percorso senza attività", "Case without activity"),
         LegalDeadline => ("legal_deadline", "Scadenza legale vicina", "Legal deadline near"),
         MinorWithoutGuardian => ("minor_without_guardian", "Minore senza tutore", "Minor without a guardian"),
+        /// A coordinator of another district opened one of the district's people (coordinators).
+        EmergencyAccess => ("emergency_access", "Accesso d'emergenza da un altro distretto", "Emergency access from another district"),
     }
 }
 

@@ -27,6 +27,9 @@ vocabulary! {
         SubjectAccess => ("subject_access", "Accesso dell'interessato", "Subject access"),
         Erasure => ("erasure", "Cancellazione dei dati", "Erasure"),
         RetentionRun => ("retention_run", "Scadenza della conservazione", "Retention run"),
+        Transfer => ("transfer", "Trasferimento tra distretti", "Transfer between districts"),
+        DuplicateConfirmed => ("duplicate_confirmed", "Nuova registrazione nonostante un possibile doppione", "Registered despite a possible duplicate"),
+        EmergencyAccess => ("emergency_access", "Accesso d'emergenza", "Emergency access"),
     }
 }
 

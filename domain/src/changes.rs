@@ -13,6 +13,7 @@ use crate::notes::{Confidentiality, Note, may_read};
 use crate::organizations::Organization;
 use crate::referrals::{Referral, ReferralStatus};
 use crate::services::ServiceDelivery;
+use crate::transfers::Transfer;
 use crate::users::{Role, User};
 use crate::vocabulary;
 
@@ -26,6 +27,7 @@ vocabulary! {
         Note => ("note", "Nota", "Note"),
         User => ("user", "Utente", "User"),
         Organization => ("organization", "Organizzazione", "Organisation"),
+        Transfer => ("transfer", "Trasferimento", "Transfer"),
     }
 }
 
@@ -118,6 +120,12 @@ pub fn user_change(user: &User, action: ChangeAction) -> Change {
     Change::new(ChangedResource::User, user.id, action).version(user.version)
 }
 
+/// A transfer asked for or answered: the teams of both districts follow it.
+pub fn transfer_changes(transfer: &Transfer, action: ChangeAction) -> [Change; 2] {
+    let change = Change::new(ChangedResource::Transfer, transfer.id, action).version(transfer.version);
+    [change.clone().district(&transfer.from_district), change.district(&transfer.to_district)]
+}
+
 /// An organisation created or changed.
 pub fn organization_change(organization: &Organization, action: ChangeAction) -> Change {
     Change::new(ChangedResource::Organization, organization.id, action).version(organization.version)
@@ -147,7 +155,11 @@ pub fn feed_audience(
         Role::Admin => Some(FeedAudience::Accounts),
         Role::DistrictCoordinator | Role::CaseWorker | Role::LegalAdvisor => Some(FeedAudience::Districts {
             districts: districts.to_vec(),
-            resources: vec![R::Case, R::Beneficiary, R::Referral, R::Service, R::Note],
+            resources: if role == Role::LegalAdvisor {
+                vec![R::Case, R::Beneficiary, R::Referral, R::Service, R::Note]
+            } else {
+                vec![R::Case, R::Beneficiary, R::Referral, R::Service, R::Note, R::Transfer]
+            },
             note_levels: [Confidentiality::Team, Confidentiality::Legal, Confidentiality::Coordinators]
                 .into_iter()
                 .filter(|level| may_read(role, *level))

@@ -26,6 +26,7 @@ pub mod referrals;
 pub mod reports;
 pub mod screening;
 pub mod services;
+pub mod transfers;
 pub mod users;
 pub mod validation;
 pub mod vocabulary;

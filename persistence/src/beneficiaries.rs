@@ -230,6 +230,44 @@ pub fn update(
     })
 }
 
+/// Moves the person's record to `district` (an accepted transfer), whatever its version.
+pub fn move_to(conn: &mut DbConnection, id: Uuid, district: &DistrictCode, now: DateTime<Utc>) -> Result<Beneficiary> {
+    let moved = diesel::update(beneficiaries::table.filter(beneficiaries::id.eq(id.to_string())))
+        .set((
+            beneficiaries::district_code.eq(district.as_str()),
+            beneficiaries::version.eq(beneficiaries::version + 1),
+            beneficiaries::updated_at.eq(to_db_time(now)),
+        ))
+        .execute(conn)?;
+    if moved == 0 {
+        return Err(Error::NotFound);
+    }
+    find(conn, id)
+}
+
+/// The district holding each of `ids` (those that exist).
+pub fn districts_of(conn: &mut DbConnection, ids: &[Uuid]) -> Result<Vec<(Uuid, DistrictCode)>> {
+    let keys: Vec<String> = ids.iter().map(Uuid::to_string).collect();
+    let rows: Vec<(String, String)> = beneficiaries::table
+        .filter(beneficiaries::id.eq_any(&keys))
+        .select((beneficiaries::id, beneficiaries::district_code))
+        .load(conn)?;
+    rows.into_iter().map(|(id, district)| Ok((decode_id(&id)?, DistrictCode::from_trusted(district)))).collect()
+}
+
+/// The person whose codice fiscale is `code`, if exactly one record holds it.
+pub fn with_codice_fiscale(conn: &mut DbConnection, code: &str) -> Result<Option<Uuid>> {
+    let found: Vec<String> = beneficiaries::table
+        .filter(beneficiaries::codice_fiscale.eq(code))
+        .select(beneficiaries::id)
+        .limit(2)
+        .load(conn)?;
+    match found.as_slice() {
+        [only] => Ok(Some(decode_id(only)?)),
+        _ => Ok(None),
+    }
+}
+
 /// Whether the beneficiary falls within a caller's scope: registered in one of its districts
 /// or with a case there (district roles); with an interception the caller recorded
 /// (outreach workers).
@@ -249,13 +287,16 @@ pub fn visible_ids(conn: &mut DbConnection, ids: &[Uuid], scope: &CaseScope) -> 
 }
 
 /// The condition for a beneficiary to be in scope: registered in one of the districts or with
-/// a case there (district roles); with an interception the user recorded (outreach workers).
+/// a case there that did not stay behind when the person was transferred away (district
+/// roles); with an interception the user recorded (outreach workers).
 fn in_scope(scope: &CaseScope) -> Box<dyn BoxableExpression<beneficiaries::table, MultiBackend, SqlType = Bool>> {
     match scope {
         CaseScope::Districts(districts) => {
             let codes: Vec<String> = districts.iter().map(|d| d.as_str().to_string()).collect();
-            let with_case =
-                cases::table.filter(cases::district_code.eq_any(codes.clone())).select(cases::beneficiary_id);
+            let with_case = cases::table
+                .filter(cases::district_code.eq_any(codes.clone()))
+                .filter(cases::transferred_at.is_null())
+                .select(cases::beneficiary_id);
             Box::new(beneficiaries::district_code.eq_any(codes).or(beneficiaries::id.eq_any(with_case)))
         }
         CaseScope::RecordedBy(user) => {

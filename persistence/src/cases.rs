@@ -56,6 +56,7 @@ struct CaseRow {
     version: i32,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
+    transferred_at: Option<NaiveDateTime>,
 }
 
 /// Column changes; `None` leaves a column, `Some(None)` clears it.
@@ -213,6 +214,22 @@ pub fn of_beneficiary(conn: &mut DbConnection, beneficiary_id: Uuid) -> Result<V
     let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
     let sets = Sets::load(conn, &ids)?;
     rows.into_iter().map(|row| into_case(row, &sets)).collect()
+}
+
+/// Marks the case as its district's history: the person's record moved to another district
+/// at `at`. Answers the case as marked.
+pub fn mark_transferred(conn: &mut DbConnection, id: Uuid, at: DateTime<Utc>) -> Result<Case> {
+    let marked = diesel::update(cases::table.filter(cases::id.eq(id.to_string())))
+        .set((
+            cases::transferred_at.eq(Some(to_db_time(at))),
+            cases::version.eq(cases::version + 1),
+            cases::updated_at.eq(to_db_time(at)),
+        ))
+        .execute(conn)?;
+    if marked == 0 {
+        return Err(Error::NotFound);
+    }
+    find(conn, id)
 }
 
 /// Applies `changes` if the stored version is still `expected_version`.
@@ -591,6 +608,7 @@ fn into_case(row: CaseRow, sets: &Sets) -> Result<Case> {
         version: row.version,
         created_at: from_db_time(row.created_at),
         updated_at: from_db_time(row.updated_at),
+        transferred_at: row.transferred_at.map(from_db_time),
     })
 }
 

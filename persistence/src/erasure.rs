@@ -14,8 +14,9 @@ use uuid::Uuid;
 use crate::db::{DbConnection, from_db_time, to_db_time};
 use crate::error::{Result, decode_id};
 use crate::schema::{
-    audit_events, beneficiaries, case_events, case_notes, cases, consents, districts, idempotency_keys,
-    legal_procedures, referral_events, referrals, service_deliveries, work_grants,
+    audit_events, beneficiaries, case_events, case_notes, cases, consents, districts, duplicate_matches,
+    emergency_accesses, idempotency_keys, legal_procedures, referral_events, referrals, service_deliveries, transfers,
+    work_grants,
 };
 
 /// Blanks every free text of the person's records and of their cases: required texts become
@@ -73,6 +74,14 @@ pub fn erase_free_texts(conn: &mut DbConnection, beneficiary_id: Uuid, case_ids:
     diesel::update(referral_events::table.filter(referral_events::referral_id.eq_any(&referral_ids)))
         .set(referral_events::reason.eq(none))
         .execute(conn)?;
+    // Transfers and emergency accesses: their reasons may name the person.
+    diesel::update(transfers::table.filter(transfers::beneficiary_id.eq(&person)))
+        .set((transfers::reason.eq(ERASED_TEXT), transfers::decision_note.eq(none)))
+        .execute(conn)?;
+    diesel::update(emergency_accesses::table.filter(emergency_accesses::beneficiary_id.eq(&person)))
+        .set(emergency_accesses::reason.eq(ERASED_TEXT))
+        .execute(conn)?;
+    diesel::delete(duplicate_matches::table.filter(duplicate_matches::beneficiary_id.eq(&person))).execute(conn)?;
     // Stored answers of retried writes: those about the person hold their data.
     for id in std::iter::once(&person).chain(&cases) {
         diesel::delete(idempotency_keys::table.filter(idempotency_keys::body.like(format!("%{id}%")))).execute(conn)?;

@@ -31,6 +31,7 @@ pub mod seed;
 pub mod service_accounts;
 pub mod services;
 mod sql;
+pub mod transfers;
 pub mod users;
 pub mod webhooks;
 pub mod work_grants;

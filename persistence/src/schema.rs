@@ -206,6 +206,7 @@ diesel::table! {
         version -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        transferred_at -> Nullable<Timestamp>,
     }
 }
 
@@ -484,6 +485,53 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    transfers (id) {
+        id -> Text,
+        beneficiary_id -> Text,
+        from_district -> Text,
+        to_district -> Text,
+        status -> Text,
+        reason -> Text,
+        requested_by -> Text,
+        requested_at -> Timestamp,
+        decided_by -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+        decision_note -> Nullable<Text>,
+        consent_granted -> Nullable<Bool>,
+        consent_given_on -> Nullable<Date>,
+        consent_method -> Nullable<Text>,
+        consent_language -> Nullable<Text>,
+        opened_case_id -> Nullable<Text>,
+        version -> Integer,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    duplicate_matches (token_digest) {
+        token_digest -> Text,
+        beneficiary_id -> Text,
+        district_code -> Text,
+        matched_by -> Text,
+        matched_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    emergency_accesses (id) {
+        id -> Text,
+        beneficiary_id -> Text,
+        owner_district -> Text,
+        opened_for -> Text,
+        opened_by -> Text,
+        reason -> Text,
+        opened_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(audit_listed -> audit_events (seq));
 diesel::joinable!(network_service_categories -> network_services (service_id));
 diesel::joinable!(network_service_areas -> network_services (service_id));
@@ -707,6 +755,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhooks,
     webhook_messages,
     webhook_attempts,
+    transfers,
+    duplicate_matches,
+    emergency_accesses,
 );
 
 // Grouped counts of the reports group cases by columns of the tables joined to them.

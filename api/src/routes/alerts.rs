@@ -24,7 +24,8 @@ pub fn configure(config: &mut ServiceConfig) {
 pub struct AlertView {
     #[schema(value_type = schemas::AlertKind)]
     pub kind: AlertKind,
-    pub case_id: Uuid,
+    /// Absent for an alert about the person rather than one of their cases (`emergency_access`).
+    pub case_id: Option<Uuid>,
     pub beneficiary_id: Uuid,
     /// The beneficiary's alias, to find the case at a glance.
     pub alias: String,

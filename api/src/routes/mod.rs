@@ -21,6 +21,7 @@ pub mod referrals;
 pub mod reports;
 pub mod service_accounts;
 pub mod services;
+pub mod transfers;
 pub mod users;
 pub mod vocabularies;
 pub mod webhooks;

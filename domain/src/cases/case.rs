@@ -43,6 +43,8 @@ vocabulary! {
         Declined => ("declined", "Rinuncia della persona", "Declined by the person"),
         LostContact => ("lost_contact", "Contatto perso", "Lost contact"),
         MovedAway => ("moved_away", "Trasferito altrove", "Moved away"),
+        /// The person's record moved to another district's PUA (see `crate::transfers`).
+        Transferred => ("transferred", "Trasferito a un altro distretto", "Transferred to another district"),
         Other => ("other", "Altro", "Other"),
     }
 }
@@ -243,4 +245,7 @@ pub struct Case {
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// When the person's record moved to another district: the case is then its district's
+    /// history, read-only, and no longer opens the person's record to that district.
+    pub transferred_at: Option<DateTime<Utc>>,
 }

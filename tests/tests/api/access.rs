@@ -66,10 +66,22 @@ async fn statuses(app: &TestApp, who: &Session, case: &Value, consent: &str) -> 
 }
 
 async fn setup(app: &TestApp, recorder: &Session, district: &str, coordinator: &Session) -> (Value, String) {
+    setup_person(app, recorder, district, coordinator, json!({"alias": format!("Person of {district}")})).await
+}
+
+/// A case of `district` recorded by `recorder` for `person`, read back in full, with the privacy
+/// notice recorded; answers the case and the consent's id.
+async fn setup_person(
+    app: &TestApp,
+    recorder: &Session,
+    district: &str,
+    coordinator: &Session,
+    person: Value,
+) -> (Value, String) {
     let reply = app
         .post("/api/v1/cases")
         .token(&recorder.access_token)
-        .json(&json!({"beneficiary": {"alias": format!("Person of {district}")}, "district": district, "channel": "street_outreach", "intercepted_at": days_ago(3)}))
+        .json(&json!({"beneficiary": person, "district": district, "channel": "street_outreach", "intercepted_at": days_ago(3)}))
         .send()
         .await;
     assert_eq!(reply.status, 201, "{}", reply.body);
@@ -343,4 +355,105 @@ async fn a_network_manager_works_the_network_of_its_districts_and_sees_no_person
         "{}",
         log.body
     );
+}
+
+/// What a role gets from every endpoint about a case and person of another district.
+fn foreign(role: &str) -> Vec<u16> {
+    match role {
+        "coordinator" => vec![200, 404, 404, 404, 404, 404, 404, 404, 404, 200, 404, 404, 404, 404, 404, 404],
+        "case_worker" => vec![200, 404, 404, 404, 404, 404, 404, 403, 403, 200, 404, 404, 404, 404, 404, 403],
+        _ => unreachable!(),
+    }
+}
+
+#[actix_web::test]
+async fn a_transfer_opens_nothing_before_acceptance_and_leaves_only_history_behind() {
+    let app = TestApp::new().await;
+    let team = app.team().await;
+    let person = json!({"alias": "Moving", "first_name": "Amina", "last_name": "Diallo", "birth_year": 1994, "citizenships": ["SN"]});
+    let (case, consent) = setup_person(&app, &team.case_worker, "milano", &team.coordinator, person.clone()).await;
+    let bergamo = [("coordinator", &team.bergamo_coordinator), ("case_worker", &team.bergamo_case_worker)];
+    let milano = [("coordinator", &team.coordinator), ("case_worker", &team.case_worker)];
+
+    let refused =
+        app.post("/api/v1/beneficiaries").token(&team.bergamo_case_worker.access_token).json(&person).send().await;
+    let token = refused.problem(409)["elsewhere"][0]["match_token"].as_str().expect("a token").to_string();
+    let asked = app
+        .post("/api/v1/transfers")
+        .token(&team.bergamo_case_worker.access_token)
+        .json(&json!({"match_token": token, "reason": "lives in Bergamo now"}))
+        .send()
+        .await;
+    assert_eq!(asked.status, 201, "{}", asked.body);
+    // Asked, not answered: Bergamo reaches nothing of the person.
+    for (role, who) in bergamo {
+        assert_eq!(statuses(&app, who, &case, &consent).await, foreign(role), "{role} of Bergamo, before acceptance");
+    }
+    let accepted = app
+        .post(&format!("/api/v1/transfers/{}/transitions", asked.str("id")))
+        .token(&team.coordinator.access_token)
+        .if_match(1)
+        .json(&json!({"to": "accepted", "consent": {"granted": true, "given_on": &days_ago(0)[..10], "method": "written", "language": "fr"}}))
+        .send()
+        .await;
+    assert_eq!(accepted.status, 200, "{}", accepted.body);
+
+    // Milano keeps its case to read, changes nothing, and no longer reaches the person.
+    let history = |role: &str| -> Vec<u16> {
+        match role {
+            "coordinator" => vec![200, 200, 409, 409, 200, 200, 200, 409, 409, 200, 404, 404, 404, 404, 404, 404],
+            "case_worker" => vec![200, 200, 409, 409, 200, 200, 200, 403, 403, 200, 404, 404, 404, 404, 404, 403],
+            _ => unreachable!(),
+        }
+    };
+    for (role, who) in milano {
+        assert_eq!(statuses(&app, who, &case, &consent).await, history(role), "{role} of Milano, after acceptance");
+    }
+    // Bergamo holds the person (their consents and access log too), not Milano's case.
+    let holder = |role: &str| -> Vec<u16> {
+        match role {
+            "coordinator" => vec![200, 404, 404, 404, 404, 404, 404, 404, 404, 200, 200, 200, 200, 201, 200, 200],
+            "case_worker" => vec![200, 404, 404, 404, 404, 404, 404, 403, 403, 200, 200, 200, 200, 201, 200, 403],
+            _ => unreachable!(),
+        }
+    };
+    for (role, who) in bergamo {
+        // A fresh consent each time: the first caller withdraws it.
+        let fresh = app
+            .post(&format!("/api/v1/beneficiaries/{}/consents", case["beneficiary"]["id"].as_str().unwrap()))
+            .token(&team.bergamo_coordinator.access_token)
+            .json(&json!({"kind": "privacy_notice", "given_on": &days_ago(0)[..10], "method": "written", "language": "it"}))
+            .send()
+            .await;
+        assert_eq!(fresh.status, 201, "{}", fresh.body);
+        assert_eq!(
+            statuses(&app, who, &case, fresh.str("id")).await,
+            holder(role),
+            "{role} of Bergamo, after acceptance"
+        );
+    }
+}
+
+#[actix_web::test]
+async fn emergency_access_opens_one_record_to_read_and_nothing_after_a_day() {
+    let app = TestApp::new().await;
+    let team = app.team().await;
+    let person = json!({"alias": "Urgent", "first_name": "Samir", "last_name": "Benali", "birth_year": 1988, "citizenships": ["DZ"]});
+    let (case, consent) = setup_person(&app, &team.case_worker, "milano", &team.coordinator, person.clone()).await;
+    let beneficiary = case["beneficiary"]["id"].as_str().unwrap();
+    let bergamo = &team.bergamo_coordinator;
+    app.post("/api/v1/beneficiaries").token(&bergamo.access_token).json(&person).send().await.problem(409);
+    let opened = app
+        .post(&format!("/api/v1/beneficiaries/{beneficiary}/emergency-access"))
+        .token(&bergamo.access_token)
+        .json(&json!({"reason": "protection referral tonight"}))
+        .send()
+        .await;
+    assert_eq!(opened.status, 201, "{}", opened.body);
+    let mut during = foreign("coordinator");
+    during[10] = 200;
+    assert_eq!(statuses(&app, bergamo, &case, &consent).await, during, "during the access: the record, read-only");
+    // Its day over (the clock of the test's other sessions stays where it is).
+    assert_eq!(app.execute_sql("UPDATE emergency_accesses SET expires_at = opened_at").await, 1);
+    assert_eq!(statuses(&app, bergamo, &case, &consent).await, foreign("coordinator"), "after a day: nothing");
 }

@@ -125,6 +125,7 @@ async fn duplicates_answer_409_with_the_candidates_the_caller_may_see() {
 
     let mut confirmed = again.clone();
     confirmed["confirm_new"] = json!(true);
+    confirmed["confirm_new_reason"] = json!("another person: met with their own documents");
     let reply =
         app.post("/api/v1/beneficiaries").token(&team.bergamo_case_worker.access_token).json(&confirmed).send().await;
     assert_eq!(reply.status, 201);

@@ -26,6 +26,7 @@ mod reference;
 mod referrals;
 mod rights;
 mod support;
+mod transfers;
 mod use_cases;
 mod users;
 mod webhooks;

@@ -60,6 +60,7 @@ async fn a_case_recorded_read_and_moved_without_http_keeps_its_access_rules_and_
             draft: BeneficiaryDraft { alias: "Use case".into(), ..Default::default() },
             district: None,
             confirm_new: false,
+            confirm_new_reason: None,
         }),
         district: "milano".into(),
         channel: Channel::StreetOutreach,

@@ -64,6 +64,12 @@ pub struct BeneficiaryInput {
     /// Register even though possible duplicates exist.
     #[serde(default)]
     pub confirm_new: bool,
+    /// Why this is a different person: required with `confirm_new` when a possible duplicate
+    /// is held by another district (then audited), since two records of one person would be
+    /// counted twice. To move that record here instead, ask for its transfer.
+    #[serde(default)]
+    #[validate(length(max = 2000))]
+    pub confirm_new_reason: Option<String>,
 }
 
 /// Changes; absent fields stay as they are, `null` clears a field. `documents` lists the
@@ -182,6 +188,7 @@ impl BeneficiaryInput {
             },
             district: self.district,
             confirm_new: self.confirm_new,
+            confirm_new_reason: self.confirm_new_reason,
         }
     }
 }

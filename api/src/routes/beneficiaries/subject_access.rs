@@ -20,6 +20,7 @@ use crate::routes::legal::ProcedureView;
 use crate::routes::notes::NoteView;
 use crate::routes::referrals::ReferralView;
 use crate::routes::services::DeliveryView;
+use crate::routes::transfers::TransferView;
 use crate::routes::work_grants::GrantView;
 
 #[derive(Debug, Deserialize, Validate, IntoParams)]
@@ -53,6 +54,8 @@ pub struct SubjectAccessView {
     pub shared_with: Vec<SharedWithView>,
     /// Who read or changed the person's data, oldest first (a page of a list names only them).
     pub access_log: Vec<AuditEventView>,
+    /// Their record's transfers between districts, with their consent to each, oldest first.
+    pub transfers: Vec<TransferView>,
     /// Whether notes at level `legal` are included.
     pub legal_notes_included: bool,
 }
@@ -91,6 +94,7 @@ impl From<SubjectAccess> for SubjectAccessView {
                 .map(|org| SharedWithView { id: org.id, name: org.name, kind: org.kind })
                 .collect(),
             access_log: access.access_log.into_iter().map(AuditEventView::from).collect(),
+            transfers: access.transfers.into_iter().map(TransferView::whole).collect(),
             legal_notes_included: access.legal_notes_included,
         }
     }

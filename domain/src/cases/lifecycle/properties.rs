@@ -98,6 +98,7 @@ fn case_in(status: CaseStatus) -> Case {
         version: 3,
         created_at: at,
         updated_at: at,
+        transferred_at: None,
     }
 }
 
