@@ -12,13 +12,15 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::dsl::{And, EqAny, GtEq, Lt, count_star, sum};
 use diesel::prelude::*;
+use domain::Vocabulary;
 use domain::districts::DistrictCode;
 use domain::reports::{ActivityTotals, Tallies, Tz, UNKNOWN, days_span};
+use domain::transfers::TransferStatus;
 
 use self::tallies::Tallied;
 use crate::db::DbConnection;
 use crate::error::{Error, Result, decode};
-use crate::schema::{activities, cases, work_grants};
+use crate::schema::{activities, cases, transfers, work_grants};
 
 /// The districts and the days (both ends included) a report covers, calendar days in `zone`.
 #[derive(Debug, Clone)]
@@ -114,6 +116,18 @@ fn activities_by_kind(conn: &mut DbConnection, range: &Range) -> Result<Vec<(Str
     Ok(rows.into_iter().map(|(d, k, n, m, f, o, u)| (d, k, n, [m, f, o, u].into_iter().flatten().sum())).collect())
 }
 
+/// The transfers accepted in the range's days, from and to: few, read whole.
+fn transfers_accepted(conn: &mut DbConnection, range: &Range) -> Result<Vec<(DistrictCode, DistrictCode)>> {
+    let (start, end) = range.instants();
+    let rows: Vec<(String, String)> = transfers::table
+        .filter(transfers::status.eq(TransferStatus::Accepted.code()))
+        .filter(transfers::decided_at.ge(start))
+        .filter(transfers::decided_at.lt(end))
+        .select((transfers::from_district, transfers::to_district))
+        .load(conn)?;
+    Ok(rows.into_iter().map(|(from, to)| (DistrictCode::from_trusted(from), DistrictCode::from_trusted(to))).collect())
+}
+
 /// The exact figures of each district of the range, typed, summed from the day and month
 /// tallies (call [`tallies::refresh`] first), with work grants, activities and targets counted
 /// from their rows. This is the one path that counts the report's figures; the people the
@@ -152,6 +166,14 @@ pub fn tallies_of(conn: &mut DbConnection, range: &Range) -> Result<BTreeMap<Dis
     for (district, status, n) in work_grants_by_status(conn, range)? {
         if let Some(t) = by_district.get_mut(&DistrictCode::from_trusted(district)) {
             *t.work_grants.entry(decode(&status)?).or_default() += n;
+        }
+    }
+    for (from, to) in transfers_accepted(conn, range)? {
+        if let Some(t) = by_district.get_mut(&from) {
+            t.transfers_out += 1;
+        }
+        if let Some(t) = by_district.get_mut(&to) {
+            t.transfers_in += 1;
         }
     }
     for (district, kind, count, participants) in activities_by_kind(conn, range)? {

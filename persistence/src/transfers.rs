@@ -126,6 +126,8 @@ pub fn record_decision(
         find(conn, id)?;
         return Err(Error::StaleVersion);
     }
+    // The reports count accepted transfers from their rows.
+    crate::reports::tallies::mark_figures_changed(conn)?;
     find(conn, id)
 }
 

@@ -105,6 +105,10 @@ pub struct Tallies {
     /// Whole days from interception to a first taking in charge.
     pub intake_days: Histogram,
     pub minors: i64,
+    /// People whose record a transfer accepted in the range brought to the district.
+    pub transfers_in: i64,
+    /// People whose record a transfer accepted in the range took to another district.
+    pub transfers_out: i64,
     pub activities: BTreeMap<ActivityKind, ActivityTotals>,
     pub targets: Option<TargetSums>,
 }
@@ -132,6 +136,8 @@ impl Tallies {
         merge(&mut self.outcomes, &other.outcomes);
         merge(&mut self.intake_days, &other.intake_days);
         self.minors += other.minors;
+        self.transfers_in += other.transfers_in;
+        self.transfers_out += other.transfers_out;
         for (kind, totals) in &other.activities {
             let entry = self.activities.entry(*kind).or_default();
             entry.count += totals.count;
@@ -257,6 +263,8 @@ pub struct Indicators {
     pub outcomes: Vec<CodeCount>,
     pub days_to_intake: DaysToIntake,
     pub minors: Figure,
+    pub transfers_in: Figure,
+    pub transfers_out: Figure,
     /// Every kind, in the vocabulary's order.
     pub activities: Vec<ActivityFigures>,
 }
@@ -328,6 +336,8 @@ pub fn publish(tallies: &Tallies) -> Indicators {
             suppressed: false,
         },
         minors: figure(tallies.minors),
+        transfers_in: figure(tallies.transfers_in),
+        transfers_out: figure(tallies.transfers_out),
         activities: ActivityKind::ALL
             .iter()
             .map(|kind| {

@@ -52,6 +52,8 @@ fn figures_mut(block: &mut Indicators) -> Vec<(String, &mut Figure)> {
     }
     out.push(("days_to_intake.cases".into(), &mut block.days_to_intake.cases));
     out.push(("minors".into(), &mut block.minors));
+    out.push(("transfers_in".into(), &mut block.transfers_in));
+    out.push(("transfers_out".into(), &mut block.transfers_out));
     out
 }
 

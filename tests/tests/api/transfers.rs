@@ -157,6 +157,32 @@ async fn a_person_met_in_suzzara_then_in_bergamo_is_transferred_with_consent() {
         .await;
     assert_eq!(report.status, 200, "{}", report.body);
     assert_eq!(report.body["total"]["people_intercepted"]["total"]["count"], 1, "{}", report.body["total"]);
+    // Each case counts where it was opened; the transfer is a figure of its own, each way.
+    let district = |code: &str| {
+        report.body["districts"].as_array().unwrap().iter().find(|d| d["district"] == code).cloned().unwrap()
+    };
+    let (from, to) = (district("suzzara"), district("bergamo"));
+    assert_eq!(from["cases_opened"]["count"], 1, "{from}");
+    assert_eq!(to["cases_opened"]["count"], 2, "the case opened on acceptance and the new one: {to}");
+    assert_eq!(from["transfers_out"]["count"], 1, "{from}");
+    assert_eq!(from["transfers_in"]["count"], 0, "{from}");
+    assert_eq!(to["transfers_in"]["count"], 1, "{to}");
+    let outcome = |d: &Value| d["outcomes"].as_array().unwrap().iter().find(|o| o["code"] == "transferred").cloned();
+    assert_eq!(outcome(&from).unwrap()["count"], 1, "{from}");
+
+    // Both districts follow the transfer on the change feed: asked, then answered.
+    for who in [&suzzara, bergamo] {
+        let feed = app.get("/api/v1/changes?limit=200").token(&who.access_token).send().await;
+        assert_eq!(feed.status, 200, "{}", feed.body);
+        let steps: Vec<&str> = feed.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["resource"] == "transfer" && c["id"] == transfer.as_str())
+            .map(|c| c["action"].as_str().unwrap())
+            .collect();
+        assert_eq!(steps, ["created", "updated"], "{}", feed.body);
+    }
 
     // Every step is in the person's access log, now read by Bergamo's coordinator.
     let actions = logged_actions(&app, &team.bergamo_coordinator, &person).await;

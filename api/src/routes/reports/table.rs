@@ -144,6 +144,8 @@ pub fn table(report: &IndicatorsReport) -> Table {
     row("Giorni alla presa in carico", "Mediana".into(), &|i| delay(i, i.days_to_intake.median));
     row("Giorni alla presa in carico", "90° percentile".into(), &|i| delay(i, i.days_to_intake.p90.map(|p| p as f64)));
     row("Minori", "Minori intercettati".into(), &|i| i.minors.into());
+    row("Trasferimenti", "Arrivati da altri distretti".into(), &|i| i.transfers_in.into());
+    row("Trasferimenti", "Partiti verso altri distretti".into(), &|i| i.transfers_out.into());
     for kind in ActivityKind::ALL {
         let find =
             |i: &Indicators| i.activities.iter().find(|a| a.kind == kind.code()).map(|a| (a.count, a.participants));

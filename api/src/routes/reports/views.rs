@@ -134,6 +134,11 @@ pub struct Indicators {
     pub days_to_intake: DaysToIntake,
     /// People first contacted in the range who were under 18 then.
     pub minors: Figure,
+    /// People whose record moved here from another district by a transfer accepted in the
+    /// range (their cases count where they were opened; the person stays one person).
+    pub transfers_in: Figure,
+    /// People whose record moved from here to another district by a transfer accepted in the range.
+    pub transfers_out: Figure,
     /// Activities held in the range, by kind.
     pub activities: Vec<ActivityFigures>,
 }
@@ -254,6 +259,8 @@ impl From<Published> for Indicators {
                 suppressed: published.days_to_intake.suppressed,
             },
             minors: published.minors.into(),
+            transfers_in: published.transfers_in.into(),
+            transfers_out: published.transfers_out.into(),
             activities: published
                 .activities
                 .into_iter()
