@@ -37,6 +37,9 @@ title-too_many_requests = Too many requests
 title-internal = Internal error
 title-unavailable = Service unavailable
 title-long_reads_busy = Too many exports and reports
+title-storage_full = Storage full
+title-read_only = Database read-only
+title-storage_error = Storage failure
 title-http_error = Request refused
 
 ## Problem details, for a problem whose detail is of its kind only
@@ -75,6 +78,9 @@ detail-too_many_requests = too many attempts; try again later
 detail-internal = the server failed to answer; the incident is logged under this response's X-Request-Id
 detail-unavailable = the service cannot answer now; retry shortly
 detail-long_reads_busy = as many exports and reports run as this instance allows: retry shortly
+detail-storage_full = the disk holding the database is full: nothing was written; retry once an operator has freed space
+detail-read_only = the database takes no writes now (read-only storage, or a standby): nothing was written; reads still work
+detail-storage_error = the database file is damaged or unreadable: nothing was written; an operator must check it
 detail-http_error = the request was refused
 
 ## Field messages, by the code of the field error

@@ -36,6 +36,9 @@ title-too_many_requests = Troppe richieste
 title-internal = Errore interno
 title-unavailable = Servizio non disponibile
 title-long_reads_busy = Troppe esportazioni e rendicontazioni in corso
+title-storage_full = Spazio di archiviazione esaurito
+title-read_only = Database in sola lettura
+title-storage_error = Guasto dell'archiviazione
 title-http_error = Richiesta rifiutata
 
 ## Dettagli dei problemi
@@ -74,6 +77,9 @@ detail-too_many_requests = troppi tentativi; riprova più tardi
 detail-internal = il server non è riuscito a rispondere; l'incidente è registrato con l'X-Request-Id di questa risposta
 detail-unavailable = il servizio non può rispondere ora; riprova tra poco
 detail-long_reads_busy = sono in corso tutte le esportazioni e rendicontazioni che questa istanza consente: riprova tra poco
+detail-storage_full = il disco del database è pieno: non è stato scritto nulla; riprova quando un operatore avrà liberato spazio
+detail-read_only = il database ora non accetta scritture (archiviazione in sola lettura, o una replica): non è stato scritto nulla; le letture funzionano
+detail-storage_error = il file del database è danneggiato o illeggibile: non è stato scritto nulla; un operatore deve verificarlo
 detail-http_error = la richiesta è stata rifiutata
 
 ## Messaggi sui campi

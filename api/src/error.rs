@@ -265,6 +265,8 @@ impl ApiError {
                 response.insert_header((name.clone(), value));
             }
         }
+        // Its kind, for the middleware that follows the storage's health.
+        response.extensions_mut().insert(self.0.problem.code);
         // A document of strings and numbers always serialises; should it not, the status stands.
         response.body(serde_json::to_string(&self.problem_in(language)).unwrap_or_default())
     }
@@ -431,6 +433,25 @@ impl From<persistence::Error> for ApiError {
             E::Unavailable(cause) => {
                 tracing::warn!(%cause, "database unavailable");
                 ApiError::unavailable("the database is unavailable; retry shortly")
+            }
+            // The fault is logged once per episode by `storage_health`, not once per request.
+            E::StorageFull(cause) => {
+                tracing::debug!(%cause, "storage full");
+                ApiError::of(ProblemCode::StorageFull)
+                    .with_catalogue_detail(Vec::new())
+                    .with_header(header::RETRY_AFTER, "30")
+            }
+            E::ReadOnly(cause) => {
+                tracing::debug!(%cause, "database read-only");
+                ApiError::of(ProblemCode::ReadOnly)
+                    .with_catalogue_detail(Vec::new())
+                    .with_header(header::RETRY_AFTER, "30")
+            }
+            E::Damaged(cause) => {
+                tracing::debug!(%cause, "storage failed");
+                ApiError::of(ProblemCode::StorageError)
+                    .with_catalogue_detail(Vec::new())
+                    .with_header(header::RETRY_AFTER, "60")
             }
             E::Corrupt(cause) => {
                 tracing::error!(%cause, "stored data does not fit the domain");

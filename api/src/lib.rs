@@ -24,6 +24,7 @@ pub mod schemas;
 pub mod secrets;
 pub mod server;
 pub mod state;
+pub mod storage_health;
 pub mod telemetry;
 pub mod tokens;
 pub mod views;

@@ -139,7 +139,7 @@ const COMMON: &[(&str, &str, &str)] = &[
     (
         "503",
         "Unavailable",
-        "The database is unavailable or busy (`unavailable`), or as many exports and reports run as the instance allows (`long_reads_busy`); retry after the Retry-After delay",
+        "The database is unavailable or busy (`unavailable`), as many exports and reports run as the instance allows (`long_reads_busy`), or the storage is at fault: the disk is full (`storage_full`), the database takes no writes (`read_only`) or its file is damaged (`storage_error`); nothing was written; retry after the Retry-After delay",
     ),
 ];
 

@@ -123,6 +123,15 @@ problems! {
     /// As many exports and reports over many districts run and wait as the instance allows;
     /// `Retry-After` says when to try again.
     LongReadsBusy => ("long_reads_busy", "long-reads-busy", SERVICE_UNAVAILABLE),
+    /// The disk holding the database is full: nothing was written (an `Idempotency-Key` may be
+    /// used again); writes work again once an operator frees space. `Retry-After` is a guess.
+    StorageFull => ("storage_full", "storage-full", SERVICE_UNAVAILABLE),
+    /// The database takes no writes (a read-only file or mount, a PostgreSQL standby): reads
+    /// still work; `Retry-After` says when to try again.
+    ReadOnly => ("read_only", "read-only", SERVICE_UNAVAILABLE),
+    /// The database file is damaged, is not a database, or the disk failed: an operator must
+    /// look (`inlav check`); `Retry-After` says when to try again.
+    StorageError => ("storage_error", "storage-error", SERVICE_UNAVAILABLE),
     /// Another refusal of the HTTP layer (its status is the answer's).
     HttpError => ("http_error", "http-error", BAD_REQUEST),
 }

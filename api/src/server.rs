@@ -174,6 +174,7 @@ pub fn app(
     // `Content-Encoding: identity` would put a value in that header which RFC 9110 reserves.
     .wrap(Compress::default())
     .wrap(from_fn(limit_headers))
+    .wrap(from_fn(follow_storage))
     .wrap(from_fn(request_context))
     .wrap(from_fn(protect_responses))
 }
@@ -377,4 +378,21 @@ pub async fn serve(config: Config) -> Result<(), String> {
 
 pub(crate) fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Follows every answer for the storage's health (see [`crate::storage_health::StorageHealth::observe`]).
+pub async fn follow_storage(
+    req: ServiceRequest,
+    next: actix_web::middleware::Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    use actix_web::http::Method;
+    let writes = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let response = next.call(req).await?;
+    if let Some(state) = state {
+        let code = response.response().extensions().get::<crate::problem::ProblemCode>().copied();
+        let wrote = writes && response.status().is_success();
+        state.storage_health().observe(code, wrote, state.now());
+    }
+    Ok(response)
 }

@@ -9,6 +9,7 @@ use persistence::Database;
 
 use crate::clock::Clock;
 use crate::config::WebhookSettings;
+use crate::storage_health::StorageHealth;
 use crate::tokens::TokenKeys;
 
 #[derive(Clone)]
@@ -19,11 +20,17 @@ struct Inner {
     clock: Arc<dyn Clock>,
     tokens: TokenKeys,
     webhooks: WebhookSettings,
+    storage_health: StorageHealth,
 }
 
 impl AppState {
     pub fn new(context: Context, clock: Arc<dyn Clock>, tokens: TokenKeys, webhooks: WebhookSettings) -> AppState {
-        AppState(Arc::new(Inner { context, clock, tokens, webhooks }))
+        AppState(Arc::new(Inner { context, clock, tokens, webhooks, storage_health: StorageHealth::default() }))
+    }
+
+    /// The storage's health as this instance's answers show it.
+    pub fn storage_health(&self) -> &StorageHealth {
+        &self.0.storage_health
     }
 
     /// Where webhooks may deliver, and how they retry.

@@ -67,7 +67,11 @@ pub async fn request_context(
             }
             crate::metrics::observe(&response, &http_method, elapsed_ms / 1000.0);
             let status = response.status().as_u16();
-            if status >= 500 {
+            if status == 503 {
+                // Refused for a while (busy, storage at fault): its cause is logged where known,
+                // once per episode for the storage, not at every request.
+                tracing::warn!(%method, %path, status, elapsed_ms, "request refused for now");
+            } else if status >= 500 {
                 tracing::error!(%method, %path, status, elapsed_ms, "request failed");
             } else {
                 tracing::info!(%method, %path, status, elapsed_ms, "request");

@@ -26,6 +26,18 @@ pub enum Error {
     /// No connection could be obtained, or it was lost.
     #[error("the database is unavailable: {0}")]
     Unavailable(String),
+    /// The disk holding the database is full (SQLite `SQLITE_FULL`, PostgreSQL `53100`, or
+    /// `53200` out of memory): the write was rolled back, and works again once space is freed.
+    #[error("the storage is full: {0}")]
+    StorageFull(String),
+    /// The database takes no writes: a read-only file or mount (SQLite `SQLITE_READONLY`), a
+    /// PostgreSQL standby (`25006`). Reads still work.
+    #[error("the database is read-only: {0}")]
+    ReadOnly(String),
+    /// The database file is damaged or is not a database, or the disk failed (SQLite
+    /// `SQLITE_CORRUPT`, `SQLITE_NOTADB`, `SQLITE_IOERR`).
+    #[error("the storage failed: {0}")]
+    Damaged(String),
     /// A stored value does not fit the domain (a code no vocabulary knows, a bad id).
     #[error("stored data is invalid: {0}")]
     Corrupt(String),
@@ -56,11 +68,18 @@ impl From<DieselError> for Error {
             DieselError::NotFound => Error::NotFound,
             DieselError::DatabaseError(kind, info) => {
                 let message = info.message().to_string();
+                if let Some(fault) = storage_fault(&message) {
+                    return fault;
+                }
                 match kind {
                     DatabaseErrorKind::UniqueViolation | DatabaseErrorKind::ForeignKeyViolation => {
                         Error::Conflict(message)
                     }
                     DatabaseErrorKind::ClosedConnection => Error::Unavailable(message),
+                    DatabaseErrorKind::ReadOnlyTransaction => {
+                        REFUSED_AS_READ_ONLY.with(|refused| refused.set(true));
+                        Error::ReadOnly(message)
+                    }
                     DatabaseErrorKind::SerializationFailure => Error::Busy,
                     _ if is_busy_message(&message) => Error::Busy,
                     _ if is_connection_message(&message) => Error::Unavailable(message),
@@ -75,7 +94,45 @@ impl From<DieselError> for Error {
 
 impl From<r2d2::Error> for Error {
     fn from(error: r2d2::Error) -> Self {
-        Error::Unavailable(error.to_string())
+        let message = error.to_string();
+        storage_fault(&message).unwrap_or(Error::Unavailable(message))
+    }
+}
+
+thread_local! {
+    /// Whether this thread's connection was just refused a write as read-only. Work on a
+    /// connection runs on one thread, which returns the connection to the pool at its end.
+    static REFUSED_AS_READ_ONLY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether the connection this thread returns to the pool was refused a write as read-only
+/// since it was last asked (then the pool drops it: once a standby is promoted or a mount made
+/// writable again, fresh connections write, where a kept session would stay read-only).
+pub fn take_refused_as_read_only() -> bool {
+    REFUSED_AS_READ_ONLY.with(|refused| refused.replace(false))
+}
+
+/// A fault of the storage itself, as SQLite and PostgreSQL word it (diesel passes neither
+/// SQLite's result code nor every SQLSTATE on): a full disk, a read-only database, a damaged
+/// file. Its cause is not the request's, and no retry of the request alone mends it.
+pub fn storage_fault(message: &str) -> Option<Error> {
+    let lower = message.to_ascii_lowercase();
+    let any = |needles: &[&str]| needles.iter().any(|needle| lower.contains(needle));
+    if any(&[
+        "database or disk is full",
+        "no space left on device",
+        "could not extend file",
+        "disk quota exceeded",
+        "out of memory",
+    ]) {
+        Some(Error::StorageFull(message.to_string()))
+    } else if any(&["attempt to write a readonly database", "read-only transaction", "read-only file system"]) {
+        REFUSED_AS_READ_ONLY.with(|refused| refused.set(true));
+        Some(Error::ReadOnly(message.to_string()))
+    } else if any(&["database disk image is malformed", "file is not a database", "disk i/o error"]) {
+        Some(Error::Damaged(message.to_string()))
+    } else {
+        None
     }
 }
 

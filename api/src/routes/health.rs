@@ -25,16 +25,24 @@ pub async fn health() -> HttpResponse {
     HttpResponse::Ok().json(Status { status: "alive" })
 }
 
-/// The database is reachable and every migration is applied.
+/// The database is reachable, every migration is applied, and writes are not failing for a
+/// fault of the storage: a full disk (`storage_full`), a read-only database (`read_only`) or a
+/// damaged file (`storage_error`) answers 503 with that kind until a write succeeds again.
 #[utoipa::path(
     tag = "operations",
     responses(
         (status = 200, description = "Ready to serve", body = Status),
-        (status = 503, description = "Database unreachable or migrations pending", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unreachable, migrations pending, or the storage at fault (`storage_full`, `read_only`, `storage_error`)", body = crate::problem::Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/ready")]
 pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    if let Some(fault) = state.storage_health().fault() {
+        let since = fault.since.format("%Y-%m-%d %H:%M:%S UTC");
+        return Err(ApiError::of(fault.code)
+            .with_detail(format!("writes fail since {since}: {}", fault.code.title(crate::language::Language::En)))
+            .with_header(actix_web::http::header::RETRY_AFTER, "30"));
+    }
     let pending = app::health::pending_migrations(state.context()).await?;
     if pending > 0 {
         return Err(ApiError::unavailable(format!("{pending} database migrations are not applied")));

@@ -212,7 +212,7 @@ impl r2d2::ManageConnection for Manager {
     }
 
     fn has_broken(&self, conn: &mut DbConnection) -> bool {
-        conn.is_broken()
+        crate::error::take_refused_as_read_only() || conn.is_broken()
     }
 }
 

@@ -25,6 +25,7 @@ mod problems;
 mod reference;
 mod referrals;
 mod rights;
+mod storage_faults;
 mod support;
 mod transfers;
 mod use_cases;

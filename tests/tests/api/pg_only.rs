@@ -189,3 +189,63 @@ fn pg_only_a_postgresql_backup_keeps_the_secrets_and_the_chain_head_and_restore_
         let _ = std::fs::remove_dir_all(dir);
     }
 }
+
+/// An instance left connected to a standby after a failover, played by a database whose
+/// sessions start read-only: reads that write nothing work, writes answer 503 `read_only` and
+/// `/ready` says so; once lifted, the pool drops its read-only sessions and writes work again
+/// without a restart.
+#[actix_web::test]
+async fn a_read_only_postgresql_answers_read_only_and_the_pool_heals_without_a_restart() {
+    use crate::support::TestApp;
+    let base = postgres_url().expect("the PostgreSQL suite sets TEST_DATABASE_URL");
+    let name = format!("inlav_ro_{}", uuid::Uuid::now_v7().simple());
+    let mut admin = PgConnection::establish(&base).expect("connect");
+    diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut admin).expect("create the database");
+    let (server, query) = base.split_once('?').map_or((base.as_str(), ""), |(s, q)| (s, q));
+    let url = format!(
+        "{}/{name}{}",
+        &server[..server.rfind('/').expect("a database in the URL")],
+        if query.is_empty() { String::new() } else { format!("?{query}") }
+    );
+    let sessions = |setting: &str| format!("ALTER DATABASE {name} {setting}");
+    let terminate = format!(
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = '{name}' AND pid <> pg_backend_pid()"
+    );
+    {
+        let app = TestApp::on(TestDb::postgres(&url)).await;
+        let team = app.team().await;
+        let worker = team.case_worker.access_token.clone();
+        let create = || app.post("/api/v1/beneficiaries").token(&worker).json(&serde_json::json!({"alias": "Standby"}));
+        assert_eq!(create().send().await.status, 201);
+
+        diesel::sql_query(sessions("SET default_transaction_read_only = on")).execute(&mut admin).expect("read-only");
+        diesel::sql_query(&terminate).execute(&mut admin).expect("end the sessions");
+        let mut refused = None;
+        for _ in 0..5 {
+            let reply = create().send().await;
+            if reply.status == 503 && reply.body["code"] == "read_only" {
+                refused = Some(reply);
+                break;
+            }
+        }
+        let refused = refused.expect("writes answer read_only");
+        assert_eq!(refused.header("retry-after"), Some("30"));
+        assert_eq!(app.get("/api/v1/vocabularies").token(&worker).send().await.status, 200, "reads work");
+        assert_eq!(app.get("/ready").send().await.problem(503)["code"], "read_only");
+
+        // Lifted, with the read-only sessions still open: each refused one is dropped.
+        diesel::sql_query(sessions("RESET default_transaction_read_only")).execute(&mut admin).expect("writable");
+        let mut attempts = 0;
+        let stored = loop {
+            attempts += 1;
+            let reply = create().send().await;
+            if reply.status == 201 || attempts > 12 {
+                break reply;
+            }
+            assert_eq!(reply.problem(503)["code"], "read_only", "{}", reply.body);
+        };
+        assert_eq!(stored.status, 201, "after {attempts} attempts: {}", stored.body);
+        assert_eq!(app.get("/ready").send().await.status, 200);
+    }
+    diesel::sql_query(format!("DROP DATABASE {name} WITH (FORCE)")).execute(&mut admin).expect("drop the database");
+}

@@ -14,6 +14,9 @@ use crate::support::{REGION_ID, Reply, TestApp, days_ago};
 const PRODUCED_ELSEWHERE: &[(ProblemCode, &str)] = &[
     (ProblemCode::Conflict, "a constraint of stored data refusing a write: only two writers racing reach it"),
     (ProblemCode::HttpError, "the safety net for a bare status of the HTTP layer"),
+    (ProblemCode::StorageFull, "a full disk: `storage_faults` fills a small filesystem under a load of creates"),
+    (ProblemCode::ReadOnly, "a read-only database: mapped from SQLite's and PostgreSQL's words below"),
+    (ProblemCode::StorageError, "a damaged database file: mapped from SQLite's words below"),
 ];
 
 /// The kinds of problem produced, and the language they were asked in.
@@ -436,6 +439,24 @@ fn the_kinds_no_request_produces_answer_as_documented() {
     let stored = api::error::ApiError::from(app::Error::from(persistence::Error::Conflict("UNIQUE".into())));
     assert_eq!(stored.code(), ProblemCode::Conflict);
     assert_eq!(stored.status().as_u16(), 409);
+    // The storage's faults, as SQLite and PostgreSQL word them: 503 with a time to retry.
+    for (message, code, retry) in [
+        ("database or disk is full", ProblemCode::StorageFull, "30"),
+        ("could not extend file \"base/16384/2619\": No space left on device", ProblemCode::StorageFull, "30"),
+        ("attempt to write a readonly database", ProblemCode::ReadOnly, "30"),
+        ("cannot execute INSERT in a read-only transaction", ProblemCode::ReadOnly, "30"),
+        ("database disk image is malformed", ProblemCode::StorageError, "60"),
+        ("file is not a database", ProblemCode::StorageError, "60"),
+        ("disk I/O error", ProblemCode::StorageError, "60"),
+    ] {
+        let fault = persistence::error::storage_fault(message).unwrap_or_else(|| panic!("{message}"));
+        let problem = api::error::ApiError::from(app::Error::from(fault));
+        assert_eq!(problem.code(), code, "{message}");
+        let response = problem.error_response();
+        assert_eq!(response.status().as_u16(), 503, "{message}");
+        assert_eq!(response.headers().get("retry-after").and_then(|v| v.to_str().ok()), Some(retry), "{message}");
+    }
+    assert!(persistence::error::storage_fault("UNIQUE constraint failed: users.email").is_none());
     let bare = api::error::ApiError::for_status(actix_web::http::StatusCode::IM_A_TEAPOT);
     assert_eq!(bare.code(), ProblemCode::HttpError);
     assert_eq!(bare.error_response().status().as_u16(), 418);

@@ -70,6 +70,12 @@ impl TestDb {
         TestDb { url, cleanup: Cleanup::Directory(dir) }
     }
 
+    /// A fresh SQLite file in `dir` (which the caller made), whatever backend this run targets.
+    pub fn sqlite_in(dir: PathBuf) -> TestDb {
+        let url = format!("sqlite://{}/inlav.db", dir.display());
+        TestDb { url, cleanup: Cleanup::Directory(dir) }
+    }
+
     /// A fresh schema in the PostgreSQL database at `base_url`.
     pub fn postgres(base_url: &str) -> TestDb {
         let schema = format!("t_{}", uuid::Uuid::now_v7().simple());
