@@ -34,13 +34,43 @@ pub fn copy_sqlite(conn: &mut DbConnection, dest: &Path) -> Result<()> {
     Ok(())
 }
 
-/// What SQLite's integrity check finds wrong with the database; empty when it is sound.
+/// What the storage's own checks find wrong with the database; empty when it is sound. SQLite:
+/// `PRAGMA integrity_check`. PostgreSQL: `amcheck`'s `bt_index_check` on every B-tree index of
+/// the schema when the extension is installed (its pages and their order), nothing otherwise.
 pub fn integrity_problems(conn: &mut DbConnection) -> Result<Vec<String>> {
-    let DbConnection::Sqlite(sqlite) = conn else {
-        return Ok(Vec::new());
-    };
-    let found: Vec<Check> = diesel::sql_query("PRAGMA integrity_check").load(sqlite)?;
-    Ok(found.into_iter().map(|row| row.integrity_check).filter(|line| line != "ok").collect())
+    match conn {
+        DbConnection::Sqlite(sqlite) => {
+            let found: Vec<Check> = diesel::sql_query("PRAGMA integrity_check").load(sqlite)?;
+            Ok(found.into_iter().map(|row| row.integrity_check).filter(|line| line != "ok").collect())
+        }
+        DbConnection::Postgresql(pg) => {
+            // Where the extension's functions live: its schema need not be on the search path.
+            let installed: Vec<Check> = diesel::sql_query(
+                "SELECT quote_ident(n.nspname::text) AS integrity_check FROM pg_extension e \
+                 JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'amcheck'",
+            )
+            .load(pg)?;
+            let Some(schema) = installed.into_iter().next().map(|found| found.integrity_check) else {
+                return Ok(Vec::new());
+            };
+            let indexes: Vec<Check> = diesel::sql_query(
+                "SELECT c.relname::text AS integrity_check FROM pg_index i \
+                 JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam \
+                 WHERE a.amname = 'btree' AND c.relnamespace = current_schema()::regnamespace",
+            )
+            .load(pg)?;
+            let mut problems = Vec::new();
+            for index in indexes {
+                let statement =
+                    format!("SELECT {schema}.bt_index_check(to_regclass($1)::oid)::text AS integrity_check");
+                let checked = diesel::sql_query(statement).bind::<Text, _>(&index.integrity_check).load::<Check>(pg);
+                if let Err(err) = checked {
+                    problems.push(format!("index {}: {err}", index.integrity_check));
+                }
+            }
+            Ok(problems)
+        }
+    }
 }
 
 /// The version of the last migration the database holds (`None` before the first).

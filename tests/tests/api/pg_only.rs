@@ -249,3 +249,18 @@ async fn a_read_only_postgresql_answers_read_only_and_the_pool_heals_without_a_r
     }
     diesel::sql_query(format!("DROP DATABASE {name} WITH (FORCE)")).execute(&mut admin).expect("drop the database");
 }
+
+/// `inlav check` on PostgreSQL: amcheck on every index of the schema (where the extension can be
+/// installed), then the audit chain.
+#[actix_web::test]
+async fn inlav_check_passes_a_sound_postgresql_database() {
+    use crate::support::{TestApp, run_cli};
+    let app = TestApp::on(TestDb::postgres(&postgres_url().expect("the PostgreSQL suite"))).await;
+    let team = app.team().await;
+    app.intercept(&team.case_worker, "milano", serde_json::json!({"alias": "Checked"})).await;
+    let amcheck = app.execute_sql("CREATE EXTENSION IF NOT EXISTS amcheck").await;
+    let env = app.env();
+    let (code, out, err) = std::thread::spawn(move || run_cli(&["check"], &env, "")).join().unwrap();
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("is sound"), "amcheck {amcheck}: {out}");
+}

@@ -116,3 +116,53 @@ async fn a_full_disk_refuses_writes_as_storage_full_and_mends_by_itself() {
     let (code, out, err) = std::thread::spawn(move || run_cli(&["audit", "verify"], &env, "")).join().unwrap();
     assert_eq!(code, 0, "{out}{err}");
 }
+
+#[actix_web::test]
+async fn inlav_check_finds_a_damaged_page_and_a_file_that_is_not_a_database_is_refused_in_one_line() {
+    let dir = std::env::temp_dir().join(format!("inlav-check-{}", uuid::Uuid::now_v7().simple()));
+    let app = TestApp::on(TestDb::sqlite_in(dir.clone())).await;
+    let team = app.team().await;
+    for i in 0..300 {
+        let body = json!({"alias": format!("Person {i}"), "municipality": "m".repeat(100)});
+        let reply = app.post("/api/v1/beneficiaries").token(&team.case_worker.access_token).json(&body).send().await;
+        assert_eq!(reply.status, 201, "{}", reply.body);
+    }
+    app.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)").await;
+    let env = app.env();
+    let _kept = app.into_db();
+
+    let check = |env: &std::collections::HashMap<String, String>| {
+        let env = env.clone();
+        std::thread::spawn(move || run_cli(&["check"], &env, "")).join().unwrap()
+    };
+    let (code, out, err) = check(&env);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("is sound"), "{out}");
+
+    // Garbage over one page of the newest rows, the file's header and schema left alone.
+    let file = dir.join("inlav.db");
+    let length = std::fs::metadata(&file).expect("the database file").len();
+    {
+        use std::io::{Seek, SeekFrom};
+        let mut damaged = std::fs::OpenOptions::new().write(true).open(&file).expect("open the file");
+        damaged.seek(SeekFrom::Start(length - 2 * 4096)).expect("seek");
+        damaged.write_all(&[0xa5_u8; 4096]).expect("damage");
+        damaged.sync_all().expect("sync");
+    }
+    let (code, out, err) = check(&env);
+    assert_eq!(code, 1, "{out}{err}");
+    assert_eq!(err.lines().count(), 1, "one line: {err}");
+    assert!(err.contains("damaged") || err.contains("malformed"), "{err}");
+
+    // A file that is not a database: every command, the service first, says so in one line.
+    std::fs::write(&file, vec![0x42_u8; 64 * 1024]).expect("overwrite");
+    let _ = std::fs::remove_file(dir.join("inlav.db-wal"));
+    let _ = std::fs::remove_file(dir.join("inlav.db-shm"));
+    for command in ["serve", "migrate", "check"] {
+        let env = env.clone();
+        let (code, out, err) = std::thread::spawn(move || run_cli(&[command], &env, "")).join().unwrap();
+        assert_eq!(code, 1, "{command}: {out}{err}");
+        assert_eq!(err.lines().count(), 1, "{command}: one line: {err}");
+        assert!(err.contains("file is not a database"), "{command}: {err}");
+    }
+}
