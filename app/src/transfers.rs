@@ -77,7 +77,11 @@ pub async fn request(
         };
         let person = beneficiaries::find(conn, beneficiary_id)?;
         if writer.districts.contains(&person.district) {
-            return Err(Error::field("match_token", "already_yours", "the record is already held by your district"));
+            let field = match named {
+                Named::Token(_) => "match_token",
+                Named::CodiceFiscale(_) => "codice_fiscale",
+            };
+            return Err(Error::field(field, "already_yours", "the record is already held by your district"));
         }
         if store::open_for(conn, beneficiary_id)?.is_some() {
             return Err(Conflict::AlreadyExists {

@@ -352,3 +352,30 @@ async fn emergency_access_is_read_only_alerted_audited_and_ends_after_a_day() {
     let later = app.get("/api/v1/alerts").token(&coordinator.access_token).send().await;
     assert!(later.body["items"].as_array().unwrap().iter().all(|a| a["kind"] != "emergency_access"));
 }
+
+#[actix_web::test]
+async fn a_transfer_may_be_asked_by_codice_fiscale() {
+    let app = TestApp::new().await;
+    let team = app.team().await;
+    let person = json!({"alias": "Matteo", "codice_fiscale": "MRTMTT25D09F205Z"});
+    let case = app.intercept(&team.case_worker, "milano", person).await;
+    let id = case["beneficiary"]["id"].as_str().unwrap().to_string();
+
+    let own = ask(&app, &team.case_worker, json!({"codice_fiscale": "mrtmtt25d09f205z", "reason": "r"})).await;
+    assert_eq!(own.field_errors(), [("codice_fiscale".to_string(), "already_yours".to_string())]);
+    let nobody =
+        ask(&app, &team.bergamo_case_worker, json!({"codice_fiscale": "RSSMRA80A01H501U", "reason": "r"})).await;
+    assert_eq!(nobody.field_errors(), [("codice_fiscale".to_string(), "unknown".to_string())]);
+    let asked = ask(
+        &app,
+        &team.bergamo_case_worker,
+        json!({"codice_fiscale": "MRT MTT 25D09 F205Z", "reason": "his employer moved him to Bergamo"}),
+    )
+    .await;
+    assert_eq!(asked.status, 201, "{}", asked.body);
+    assert_eq!(asked.body["from_district"], "milano");
+    assert_eq!(asked.body["beneficiary_id"], Value::Null);
+    let seen =
+        app.get(&format!("/api/v1/transfers/{}", asked.str("id"))).token(&team.coordinator.access_token).send().await;
+    assert_eq!(seen.body["beneficiary_id"], id.as_str(), "{}", seen.body);
+}
