@@ -105,7 +105,8 @@ pub(crate) fn register_in(
         if !confirm.new {
             return Err(duplicates(conn, actor, &matches, now)?.into());
         }
-        if !held_elsewhere(conn, actor, &matches)?.is_empty() {
+        let visible = visible_matches(conn, actor, &matches)?;
+        if !held_elsewhere(conn, actor, &matches, &visible)?.is_empty() {
             let reason = confirm.reason.as_deref().map(str::trim).filter(|r| !r.is_empty()).ok_or_else(|| {
                 Error::field(
                     "confirm_new_reason",
@@ -126,9 +127,14 @@ pub(crate) fn register_in(
     Ok((beneficiary, entries))
 }
 
-/// The matches the caller may not see that a district other than the caller's holds.
-fn held_elsewhere(conn: &mut DbConnection, actor: &Actor, matches: &[Uuid]) -> Result<Vec<(Uuid, DistrictCode)>> {
-    let visible = visible_matches(conn, actor, matches)?;
+/// The matches the caller may not see (`visible` are those it may) that a district other than
+/// the caller's holds.
+fn held_elsewhere(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    matches: &[Uuid],
+    visible: &[Uuid],
+) -> Result<Vec<(Uuid, DistrictCode)>> {
     let hidden: Vec<Uuid> = matches.iter().filter(|id| !visible.contains(id)).copied().collect();
     let held = store::districts_of(conn, &hidden)?;
     Ok(held.into_iter().filter(|(_, district)| !actor.districts.contains(district)).collect())
@@ -160,7 +166,7 @@ fn duplicates(conn: &mut DbConnection, actor: &Actor, matches: &[Uuid], now: Dat
         });
     }
     let elsewhere = if allows(actor.role, Capability::Transfers) {
-        let held = held_elsewhere(conn, actor, matches)?;
+        let held = held_elsewhere(conn, actor, matches, &visible)?;
         held.into_iter()
             .map(|(id, district)| MatchElsewhere {
                 district: district.as_str().to_string(),
