@@ -51,6 +51,13 @@ pub enum Error {
     Query(String),
 }
 
+impl Error {
+    /// Whether the storage itself is at fault (full, read-only, damaged), not the work asked.
+    pub fn is_storage_fault(&self) -> bool {
+        matches!(self, Error::StorageFull(_) | Error::ReadOnly(_) | Error::Damaged(_))
+    }
+}
+
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// A lookup's answer with "not found" as `None`: for callers to whom absence is an answer.
@@ -76,10 +83,7 @@ impl From<DieselError> for Error {
                         Error::Conflict(message)
                     }
                     DatabaseErrorKind::ClosedConnection => Error::Unavailable(message),
-                    DatabaseErrorKind::ReadOnlyTransaction => {
-                        REFUSED_AS_READ_ONLY.with(|refused| refused.set(true));
-                        Error::ReadOnly(message)
-                    }
+                    DatabaseErrorKind::ReadOnlyTransaction => read_only(message),
                     DatabaseErrorKind::SerializationFailure => Error::Busy,
                     _ if is_busy_message(&message) => Error::Busy,
                     _ if is_connection_message(&message) => Error::Unavailable(message),
@@ -112,6 +116,16 @@ pub fn take_refused_as_read_only() -> bool {
     REFUSED_AS_READ_ONLY.with(|refused| refused.replace(false))
 }
 
+/// A write refused because the database takes none; the connection that met it is marked so
+/// that the pool drops it (see [`take_refused_as_read_only`]).
+pub(crate) fn read_only(message: String) -> Error {
+    REFUSED_AS_READ_ONLY.with(|refused| refused.set(true));
+    Error::ReadOnly(message)
+}
+
+/// How SQLite words every failed read, write or sync of its files, whatever the system's cause.
+pub(crate) const DISK_IO_ERROR: &str = "disk i/o error";
+
 /// A fault of the storage itself, as SQLite and PostgreSQL word it (diesel passes neither
 /// SQLite's result code nor every SQLSTATE on): a full disk, a read-only database, a damaged
 /// file. Its cause is not the request's, and no retry of the request alone mends it.
@@ -127,9 +141,8 @@ pub fn storage_fault(message: &str) -> Option<Error> {
     ]) {
         Some(Error::StorageFull(message.to_string()))
     } else if any(&["attempt to write a readonly database", "read-only transaction", "read-only file system"]) {
-        REFUSED_AS_READ_ONLY.with(|refused| refused.set(true));
-        Some(Error::ReadOnly(message.to_string()))
-    } else if any(&["database disk image is malformed", "file is not a database", "disk i/o error"]) {
+        Some(read_only(message.to_string()))
+    } else if any(&["database disk image is malformed", "file is not a database", DISK_IO_ERROR]) {
         Some(Error::Damaged(message.to_string()))
     } else {
         None

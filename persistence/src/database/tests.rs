@@ -176,3 +176,17 @@ fn yields_to_others() -> bool {
     #[cfg(not(target_os = "linux"))]
     false
 }
+
+#[tokio::test]
+async fn writes_of_a_group_whose_transaction_cannot_begin_answer_its_error() {
+    use diesel::connection::SimpleConnection;
+    let (database, _file) = sqlite_database(2, LongReadSettings::default());
+    // Another writer, outside this process's queue, holds the lock past the busy timeout (1 s).
+    let mut other = database.pool().get().unwrap();
+    other.batch_execute("BEGIN IMMEDIATE").unwrap();
+    let refused = database.write(|_| -> Result<(), Error> { Ok(()) }).await;
+    assert!(matches!(refused, Err(Error::Busy)), "the transaction's own error, not a lost answer: {refused:?}");
+    other.batch_execute("ROLLBACK").unwrap();
+    drop(other);
+    database.write(|_| -> Result<(), Error> { Ok(()) }).await.unwrap();
+}

@@ -32,8 +32,10 @@ use crate::error::Error;
 /// Delivers a write's outcome once the group's commit is known.
 type Deliver = Box<dyn FnOnce(&Result<(), Error>) + Send>;
 
-/// A request's write, ready to run on the group's connection.
-type WriteJob = Box<dyn FnOnce(&mut DbConnection) -> Deliver + Send>;
+/// A request's write, ready to run on the group's connection; given none when the group's
+/// transaction could not begin (no connection, a refused `BEGIN`), it runs nothing and answers
+/// the group's error.
+type WriteJob = Box<dyn FnOnce(Option<&mut DbConnection>) -> Deliver + Send>;
 
 enum Job {
     /// Audit entries of a read (none: a flush), answered once committed.
@@ -88,18 +90,19 @@ impl Writer {
     {
         let (done, answer) = oneshot::channel::<Result<T, E>>();
         let span = tracing::Span::current();
-        let job = Job::Write(Box::new(move |conn: &mut DbConnection| -> Deliver {
-            let outcome = {
+        let job = Job::Write(Box::new(move |conn: Option<&mut DbConnection>| -> Deliver {
+            let outcome = conn.map(|conn| {
                 let _entered = span.enter();
                 in_savepoint(conn, work).unwrap_or_else(|| {
                     tracing::error!("a write panicked; its savepoint was rolled back");
                     Err(E::from(Error::Internal("a write panicked".into())))
                 })
-            };
+            });
             Box::new(move |committed: &Result<(), Error>| {
-                let delivered = match committed {
-                    Ok(()) => outcome,
-                    Err(error) => Err(E::from(error.clone())),
+                let delivered = match (committed, outcome) {
+                    (Ok(()), Some(outcome)) => outcome,
+                    (Err(error), _) => Err(E::from(error.clone())),
+                    (Ok(()), None) => Err(E::from(Error::Internal("a write of the group was not run".into()))),
                 };
                 let _ = done.send(delivered);
             })
@@ -161,17 +164,28 @@ impl Group {
         let committed: Result<(), Error> = if entries.is_empty() && writes.is_empty() {
             Ok(())
         } else {
-            super::acquire(pool).map_err(Error::from).and_then(|mut conn| {
+            let mut writes = writes.into_iter();
+            let committed = super::acquire(pool).map_err(Error::from).and_then(|mut conn| {
                 write_transaction(&mut conn, |conn| {
-                    for write in writes {
-                        deliveries.push(write(conn));
+                    for write in writes.by_ref() {
+                        deliveries.push(write(Some(&mut *conn)));
                     }
                     audit::append(conn, entries)
                 })
-            })
+            });
+            // Writes the transaction never ran answer its error too.
+            deliveries.extend(writes.map(|write| write(None)));
+            committed
         };
-        if let Err(error) = &committed {
-            tracing::error!(%error, "a group of writes could not be committed; its requests were refused");
+        match &committed {
+            // A full, read-only or damaged storage is logged once per episode by the api.
+            Err(error) if error.is_storage_fault() => {
+                tracing::debug!(%error, "a group of writes could not be committed; its requests were refused")
+            }
+            Err(error) => {
+                tracing::error!(%error, "a group of writes could not be committed; its requests were refused")
+            }
+            Ok(()) => {}
         }
         for deliver in deliveries {
             deliver(&committed);

@@ -1,6 +1,8 @@
 //! One connection type for both backends, the backend it runs on, and timestamps as stored.
 
-use diesel::{PgConnection, SqliteConnection};
+use diesel::{PgConnection, RunQueryDsl, SqliteConnection};
+
+use crate::error::{DISK_IO_ERROR, Error, read_only};
 
 /// One connection type for both backends; queries are written once against it.
 #[derive(diesel::MultiConnection)]
@@ -39,6 +41,43 @@ impl DbConnection {
             DbConnection::Postgresql(_) => Backend::Postgres,
         }
     }
+
+    /// A storage error, classified with what the connection can tell beyond the message. SQLite
+    /// words every write the system refused as a bare "disk I/O error": a file made immutable,
+    /// or a filesystem the kernel remounted read-only after errors, refuses the connections
+    /// already open that way (those opened after it get `SQLITE_READONLY`). When the database's
+    /// files cannot be written, the database is read-only, not damaged.
+    pub fn storage_error(&mut self, error: diesel::result::Error) -> Error {
+        let classified = Error::from(error);
+        if let (Error::Damaged(message), DbConnection::Sqlite(sqlite)) = (&classified, self)
+            && message.to_ascii_lowercase().contains(DISK_IO_ERROR)
+            && let Some(path) = unwritable_database_file(sqlite)
+        {
+            return read_only(format!("{message}: {path} cannot be written"));
+        }
+        classified
+    }
+}
+
+/// The database file, or its write-ahead log, that this process may not write, if any. Asked
+/// with `access(2)`, which opens nothing: closing a descriptor of the database file would
+/// release the locks SQLite holds on it.
+fn unwritable_database_file(sqlite: &mut SqliteConnection) -> Option<String> {
+    #[derive(diesel::QueryableByName)]
+    struct Main {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        file: String,
+    }
+    let main: Main =
+        diesel::sql_query("SELECT file FROM pragma_database_list WHERE name = 'main'").get_result(sqlite).ok()?;
+    [main.file.clone(), format!("{}-wal", main.file)].into_iter().find(|path| {
+        let Ok(c_path) = std::ffi::CString::new(path.as_str()) else { return false };
+        // SAFETY: `c_path` is a valid NUL-terminated string that outlives the call; faccessat
+        // only reads it. AT_EACCESS asks with this process's effective ids, as its writes are.
+        let denied = unsafe { libc::faccessat(libc::AT_FDCWD, c_path.as_ptr(), libc::W_OK, libc::AT_EACCESS) } != 0;
+        // A write-ahead log that does not exist yet is not a refusal.
+        denied && std::io::Error::last_os_error().raw_os_error() != Some(libc::ENOENT)
+    })
 }
 
 /// A timestamp as stored: UTC, truncated to microseconds so both backends round-trip it.

@@ -162,7 +162,6 @@ where
     E: From<Error>,
 {
     type Manager = <DbConnection as Connection>::TransactionManager;
-    let storage = |error: diesel::result::Error| E::from(Error::from(error));
     let begun = match (&mut *conn, sqlite_begin, postgres_begin) {
         (DbConnection::Sqlite(inner), Some(sql), _) => Some(AnsiTransactionManager::begin_transaction_sql(inner, sql)),
         (DbConnection::Postgresql(inner), _, Some(sql)) => {
@@ -173,18 +172,20 @@ where
     match begun {
         Some(Ok(())) => {}
         Some(Err(diesel::result::Error::AlreadyInTransaction)) | None => {
-            Manager::begin_transaction(conn).map_err(storage)?
+            if let Err(error) = Manager::begin_transaction(conn) {
+                return Err(E::from(conn.storage_error(error)));
+            }
         }
-        Some(Err(other)) => return Err(storage(other)),
+        Some(Err(other)) => return Err(E::from(conn.storage_error(other))),
     }
     match f(conn) {
-        Ok(value) => {
-            Manager::commit_transaction(conn).map_err(storage)?;
-            Ok(value)
-        }
+        Ok(value) => match Manager::commit_transaction(conn) {
+            Ok(()) => Ok(value),
+            Err(error) => Err(E::from(conn.storage_error(error))),
+        },
         Err(error) => match Manager::rollback_transaction(conn) {
             Ok(()) | Err(diesel::result::Error::BrokenTransactionManager) => Err(error),
-            Err(rollback_error) => Err(storage(rollback_error)),
+            Err(rollback_error) => Err(E::from(conn.storage_error(rollback_error))),
         },
     }
 }

@@ -9,27 +9,46 @@ use serde_json::json;
 
 use crate::support::{TestApp, TestDb, run_cli};
 
-/// A tmpfs of a few megabytes on a fresh directory, unmounted when dropped.
+/// A small filesystem on a fresh directory, unmounted when dropped: a tmpfs, or ext4 in an
+/// image on a loop device (ext4 refuses writes through descriptors already open on a file made
+/// immutable, as a filesystem remounted read-only after errors does; tmpfs checks only at open).
 struct SmallDisk {
     dir: PathBuf,
+    image: Option<PathBuf>,
 }
 
 impl SmallDisk {
+    fn tmpfs(megabytes: u32) -> Option<SmallDisk> {
+        SmallDisk::mount(&["-t", "tmpfs", "-o", &format!("size={megabytes}m"), "tmpfs"], None)
+    }
+
+    fn ext4(megabytes: u64) -> Option<SmallDisk> {
+        let image = std::env::temp_dir().join(format!("inlav-ext4-{}.img", uuid::Uuid::now_v7().simple()));
+        let made = std::fs::File::create(&image)
+            .and_then(|file| file.set_len(megabytes * 1024 * 1024))
+            .map_err(|err| err.to_string())
+            .and_then(|()| run("mkfs.ext4", &["-q", "-F", &image.to_string_lossy()]));
+        if let Err(why) = made {
+            eprintln!("SKIPPED: this test needs an ext4 image (mkfs.ext4): {why}");
+            let _ = std::fs::remove_file(&image);
+            return None;
+        }
+        let image_path = image.to_string_lossy().to_string();
+        SmallDisk::mount(&["-o", "loop", &image_path], Some(image))
+    }
+
     /// Mounts it, or says why it cannot (mounting needs root: CI runs as root) and answers `None`.
-    fn mount(megabytes: u32) -> Option<SmallDisk> {
+    fn mount(args: &[&str], image: Option<PathBuf>) -> Option<SmallDisk> {
         let dir = std::env::temp_dir().join(format!("inlav-small-disk-{}", uuid::Uuid::now_v7().simple()));
         std::fs::create_dir_all(&dir).ok()?;
-        let size = format!("size={megabytes}m");
-        let mounted = Command::new("mount").args(["-t", "tmpfs", "-o", &size, "tmpfs"]).arg(&dir).output();
-        match mounted {
-            Ok(out) if out.status.success() => Some(SmallDisk { dir }),
-            outcome => {
-                let why = match outcome {
-                    Ok(out) => String::from_utf8_lossy(&out.stderr).trim().to_string(),
-                    Err(err) => err.to_string(),
-                };
-                eprintln!("SKIPPED: the full-disk test needs to mount a tmpfs (root): {why}");
+        match run("mount", &[args, &[&dir.to_string_lossy()]].concat()) {
+            Ok(()) => Some(SmallDisk { dir, image }),
+            Err(why) => {
+                eprintln!("SKIPPED: this test needs to mount a filesystem (root): {why}");
                 let _ = std::fs::remove_dir(&dir);
+                if let Some(image) = image {
+                    let _ = std::fs::remove_file(image);
+                }
                 None
             }
         }
@@ -52,12 +71,24 @@ impl Drop for SmallDisk {
     fn drop(&mut self) {
         let _ = Command::new("umount").arg("-l").arg(&self.dir).status();
         let _ = std::fs::remove_dir_all(&self.dir);
+        if let Some(image) = &self.image {
+            let _ = std::fs::remove_file(image);
+        }
+    }
+}
+
+/// Runs a system command; its error output when it fails.
+fn run(program: &str, args: &[&str]) -> Result<(), String> {
+    match Command::new(program).args(args).output() {
+        Ok(out) if out.status.success() => Ok(()),
+        Ok(out) => Err(String::from_utf8_lossy(&out.stderr).trim().to_string()),
+        Err(err) => Err(format!("{program}: {err}")),
     }
 }
 
 #[actix_web::test]
 async fn a_full_disk_refuses_writes_as_storage_full_and_mends_by_itself() {
-    let Some(disk) = SmallDisk::mount(16) else { return };
+    let Some(disk) = SmallDisk::tmpfs(16) else { return };
     let app = TestApp::on(TestDb::sqlite_in(disk.dir.join("data"))).await;
     let team = app.team().await;
     let worker = &team.case_worker.access_token;
@@ -107,9 +138,78 @@ async fn a_full_disk_refuses_writes_as_storage_full_and_mends_by_itself() {
     assert_eq!(again.header("idempotent-replayed"), None, "the refusal was not kept as the key's answer");
     assert_eq!(app.get("/ready").send().await.status, 200);
 
-    // Every acknowledged write is there, and the audit chain holds.
-    for id in &stored {
-        let read = app.get(&format!("/api/v1/beneficiaries/{id}")).token(worker).send().await;
+    every_acknowledged_write_is_there(&app, worker, &stored).await;
+}
+
+/// The database's files made read-only while creates and reads run: reads that write nothing
+/// answer, every create is either stored or refused as `read_only` (connections open before the
+/// change meet it as a refused write, SQLite's "disk I/O error"; those opened after it as a
+/// read-only database), `/ready` says so, and once writable again writes work without a restart.
+#[actix_web::test]
+async fn a_database_made_read_only_under_load_serves_reads_refuses_writes_and_mends() {
+    let Some(disk) = SmallDisk::ext4(64) else { return };
+    let data = disk.dir.join("data");
+    let app = TestApp::on(TestDb::sqlite_in(data.clone())).await;
+    let team = app.team().await;
+    let worker = &team.case_worker.access_token;
+    let files: Vec<String> =
+        ["inlav.db", "inlav.db-wal"].iter().map(|name| data.join(name).to_string_lossy().to_string()).collect();
+    let chattr = |flag: &str| {
+        let args: Vec<&str> = std::iter::once(flag).chain(files.iter().map(String::as_str)).collect();
+        run("chattr", &args).unwrap_or_else(|why| panic!("chattr {flag}: {why}"));
+    };
+    let create = |n: usize| {
+        app.post("/api/v1/beneficiaries").token(worker).json(&json!({"alias": format!("Person {n}")})).send()
+    };
+    let reads = ["/api/v1/vocabularies", "/api/v1/districts"];
+
+    // Rounds of four creates and four reads at once; read-only from round 4 to round 12.
+    let (read_only_from, writable_from) = (4, 12);
+    let mut stored = Vec::new();
+    let mut refused = 0;
+    for round in 0..20 {
+        if round == read_only_from {
+            chattr("+i");
+        }
+        if round == writable_from {
+            chattr("-i");
+        }
+        let creates = futures_util::future::join_all((0..4).map(|k| create(round * 4 + k)));
+        let looks =
+            futures_util::future::join_all((0..4).map(|k| app.get(reads[k % reads.len()]).token(worker).send()));
+        let (creates, looks) = futures_util::future::join(creates, looks).await;
+        for look in looks {
+            assert_eq!(look.status, 200, "round {round}: {}", look.body);
+        }
+        for reply in creates {
+            match reply.status {
+                201 => {
+                    assert!(!(read_only_from..writable_from).contains(&round), "stored while read-only");
+                    stored.push(reply.str("id").to_string());
+                }
+                _ => {
+                    assert_eq!(reply.problem(503)["code"], "read_only", "round {round}: {}", reply.body);
+                    assert_eq!(reply.header("retry-after"), Some("30"));
+                    refused += 1;
+                }
+            }
+        }
+        if round == writable_from - 1 {
+            assert_eq!(app.get("/ready").send().await.problem(503)["code"], "read_only");
+        }
+    }
+    // Every create while read-only was refused (a 201 then fails above); after it, each
+    // connection opened read-only is dropped at its first refusal: a pool's worth at most.
+    let while_read_only = 4 * (writable_from - read_only_from);
+    assert!(refused <= while_read_only + 8, "writes work again soon after: {refused} refused");
+    assert_eq!(app.get("/ready").send().await.status, 200, "mended by the writes that worked");
+    every_acknowledged_write_is_there(&app, worker, &stored).await;
+}
+
+/// Every person whose create was acknowledged reads back, and the audit chain holds.
+async fn every_acknowledged_write_is_there(app: &TestApp, token: &str, stored: &[String]) {
+    for id in stored {
+        let read = app.get(&format!("/api/v1/beneficiaries/{id}")).token(token).send().await;
         assert_eq!(read.status, 200, "{id}: {}", read.body);
     }
     let env = app.env();
@@ -129,7 +229,7 @@ async fn inlav_check_finds_a_damaged_page_and_a_file_that_is_not_a_database_is_r
     }
     app.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)").await;
     let env = app.env();
-    let _kept = app.into_db();
+    let kept = app.into_db();
 
     let check = |env: &std::collections::HashMap<String, String>| {
         let env = env.clone();
@@ -139,20 +239,30 @@ async fn inlav_check_finds_a_damaged_page_and_a_file_that_is_not_a_database_is_r
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("is sound"), "{out}");
 
-    // Garbage over one page of the newest rows, the file's header and schema left alone.
+    // Garbage over the page of the newest people (the first a list of them reads), the file's
+    // header and schema left alone.
     let file = dir.join("inlav.db");
-    let length = std::fs::metadata(&file).expect("the database file").len();
+    let (page, page_size) = newest_leaf_page(&file, "beneficiaries");
     {
         use std::io::{Seek, SeekFrom};
         let mut damaged = std::fs::OpenOptions::new().write(true).open(&file).expect("open the file");
-        damaged.seek(SeekFrom::Start(length - 2 * 4096)).expect("seek");
-        damaged.write_all(&[0xa5_u8; 4096]).expect("damage");
+        damaged.seek(SeekFrom::Start((page - 1) * page_size)).expect("seek");
+        damaged.write_all(&vec![0xa5_u8; page_size as usize]).expect("damage");
         damaged.sync_all().expect("sync");
     }
     let (code, out, err) = check(&env);
     assert_eq!(code, 1, "{out}{err}");
     assert_eq!(err.lines().count(), 1, "one line: {err}");
     assert!(err.contains("damaged") || err.contains("malformed"), "{err}");
+
+    // The service on the damaged file: reading the damaged rows answers storage_error, not 500.
+    let app = TestApp::on(kept).await;
+    let token = app.login(&team.case_worker.email, crate::support::PASSWORD).await.access_token;
+    let list = app.get("/api/v1/beneficiaries?limit=200").token(&token).send().await;
+    assert_eq!(list.problem(503)["code"], "storage_error", "{}", list.body);
+    assert_eq!(list.header("retry-after"), Some("60"));
+    assert_eq!(app.get("/ready").send().await.problem(503)["code"], "storage_error");
+    let _kept = app.into_db();
 
     // A file that is not a database: every command, the service first, says so in one line.
     std::fs::write(&file, vec![0x42_u8; 64 * 1024]).expect("overwrite");
@@ -165,4 +275,26 @@ async fn inlav_check_finds_a_damaged_page_and_a_file_that_is_not_a_database_is_r
         assert_eq!(err.lines().count(), 1, "{command}: one line: {err}");
         assert!(err.contains("file is not a database"), "{command}: {err}");
     }
+}
+
+/// The last leaf page of `table` in the SQLite file, and the page size, as SQLite's `dbstat`
+/// tells them.
+fn newest_leaf_page(file: &std::path::Path, table: &str) -> (u64, u64) {
+    use diesel::{Connection, RunQueryDsl, sql_types::BigInt};
+    #[derive(diesel::QueryableByName)]
+    struct Page {
+        #[diesel(sql_type = BigInt)]
+        page: i64,
+        #[diesel(sql_type = BigInt)]
+        size: i64,
+    }
+    let mut conn = diesel::SqliteConnection::establish(&file.to_string_lossy()).expect("open the file");
+    let found: Page = diesel::sql_query(
+        "SELECT max(pageno) AS page, (SELECT page_size FROM pragma_page_size) AS size FROM dbstat \
+         WHERE name = ? AND pagetype = 'leaf'",
+    )
+    .bind::<diesel::sql_types::Text, _>(table)
+    .get_result(&mut conn)
+    .expect("dbstat");
+    (found.page as u64, found.size as u64)
 }
