@@ -201,12 +201,7 @@ async fn a_read_only_postgresql_answers_read_only_and_the_pool_heals_without_a_r
     let name = format!("inlav_ro_{}", uuid::Uuid::now_v7().simple());
     let mut admin = PgConnection::establish(&base).expect("connect");
     diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut admin).expect("create the database");
-    let (server, query) = base.split_once('?').map_or((base.as_str(), ""), |(s, q)| (s, q));
-    let url = format!(
-        "{}/{name}{}",
-        &server[..server.rfind('/').expect("a database in the URL")],
-        if query.is_empty() { String::new() } else { format!("?{query}") }
-    );
+    let url = database_url(&base, &name);
     let sessions = |setting: &str| format!("ALTER DATABASE {name} {setting}");
     let terminate = format!(
         "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = '{name}' AND pid <> pg_backend_pid()"
@@ -248,6 +243,81 @@ async fn a_read_only_postgresql_answers_read_only_and_the_pool_heals_without_a_r
         assert_eq!(app.get("/ready").send().await.status, 200);
     }
     diesel::sql_query(format!("DROP DATABASE {name} WITH (FORCE)")).execute(&mut admin).expect("drop the database");
+}
+
+/// The URL of database `name` on the server of `base`, with the same options.
+fn database_url(base: &str, name: &str) -> String {
+    let (server, query) = base.split_once('?').map_or((base, ""), |(s, q)| (s, q));
+    let server = &server[..server.rfind('/').expect("a database in the URL")];
+    if query.is_empty() { format!("{server}/{name}") } else { format!("{server}/{name}?{query}") }
+}
+
+/// PostgreSQL out of disk: the database's tablespace on a small tmpfs fills under creates, and
+/// the answers are those of the SQLite full disk — 503 `storage_full` (SQLSTATE 53100, "could not
+/// extend file"), nothing half-written, `/ready` 503 — mended once space is freed. Needs the
+/// server on this machine and root to mount the tmpfs (as in CI); says `SKIPPED` otherwise.
+#[actix_web::test]
+async fn a_full_postgresql_tablespace_answers_storage_full_and_mends() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+
+    use crate::storage_faults::{SmallDisk, creates_fill_the_disk_then_work_again};
+    use crate::support::TestApp;
+    let base = postgres_url().expect("the PostgreSQL suite sets TEST_DATABASE_URL");
+    let mut admin = PgConnection::establish(&base).expect("connect");
+    let data_directory = diesel::sql_query("SELECT setting AS value FROM pg_settings WHERE name = 'data_directory'")
+        .get_result::<Setting>(&mut admin)
+        .expect("the data directory")
+        .value;
+    // The tablespace's directory must belong to the server's own user, who owns its data.
+    let Ok(server_files) = std::fs::metadata(&data_directory) else {
+        eprintln!("SKIPPED: the PostgreSQL server is not on this machine ({data_directory} not found)");
+        return;
+    };
+    let Some(disk) = SmallDisk::tmpfs(64) else { return };
+    let location = disk.dir.join("tablespace");
+    std::fs::create_dir(&location).expect("the tablespace's directory");
+    std::os::unix::fs::chown(&location, Some(server_files.uid()), Some(server_files.gid())).expect("chown");
+    std::fs::set_permissions(&location, std::fs::Permissions::from_mode(0o700)).expect("chmod");
+    let name = format!("inlav_full_{}", uuid::Uuid::now_v7().simple());
+    let dropped_first =
+        DroppedBeforeTheDisk { admin_url: base.clone(), name: name.clone(), ballast: disk.dir.join("ballast") };
+    for statement in [
+        format!("CREATE TABLESPACE {name} LOCATION '{}'", location.display()),
+        // Copied file by file, so that its blocks are on the tmpfs before it fills: copied
+        // through the buffers (the default), a checkpoint would have to find room for them, and
+        // a failed checkpoint fails every `DROP DATABASE` on the server.
+        format!("CREATE DATABASE {name} TABLESPACE {name} STRATEGY FILE_COPY"),
+    ] {
+        diesel::sql_query(&statement).execute(&mut admin).unwrap_or_else(|e| panic!("{statement}: {e}"));
+    }
+    let app = TestApp::on(TestDb::postgres(&database_url(&base, &name))).await;
+    creates_fill_the_disk_then_work_again(&app, &disk, 256).await;
+    drop(app);
+    drop(dropped_first);
+}
+
+/// The database and tablespace of a test on a small disk, dropped before the disk is unmounted
+/// even when the test fails: the server would otherwise keep buffers it can never write, and
+/// every checkpoint (so every `DROP DATABASE` on the server) would fail until they are dropped.
+struct DroppedBeforeTheDisk {
+    admin_url: String,
+    name: String,
+    ballast: std::path::PathBuf,
+}
+
+impl Drop for DroppedBeforeTheDisk {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.ballast);
+        let Ok(mut admin) = PgConnection::establish(&self.admin_url) else { return };
+        for statement in [
+            format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name),
+            format!("DROP TABLESPACE IF EXISTS {}", self.name),
+        ] {
+            if let Err(err) = diesel::sql_query(&statement).execute(&mut admin) {
+                eprintln!("{statement}: {err}");
+            }
+        }
+    }
 }
 
 /// `inlav check` on PostgreSQL: amcheck on every index of the schema (where the extension can be
