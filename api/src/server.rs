@@ -328,6 +328,14 @@ pub fn announce(bootstrap: &Bootstrap, out: &mut dyn std::io::Write) {
     }
 }
 
+/// Writes the storage probe once, so that a full disk or a read-only database is in `/ready`
+/// from the start rather than from the first refused write.
+pub async fn probe_storage_at_start(state: &AppState) {
+    if let Err(err) = crate::routes::health::probe_storage(state).await {
+        tracing::warn!(%err, "the storage probe failed at start");
+    }
+}
+
 /// Starts the service and runs until SIGINT or SIGTERM; in-flight requests are finished.
 pub async fn serve(config: Config) -> Result<(), String> {
     let pool = open_database(&config)?;
@@ -335,6 +343,7 @@ pub async fn serve(config: Config) -> Result<(), String> {
     let state = load_state(pool, &config, Arc::new(SystemClock), &secrets)?;
     let bootstrap = bootstrap_admin(&state, &config).await?;
     announce(&bootstrap, &mut std::io::stdout());
+    probe_storage_at_start(&state).await;
 
     let (spec, routes) = {
         let spec = spec();

@@ -1,6 +1,9 @@
 //! The storage's health as the answers show it: a write refused because the disk is full, the
 //! database read-only or its file damaged starts an episode, which `/ready` reports and the log
-//! names once; the next write that succeeds ends it. Each instance follows its own answers.
+//! names once; the next write that succeeds ends it. Each instance follows its own answers, and
+//! writes a probe of its own at start and from `/ready` while a fault that mends by itself lasts:
+//! a load balancer sends no requests to an instance whose `/ready` answers 503, so no request's
+//! write would end the episode.
 
 use std::sync::{Mutex, PoisonError};
 
@@ -42,6 +45,13 @@ impl StorageHealth {
             _ => {}
         }
     }
+}
+
+/// Whether a fault can mend without an operator touching the service: space freed, the database
+/// writable again, a standby promoted. While one lasts `/ready` tries a write to see (a damaged
+/// file is repaired by an operator, who restarts the service).
+pub fn mends_by_itself(code: ProblemCode) -> bool {
+    matches!(code, ProblemCode::StorageFull | ProblemCode::ReadOnly)
 }
 
 /// The kinds of problem that say the storage itself is at fault.

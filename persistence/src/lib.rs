@@ -16,6 +16,7 @@ pub mod districts;
 pub mod erasure;
 pub mod error;
 pub mod exports;
+pub mod health;
 pub mod idempotency;
 pub mod legal;
 pub mod network;

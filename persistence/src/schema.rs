@@ -709,6 +709,13 @@ diesel::joinable!(user_districts -> users (user_id));
 diesel::joinable!(user_districts -> districts (district_code));
 diesel::joinable!(refresh_tokens -> users (user_id));
 
+diesel::table! {
+    storage_probe (id) {
+        id -> Integer,
+        probed_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     districts,
     district_targets,

@@ -7,6 +7,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::error::ApiError;
 use crate::state::AppState;
+use crate::storage_health::{is_storage_fault, mends_by_itself};
 
 pub fn configure(config: &mut ServiceConfig) {
     config.service(health).service(ready);
@@ -27,7 +28,9 @@ pub async fn health() -> HttpResponse {
 
 /// The database is reachable, every migration is applied, and writes are not failing for a
 /// fault of the storage: a full disk (`storage_full`), a read-only database (`read_only`) or a
-/// damaged file (`storage_error`) answers 503 with that kind until a write succeeds again.
+/// damaged file (`storage_error`) answers 503 with that kind. While the disk is full or the
+/// database read-only, each call tries a small write (no personal data), and answers 200 again
+/// once one succeeds; a damaged file answers 503 until a write of a request succeeds.
 #[utoipa::path(
     tag = "operations",
     responses(
@@ -37,6 +40,9 @@ pub async fn health() -> HttpResponse {
 )]
 #[get("/ready")]
 pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    if state.storage_health().fault().is_some_and(|fault| mends_by_itself(fault.code)) {
+        probe_storage(&state).await?;
+    }
     if let Some(fault) = state.storage_health().fault() {
         let since = fault.since.format("%Y-%m-%d %H:%M:%S UTC");
         return Err(ApiError::of(fault.code)
@@ -48,4 +54,24 @@ pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError>
         return Err(ApiError::unavailable(format!("{pending} database migrations are not applied")));
     }
     Ok(HttpResponse::Ok().json(Status { status: "ready" }))
+}
+
+/// Writes the storage probe and follows its outcome: a success ends a storage fault's episode,
+/// a storage fault starts (or changes) one. Any other failure (the database unreachable, busy)
+/// is answered as it is.
+pub async fn probe_storage(state: &AppState) -> Result<(), ApiError> {
+    match app::health::probe_storage(state.context(), state.now()).await {
+        Ok(()) => {
+            state.storage_health().observe(None, true, state.now());
+            Ok(())
+        }
+        Err(error) => {
+            let error = ApiError::from(error);
+            if !is_storage_fault(error.code()) {
+                return Err(error);
+            }
+            state.storage_health().observe(Some(error.code()), false, state.now());
+            Ok(())
+        }
+    }
 }

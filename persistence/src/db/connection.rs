@@ -63,14 +63,8 @@ impl DbConnection {
 /// with `access(2)`, which opens nothing: closing a descriptor of the database file would
 /// release the locks SQLite holds on it.
 fn unwritable_database_file(sqlite: &mut SqliteConnection) -> Option<String> {
-    #[derive(diesel::QueryableByName)]
-    struct Main {
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        file: String,
-    }
-    let main: Main =
-        diesel::sql_query("SELECT file FROM pragma_database_list WHERE name = 'main'").get_result(sqlite).ok()?;
-    [main.file.clone(), format!("{}-wal", main.file)].into_iter().find(|path| {
+    let main = sqlite_main_file(sqlite)?;
+    [main.clone(), format!("{main}-wal")].into_iter().find(|path| {
         let Ok(c_path) = std::ffi::CString::new(path.as_str()) else { return false };
         // SAFETY: `c_path` is a valid NUL-terminated string that outlives the call; faccessat
         // only reads it. AT_EACCESS asks with this process's effective ids, as its writes are.
@@ -78,6 +72,18 @@ fn unwritable_database_file(sqlite: &mut SqliteConnection) -> Option<String> {
         // A write-ahead log that does not exist yet is not a refusal.
         denied && std::io::Error::last_os_error().raw_os_error() != Some(libc::ENOENT)
     })
+}
+
+/// The path of the connection's main database file, as SQLite opened it.
+pub(crate) fn sqlite_main_file(sqlite: &mut SqliteConnection) -> Option<String> {
+    #[derive(diesel::QueryableByName)]
+    struct Main {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        file: String,
+    }
+    let main: Main =
+        diesel::sql_query("SELECT file FROM pragma_database_list WHERE name = 'main'").get_result(sqlite).ok()?;
+    Some(main.file).filter(|file| !file.is_empty())
 }
 
 /// A timestamp as stored: UTC, truncated to microseconds so both backends round-trip it.

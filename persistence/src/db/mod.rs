@@ -8,8 +8,8 @@ mod migrations;
 mod transactions;
 mod url;
 
-pub(crate) use connection::on_backend;
 pub use connection::{Backend, DbConnection, MultiBackend, from_db_time, to_db_time};
+pub(crate) use connection::{on_backend, sqlite_main_file};
 pub use manager::{
     ConnectError, Manager, Pool, PoolSettings, PooledConnection, SqliteSync, configure_sqlite_library, connect,
 };

@@ -136,8 +136,11 @@ pub(crate) async fn creates_fill_the_disk_then_work_again(app: &TestApp, disk: &
     let ready = app.get("/ready").send().await;
     assert_eq!(ready.problem(503)["code"], "storage_full", "{}", ready.body);
 
-    // Space freed: the refused request's key works for its request, and /ready mends itself.
+    // Space freed: /ready mends itself before any request writes (its probe write succeeds: a
+    // load balancer sends no requests to an instance that answers 503), and the refused
+    // request's key works for its request.
     std::fs::remove_file(&ballast).expect("free the disk");
+    assert_eq!(app.get("/ready").send().await.status, 200);
     let again = app
         .post("/api/v1/beneficiaries")
         .token(worker)
@@ -147,7 +150,6 @@ pub(crate) async fn creates_fill_the_disk_then_work_again(app: &TestApp, disk: &
         .await;
     assert_eq!(again.status, 201, "{}", again.body);
     assert_eq!(again.header("idempotent-replayed"), None, "the refusal was not kept as the key's answer");
-    assert_eq!(app.get("/ready").send().await.status, 200);
 
     every_acknowledged_write_is_there(app, worker, &stored).await;
 }
@@ -184,6 +186,9 @@ async fn a_database_made_read_only_under_load_serves_reads_refuses_writes_and_me
         }
         if round == writable_from {
             chattr("-i");
+            // /ready mends by itself, with no request writing: its probe drops each connection
+            // opened read-only meanwhile, a pool's worth at most.
+            assert_eq!(ready_within(&app, 10).await, 200, "/ready mends once writable");
         }
         let creates = futures_util::future::join_all((0..4).map(|k| create(round * 4 + k)));
         let looks =
@@ -213,8 +218,30 @@ async fn a_database_made_read_only_under_load_serves_reads_refuses_writes_and_me
     // connection opened read-only is dropped at its first refusal: a pool's worth at most.
     let while_read_only = 4 * (writable_from - read_only_from);
     assert!(refused <= while_read_only + 8, "writes work again soon after: {refused} refused");
-    assert_eq!(app.get("/ready").send().await.status, 200, "mended by the writes that worked");
+    assert_eq!(app.get("/ready").send().await.status, 200);
     every_acknowledged_write_is_there(&app, worker, &stored).await;
+
+    // Started on files that are read-only already: /ready says so from the start, before any
+    // request tried to write, and mends by itself once they are writable.
+    let kept = app.into_db();
+    chattr("+i");
+    let app = TestApp::without_login_on(kept).await;
+    assert_eq!(app.get("/ready").send().await.problem(503)["code"], "read_only");
+    assert_eq!(app.get("/api/v1/vocabularies").token(worker).send().await.status, 200, "reads work");
+    chattr("-i");
+    assert_eq!(ready_within(&app, 10).await, 200, "/ready mends once writable");
+}
+
+/// `/ready`'s status once it is 200, or after `attempts` tries.
+pub(crate) async fn ready_within(app: &TestApp, attempts: usize) -> u16 {
+    let mut status = 0;
+    for _ in 0..attempts {
+        status = app.get("/ready").send().await.status;
+        if status == 200 {
+            break;
+        }
+    }
+    status
 }
 
 /// Every person whose create was acknowledged reads back, and the audit chain holds.

@@ -172,12 +172,22 @@ impl TestApp {
         TestApp::configured(db, &[]).await
     }
 
+    /// The application over an existing database that may take no writes: nobody logs in (a
+    /// login writes), so only requests that need no token can be made.
+    pub async fn without_login_on(db: TestDb) -> TestApp {
+        TestApp::started(db, &[], false).await
+    }
+
     /// The application on a fresh database, with settings of its own (`INLAV_…` variables).
     pub async fn with_settings(settings: &[(&str, &str)]) -> TestApp {
         TestApp::configured(TestDb::new(), settings).await
     }
 
     async fn configured(db: TestDb, settings: &[(&str, &str)]) -> TestApp {
+        TestApp::started(db, settings, true).await
+    }
+
+    async fn started(db: TestDb, settings: &[(&str, &str)], log_in: bool) -> TestApp {
         let env = db.env();
         let mut env_with_admin = env.clone();
         for (name, value) in settings {
@@ -195,6 +205,7 @@ impl TestApp {
         };
         let state = server::load_state(pool, &config, clock.clone(), &secrets).expect("load state");
         server::bootstrap_admin(&state, &config).await.expect("bootstrap admin");
+        server::probe_storage_at_start(&state).await;
         let (spec, routes) = spec_and_routes().clone();
         let service =
             Rc::new(actix_test::init_service(server::app(state.clone(), spec, routes, config.web.clone())).await);
@@ -220,7 +231,9 @@ impl TestApp {
             },
             accept_language: std::cell::RefCell::new(None),
         };
-        app.admin = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        if log_in {
+            app.admin = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        }
         app
     }
 
