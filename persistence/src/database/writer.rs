@@ -166,6 +166,7 @@ impl Group {
         } else {
             let mut writes = writes.into_iter();
             let committed = super::acquire(pool).map_err(Error::from).and_then(|mut conn| {
+                conn.refuse_if_files_read_only()?;
                 write_transaction(&mut conn, |conn| {
                     for write in writes.by_ref() {
                         deliveries.push(write(Some(&mut *conn)));

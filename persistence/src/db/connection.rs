@@ -59,6 +59,22 @@ impl DbConnection {
     }
 }
 
+impl DbConnection {
+    /// On SQLite, refuses a write as read-only when this process may not write the database's
+    /// files. The system checks permissions when a file is opened, so a connection opened
+    /// before the files were made read-only would go on writing while one opened after is
+    /// refused; asked before each write, every connection answers alike.
+    pub fn refuse_if_files_read_only(&mut self) -> Result<(), Error> {
+        match self {
+            DbConnection::Sqlite(sqlite) => match unwritable_database_file(sqlite) {
+                Some(path) => Err(read_only(format!("attempt to write a readonly database: {path} cannot be written"))),
+                None => Ok(()),
+            },
+            DbConnection::Postgresql(_) => Ok(()),
+        }
+    }
+}
+
 /// The database file, or its write-ahead log, that this process may not write, if any. Asked
 /// with `access(2)`, which opens nothing: closing a descriptor of the database file would
 /// release the locks SQLite holds on it.

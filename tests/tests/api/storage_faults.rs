@@ -154,21 +154,39 @@ pub(crate) async fn creates_fill_the_disk_then_work_again(app: &TestApp, disk: &
     every_acknowledged_write_is_there(app, worker, &stored).await;
 }
 
-/// The database's files made read-only while creates and reads run: reads that write nothing
-/// answer, every create is either stored or refused as `read_only` (connections open before the
-/// change meet it as a refused write, SQLite's "disk I/O error"; those opened after it as a
-/// read-only database), `/ready` says so, and once writable again writes work without a restart.
+/// The database's files made immutable on ext4, which refuses writes through descriptors already
+/// open (as a filesystem the kernel remounted read-only does): SQLite's connections opened
+/// before meet a "disk I/O error", those opened after a read-only database.
 #[actix_web::test]
-async fn a_database_made_read_only_under_load_serves_reads_refuses_writes_and_mends() {
+async fn a_database_made_read_only_on_ext4_under_load_serves_reads_refuses_writes_and_mends() {
     let Some(disk) = SmallDisk::ext4(64) else { return };
+    made_read_only_under_load(disk).await;
+}
+
+/// The database's files made immutable on tmpfs, which checks only when a file is opened (as
+/// permissions do): SQLite's connections opened before could go on writing, those opened after
+/// could not. The service asks before each write, so every connection answers alike.
+#[actix_web::test]
+async fn a_database_made_read_only_on_tmpfs_under_load_serves_reads_refuses_writes_and_mends() {
+    let Some(disk) = SmallDisk::tmpfs(64) else { return };
+    made_read_only_under_load(disk).await;
+}
+
+/// The database's files made read-only while creates and reads run: reads that write nothing
+/// answer, every create is either stored or refused as `read_only`, `/ready` says so, and once
+/// writable again it mends by itself and writes work, without a restart; a service started on
+/// the read-only files says so from its first `/ready`.
+async fn made_read_only_under_load(disk: SmallDisk) {
     let data = disk.dir.join("data");
     let app = TestApp::on(TestDb::sqlite_in(data.clone())).await;
     let team = app.team().await;
     let worker = &team.case_worker.access_token;
     let files: Vec<String> =
         ["inlav.db", "inlav.db-wal"].iter().map(|name| data.join(name).to_string_lossy().to_string()).collect();
+    // The write-ahead log is gone once the last connection closed (SQLite removes it then).
     let chattr = |flag: &str| {
-        let args: Vec<&str> = std::iter::once(flag).chain(files.iter().map(String::as_str)).collect();
+        let present = files.iter().filter(|file| std::path::Path::new(file).exists()).map(String::as_str);
+        let args: Vec<&str> = std::iter::once(flag).chain(present).collect();
         run("chattr", &args).unwrap_or_else(|why| panic!("chattr {flag}: {why}"));
     };
     let create = |n: usize| {
@@ -224,6 +242,14 @@ async fn a_database_made_read_only_under_load_serves_reads_refuses_writes_and_me
     // Started on files that are read-only already: /ready says so from the start, before any
     // request tried to write, and mends by itself once they are writable.
     let kept = app.into_db();
+    // The pool's connections close on their threads; the last one removes the write-ahead log.
+    let wal = data.join("inlav.db-wal");
+    for _ in 0..100 {
+        if !wal.exists() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
     chattr("+i");
     let app = TestApp::without_login_on(kept).await;
     assert_eq!(app.get("/ready").send().await.problem(503)["code"], "read_only");
@@ -318,6 +344,7 @@ async fn inlav_check_finds_a_damaged_page_and_a_file_that_is_not_a_database_is_r
 /// The last leaf page of `table` in the SQLite file, and the page size, as SQLite's `dbstat`
 /// tells them.
 fn newest_leaf_page(file: &std::path::Path, table: &str) -> (u64, u64) {
+    use diesel::connection::SimpleConnection;
     use diesel::{Connection, RunQueryDsl, sql_types::BigInt};
     #[derive(diesel::QueryableByName)]
     struct Page {
@@ -327,6 +354,8 @@ fn newest_leaf_page(file: &std::path::Path, table: &str) -> (u64, u64) {
         size: i64,
     }
     let mut conn = diesel::SqliteConnection::establish(&file.to_string_lossy()).expect("open the file");
+    // The service's connections may still be closing (the last one checkpoints).
+    conn.batch_execute("PRAGMA busy_timeout = 5000").expect("busy timeout");
     let found: Page = diesel::sql_query(
         "SELECT max(pageno) AS page, (SELECT page_size FROM pragma_page_size) AS size FROM dbstat \
          WHERE name = ? AND pagetype = 'leaf'",
