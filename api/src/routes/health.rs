@@ -57,21 +57,24 @@ pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError>
 }
 
 /// Writes the storage probe and follows its outcome: a success ends a storage fault's episode,
-/// a storage fault starts (or changes) one. Any other failure (the database unreachable, busy)
-/// is answered as it is.
+/// a storage fault starts (or changes) one. The database unreachable or busy is answered as it
+/// is (503); a probe that fails for any other cause says nothing of the storage: it is logged,
+/// and the episode stands (`/ready` answers no 500).
 pub async fn probe_storage(state: &AppState) -> Result<(), ApiError> {
-    match app::health::probe_storage(state.context(), state.now()).await {
+    let error = match app::health::probe_storage(state.context(), state.now()).await {
         Ok(()) => {
             state.storage_health().observe(None, true, state.now());
-            Ok(())
+            return Ok(());
         }
-        Err(error) => {
-            let error = ApiError::from(error);
-            if !is_storage_fault(error.code()) {
-                return Err(error);
-            }
-            state.storage_health().observe(Some(error.code()), false, state.now());
-            Ok(())
-        }
+        Err(error) => ApiError::from(error),
+    };
+    if is_storage_fault(error.code()) {
+        state.storage_health().observe(Some(error.code()), false, state.now());
+        Ok(())
+    } else if error.status() == actix_web::http::StatusCode::SERVICE_UNAVAILABLE {
+        Err(error)
+    } else {
+        tracing::warn!(problem = error.code().code(), "the storage probe failed for another cause than the storage");
+        Ok(())
     }
 }
