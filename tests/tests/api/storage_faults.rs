@@ -150,7 +150,19 @@ pub(crate) async fn creates_fill_the_disk_then_work_again(app: &TestApp, disk: &
         .await;
     assert_eq!(again.status, 201, "{}", again.body);
     assert_eq!(again.header("idempotent-replayed"), None, "the refusal was not kept as the key's answer");
+    stored.push(again.str("id").to_string());
 
+    // The same load again: as many creates as were stored before the disk filled, all stored.
+    for i in 0..stored.len() {
+        let reply = app
+            .post("/api/v1/beneficiaries")
+            .token(worker)
+            .json(&json!({"alias": format!("Person after {i}"), "municipality": "x".repeat(100)}))
+            .send()
+            .await;
+        assert_eq!(reply.status, 201, "after space returned, create {i}: {}", reply.body);
+        stored.push(reply.str("id").to_string());
+    }
     every_acknowledged_write_is_there(app, worker, &stored).await;
 }
 
