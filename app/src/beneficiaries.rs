@@ -225,9 +225,7 @@ pub async fn search(
     let scope = actor.case_scope()?;
     let filter = BeneficiaryFilter {
         q: search.q,
-        codice_fiscale: search
-            .codice_fiscale
-            .map(|c| c.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_uppercase()),
+        codice_fiscale: search.codice_fiscale.as_deref().map(domain::beneficiaries::normalize_codice_fiscale),
         birth_year: search.birth_year,
         citizenship: search.citizenship.as_deref().map(|c| domain::iso::parse_country("citizenship", c)).transpose()?,
         district: search.district.as_deref().map(|d| ctx.district("district", d)).transpose()?,

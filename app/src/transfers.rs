@@ -57,9 +57,7 @@ pub async fn request(
     let reason = check_reason("reason", ask.reason.as_deref())?;
     let named = match (ask.match_token, ask.codice_fiscale) {
         (Some(token), None) => Named::Token(token_digest(&token)),
-        (None, Some(code)) => {
-            Named::CodiceFiscale(code.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_uppercase())
-        }
+        (None, Some(code)) => Named::CodiceFiscale(domain::beneficiaries::normalize_codice_fiscale(&code)),
         _ => return Err(Error::field("match_token", "one_of", "give either match_token or codice_fiscale")),
     };
     let writer = actor.clone();

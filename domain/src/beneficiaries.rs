@@ -373,11 +373,16 @@ pub fn minor_on(birth_date: Option<NaiveDate>, birth_year: Option<i32>, on: Naiv
     }
 }
 
+/// A codice fiscale as stored and compared: upper-cased, without spaces (not validated).
+pub fn normalize_codice_fiscale(raw: &str) -> String {
+    raw.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_uppercase()
+}
+
 /// Validates a codice fiscale: the 16-character personal code (check character verified,
 /// omocodia accepted) or the 11-digit temporary numeric code (check digit verified).
 /// Answers it upper-cased, without spaces.
 pub fn parse_codice_fiscale(field: &str, raw: &str) -> Result<String, Violation> {
-    let code: String = raw.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_uppercase();
+    let code = normalize_codice_fiscale(raw);
     let invalid = |message: &str| Violation::new(field, "invalid_codice_fiscale", message);
     match code.len() {
         11 if code.bytes().all(|b| b.is_ascii_digit()) => {

@@ -491,7 +491,7 @@ pub fn list(
     }
     if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
         let folded = domain::beneficiaries::fold(q);
-        let code: String = q.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_uppercase();
+        let code = domain::beneficiaries::normalize_codice_fiscale(q);
         query = query.filter(
             beneficiaries::search_key
                 .like(like_contains(&folded))
